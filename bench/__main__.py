@@ -1,0 +1,5 @@
+"""Run every benchmark and print its figures."""
+
+from bench.router_bench import main
+
+main()

@@ -1,0 +1,1 @@
+"""Settings, wiring, channel adapters, delivery and the command line."""

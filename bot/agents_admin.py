@@ -1,0 +1,65 @@
+"""Agent administration for the command line: add, list, invite, terminal identities."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from bot.bootstrap import App
+from storage.models import Agent
+
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I look-alikes
+
+
+class AdminError(Exception):
+    """A command-line request that cannot be done; the message says why."""
+
+
+def add_agent(app: App, name: str, telegram: str | None, wechat: str | None,
+              leader: bool) -> Agent:
+    with app.uow() as uow:
+        if uow.agents.by_name(name) is not None:
+            raise AdminError(f"经纪人「{name}」已存在")
+        agent = uow.agents.add(name, app.clock.now(), is_leader=leader)
+        uow.agents.bind(agent, "terminal", name, name)
+        if telegram:
+            uow.agents.bind(agent, "telegram", telegram, telegram)
+        if wechat:
+            uow.agents.bind(agent, "wechat", wechat, wechat)
+        uow.audit.write(agent.id, "agent_add", app.clock.now())
+        uow.commit()
+        return agent
+
+
+def list_agents(app: App) -> list[dict[str, object]]:
+    with app.uow() as uow:
+        return [
+            {"name": agent.name, "leader": agent.is_leader,
+             "identities": [f"{i.platform}:{i.external_id}" for i in uow.agents.identities(agent)],
+             "clients": uow.clients(agent.id).count()}
+            for agent in uow.agents.all()
+        ]
+
+
+def create_invite(app: App, leader: bool, days: int = 7) -> str:
+    code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(10))
+    now = app.clock.now()
+    with app.uow() as uow:
+        uow.agents.add_invite(code, now, now + timedelta(days=days), is_leader=leader)
+        uow.audit.write(None, "invite", now)
+        uow.commit()
+    return code
+
+
+def terminal_agent(app: App, name: str, create: bool) -> int:
+    """The agent the terminal speaks as; created on first use when ``create``."""
+    with app.uow() as uow:
+        agent = uow.agents.by_name(name)
+        if agent is None:
+            if not create:
+                raise AdminError(f"没有经纪人「{name}」，请先运行：python -m bot agent add {name}")
+            agent = uow.agents.add(name, app.clock.now())
+        if uow.agents.by_identity("terminal", name) is None:
+            uow.agents.bind(agent, "terminal", name, name)
+        uow.commit()
+        return agent.id

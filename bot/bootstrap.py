@@ -1,0 +1,39 @@
+"""The one wiring place: settings → engine, key, unit of work, router."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.settings import Secrets, Settings
+from handlers.router import Router
+from handlers.types import Clock, SystemClock
+from storage.crypto import FieldCipher, load_or_create_key
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.uow import UnitOfWorkFactory
+
+
+@dataclass
+class App:
+    settings: Settings
+    secrets: Secrets
+    uow: UnitOfWorkFactory
+    router: Router
+    clock: Clock
+
+    def dispose(self) -> None:
+        self.uow.session_factory.kw["bind"].dispose()
+
+
+def build_app(settings: Settings, secrets: Secrets, clock: Clock | None = None,
+              migrate: bool = True) -> App:
+    """Create everything the bot needs; applies migrations unless told not to."""
+    if migrate:
+        upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    key = load_or_create_key(secrets.secret_key, Path(settings.key_file).expanduser())
+    uow = UnitOfWorkFactory(make_session_factory(engine), FieldCipher(key))
+    clock = clock or SystemClock()
+    router = Router(uow, clock, settings.handler_config())
+    return App(settings=settings, secrets=secrets, uow=uow, router=router, clock=clock)

@@ -1,0 +1,109 @@
+"""`python -m bot …`: run, chat, migrate, demo, agent, invite, clients, show."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.agents_admin import AdminError, add_agent, create_invite, list_agents, terminal_agent
+from bot.bootstrap import App, build_app
+from bot.queries import export_clients, show_client
+from bot.runner import run_all, run_terminal
+from bot.settings import ConfigError, Secrets, load_settings
+from handlers.demo import load_demo
+from storage.migrate import upgrade
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="档案助手：客户档案聊天助手")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="启动所有已配置的渠道（未配置时为终端）和定时提醒")
+    run.add_argument("--agent", default=getpass.getuser(), help="终端渠道使用的经纪人名")
+    chat = commands.add_parser("chat", help="以某位经纪人的身份在终端里对话（支持管道输入）")
+    chat.add_argument("--agent", required=True, help="经纪人名（内置 SQLite 模式下首次使用时创建）")
+    commands.add_parser("migrate", help="把数据库升级到最新结构")
+    demo = commands.add_parser("demo", help="为某位经纪人载入 domain.md 中的示例客户")
+    demo.add_argument("--agent", required=True)
+    agent = commands.add_parser("agent", help="经纪人管理")
+    agent_commands = agent.add_subparsers(dest="agent_command", required=True, metavar="ACTION")
+    add = agent_commands.add_parser("add", help="新增经纪人")
+    add.add_argument("name")
+    add.add_argument("--telegram", help="Telegram 用户 ID")
+    add.add_argument("--wechat", help="微信联系人 ID")
+    add.add_argument("--leader", action="store_true", help="团队负责人")
+    agent_commands.add_parser("list", help="列出经纪人")
+    invite = commands.add_parser("invite", help="生成一次性邀请码（/start 邀请码 或 绑定 邀请码）")
+    invite.add_argument("--leader", action="store_true", help="注册为团队负责人")
+    invite.add_argument("--days", type=int, default=7, help="有效天数（默认 7）")
+    clients = commands.add_parser("clients", help="导出某位经纪人的全部客户")
+    clients.add_argument("--agent", required=True)
+    clients.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    show = commands.add_parser("show", help="显示一位客户")
+    show.add_argument("--agent", required=True)
+    show.add_argument("client", help="客户姓名或 #编号")
+    show.add_argument("--json", action="store_true", help="输出 JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+        if args.command == "migrate":
+            upgrade(settings.database_url)
+            print("数据库已是最新结构。")
+            return 0
+        app = build_app(settings, Secrets.from_env())
+        try:
+            return _dispatch(app, args)
+        finally:
+            app.dispose()
+    except (ConfigError, AdminError) as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(app: App, args: argparse.Namespace) -> int:
+    embedded = app.settings.database_url.startswith("sqlite")
+    if args.command == "run":
+        if not app.secrets.telegram_token and not app.secrets.wechaty_token:
+            terminal_agent(app, args.agent, create=embedded)
+        asyncio.run(run_all(app, args.agent))
+    elif args.command == "chat":
+        terminal_agent(app, args.agent, create=embedded)
+        asyncio.run(run_terminal(app, args.agent))
+    elif args.command == "demo":
+        terminal_agent(app, args.agent, create=True)
+        with app.uow() as uow:
+            agent = uow.agents.by_name(args.agent)
+            assert agent is not None
+            names = load_demo(uow, agent, app.clock.now(), app.settings.handler_config())
+            uow.commit()
+        print(f"已为 {args.agent} 载入示例客户：{'、'.join(names)}")
+    elif args.command == "agent" and args.agent_command == "add":
+        add_agent(app, args.name, args.telegram, args.wechat, args.leader)
+        print(f"已新增经纪人 {args.name}")
+    elif args.command == "agent":
+        _print_json(list_agents(app))
+    elif args.command == "invite":
+        print(create_invite(app, args.leader, args.days))
+    elif args.command == "clients":
+        _print_json(export_clients(app, args.agent))
+    elif args.command == "show":
+        _print_json(show_client(app, args.agent, args.client))
+    return 0
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))

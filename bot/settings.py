@@ -1,0 +1,113 @@
+"""config.yaml → validated settings; secrets only from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from handlers.config import HandlerConfig, NoteKeywordsConfig
+from handlers.template import Templates
+from handlers.tiers import TierRules
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
+
+
+class ConfigError(Exception):
+    """config.yaml is missing or invalid; the message names the key and what is expected."""
+
+
+class WebhookSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    listen: str = "127.0.0.1"
+    port: int = Field(8443, ge=1, le=65535)
+    public_url: str = ""
+    url_path: str = "telegram"
+
+
+class TelegramSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook: WebhookSettings = WebhookSettings()
+
+
+class WeChatSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    min_gap_seconds: float = Field(3.0, ge=0)
+    daily_cap: int = Field(300, ge=1)
+
+
+class ChannelSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    telegram: TelegramSettings = TelegramSettings()
+    wechat: WeChatSettings = WeChatSettings()
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    database_url: str = "sqlite:///data/dangan.db"
+    key_file: str = "~/.config/dangan/secret.key"
+    timezone: str = "Asia/Shanghai"
+    tiers: TierRules = TierRules()
+    channels: ChannelSettings = ChannelSettings()
+    note_keywords: NoteKeywordsConfig = NoteKeywordsConfig()
+    templates: Templates
+
+    def handler_config(self) -> HandlerConfig:
+        return HandlerConfig(templates=self.templates, tiers=self.tiers,
+                             note_keywords=self.note_keywords)
+
+
+class Secrets(BaseModel):
+    """Read from the environment only; never logged (repr hides the values)."""
+
+    secret_key: str | None = Field(None, repr=False)
+    telegram_token: str | None = Field(None, repr=False)
+    telegram_base_url: str | None = None
+    telegram_webhook_secret: str | None = Field(None, repr=False)
+    wechaty_token: str | None = Field(None, repr=False)
+    wechaty_endpoint: str | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
+        env = dict(os.environ) if env is None else env
+        return cls(
+            secret_key=env.get("DANGAN_SECRET_KEY") or None,
+            telegram_token=env.get("TELEGRAM_TOKEN") or None,
+            telegram_base_url=env.get("TELEGRAM_BASE_URL") or None,
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            wechaty_token=env.get("WECHATY_PUPPET_SERVICE_TOKEN") or None,
+            wechaty_endpoint=env.get("WECHATY_PUPPET_SERVICE_ENDPOINT") or None,
+        )
+
+
+def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Load and validate config.yaml; ``DATABASE_URL`` in the environment wins."""
+    path = path or Path(os.environ.get("DANGAN_CONFIG", DEFAULT_CONFIG))
+    env = dict(os.environ) if env is None else env
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as error:
+        raise ConfigError(f"找不到配置文件 {path}") from error
+    except yaml.YAMLError as error:
+        raise ConfigError(f"配置文件 {path} 不是合法的 YAML：{error}") from error
+    if not isinstance(raw, dict):
+        raise ConfigError(f"配置文件 {path} 的顶层应是键值对")
+    if env.get("DATABASE_URL"):
+        raw["database_url"] = env["DATABASE_URL"]
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(_describe(path, error)) from error
+
+
+def _describe(path: Path, error: ValidationError) -> str:
+    lines = [f"配置文件 {path} 有误："]
+    for problem in error.errors():
+        where = ".".join(str(part) for part in problem["loc"]) or "(顶层)"
+        lines.append(f"  {where}: {problem['msg']}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Platform-neutral conversations: types, router, flow engine, commands, lookups, tier rules."""

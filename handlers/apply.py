@@ -1,0 +1,140 @@
+"""Turns confirmed answers (target → value) into domain rows through the scoped repository."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from handlers.lookup import search_keys
+from storage.clients import ClientRepository
+from storage.models import Client, FamilyMember, Policy
+
+SECRET_TARGETS = {"client.phone": "phone", "client.id_number": "id_number",
+                  "client.payment_account": "payment_account"}
+DATE_LABELS = {"wedding": "结婚纪念日", "first_meeting": "初次见面", "custom": "纪念日"}
+
+
+def new_client(repo: ClientRepository, name: str, now: datetime) -> Client:
+    """Create a client with its search keys and a first-meeting anniversary of today."""
+    pinyin, initials = search_keys(name)
+    client = repo.add(name, now, name_pinyin=pinyin, name_initials=initials, tier="普通")
+    repo.add_date(client, kind="first_meeting", label=DATE_LABELS["first_meeting"],
+                  calendar="solar", year=now.year, month=now.month, day=now.day)
+    return client
+
+
+def apply_to_client(
+    repo: ClientRepository, client: Client, pairs: list[tuple[str, Any]], now: datetime
+) -> None:
+    """Apply record-template targets (client.*, soft.*, attr.*, family.*, date.*, tags)."""
+    for target, value in pairs:
+        _apply_one(repo, client, target, value, now)
+    client.updated_at = now
+
+
+def _apply_one(repo: ClientRepository, client: Client, target: str, value: Any,
+               now: datetime) -> None:
+    head, _, rest = target.partition(".")
+    if target in SECRET_TARGETS:
+        secret = value["e164"] if "e164" in value else value["value"]
+        repo.set_secret(client, SECRET_TARGETS[target], secret, value["masked"])
+    elif target == "client.birthday":
+        _set_birthday(client, value)
+    elif head == "client":
+        setattr(client, rest, value)
+    elif head == "soft":
+        text = "、".join(value) if isinstance(value, list) else str(value)
+        repo.add_soft_note(client, rest, text, now)
+        if rest == "兴趣爱好" and isinstance(value, list):
+            _add_tags(client, value)
+    elif head == "attr":
+        client.attrs = {**(client.attrs or {}), rest: value}
+    elif target == "family.children":
+        _add_children(repo, client, value, now)
+    elif target == "family.parents":
+        client.attrs = {**(client.attrs or {}), "parents": value}
+    elif head == "family":
+        _set_spouse(repo, client, rest.split(".", 1)[1], value)
+    elif head == "date":
+        _set_date(repo, client, rest, value)
+    elif target in {"tags", "tag.interest", "tag.need"}:
+        _add_tags(client, value if isinstance(value, list) else [value])
+    else:
+        raise ValueError(f"unknown target {target}")
+
+
+def _set_birthday(person: Client | FamilyMember, value: dict[str, Any]) -> None:
+    person.birth_calendar = value["calendar"]
+    person.birth_year = value.get("year")
+    person.birth_month = value["month"]
+    person.birth_day = value["day"]
+    person.birth_leap = bool(value.get("leap", False))
+
+
+def _add_tags(client: Client, tags: list[str]) -> None:
+    merged = list(client.tags or [])
+    merged += [tag for tag in tags if tag not in merged]
+    client.tags = merged
+
+
+def _add_children(repo: ClientRepository, client: Client, children: list[dict[str, Any]],
+                  now: datetime) -> None:
+    for child in children:
+        birth_year = now.year - child["age"] if child.get("age") is not None else None
+        duplicate = any(
+            member.relation == child["relation"] and member.birth_year == birth_year
+            and (member.name or None) == child.get("name")
+            for member in client.family
+        )
+        if not duplicate:
+            repo.add_family(client, relation=child["relation"], name=child.get("name"),
+                            birth_year=birth_year)
+
+
+def _set_spouse(repo: ClientRepository, client: Client, attr: str, value: Any) -> None:
+    spouse = next((member for member in client.family if member.relation == "配偶"), None)
+    if spouse is None:
+        spouse = repo.add_family(client, relation="配偶")
+    if attr == "birthday":
+        _set_birthday(spouse, value)
+    else:
+        setattr(spouse, attr, value)
+
+
+def _set_date(repo: ClientRepository, client: Client, kind: str, value: dict[str, Any]) -> None:
+    if kind != "custom":
+        for existing in [entry for entry in client.dates if entry.kind == kind]:
+            client.dates.remove(existing)
+    repo.add_date(client, kind=kind, label=value.get("label") or DATE_LABELS[kind],
+                  calendar=value["calendar"], year=value.get("year"), month=value["month"],
+                  day=value["day"], leap=bool(value.get("leap", False)))
+
+
+def add_policy(repo: ClientRepository, client: Client, answers: dict[str, Any],
+               now: datetime) -> Policy:
+    """A policy from policy-template answers (keys are the policy.* attribute names)."""
+    start = answers.get("start_date")
+    return repo.add_policy(
+        client, now,
+        is_own=answers.get("is_own", True),
+        insurer=answers.get("insurer"),
+        product_type=answers.get("product_type"),
+        start_date=date(start["year"], start["month"], start["day"]) if start else None,
+        annual_premium=answers.get("annual_premium"),
+        payment_years=answers.get("payment_years"),
+        beneficiary=answers.get("beneficiary"),
+        beneficiary_relation=answers.get("beneficiary_relation"),
+        status=answers.get("status") or "有效",
+    )
+
+
+def add_member(repo: ClientRepository, client: Client, answers: dict[str, Any]) -> FamilyMember:
+    """A family member from family-template answers (keys are member.* attribute names)."""
+    member = repo.add_family(
+        client, relation=answers.get("relation") or "其他", name=answers.get("name"),
+        occupation=answers.get("occupation"), lives_together=answers.get("lives_together"),
+        notes=answers.get("notes"),
+    )
+    if answers.get("birthday"):
+        _set_birthday(member, answers["birthday"])
+    return member

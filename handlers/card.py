@@ -1,0 +1,131 @@
+"""One client on one screen: hard info, soft info by heading, policies, family, tier and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from handlers import fields
+from handlers.template import SOFT_HEADINGS, Templates
+from storage.models import Client, FamilyMember, TimelineEntry
+
+
+def birthday_value(person: Client | FamilyMember) -> dict[str, Any] | None:
+    """The stored birthday columns as a parser-shaped value, or None."""
+    if not person.birth_calendar or not person.birth_month:
+        return None
+    return {"calendar": person.birth_calendar, "year": person.birth_year,
+            "month": person.birth_month, "day": person.birth_day,
+            "leap": bool(person.birth_leap)}
+
+
+def age_of(client: Client, now: datetime) -> int | None:
+    if client.birth_year:
+        return now.year - client.birth_year
+    return client.age
+
+
+def _money(value: int | None) -> str | None:
+    return fields.display("money", value) if value is not None else None
+
+
+def _join(*parts: str | None, sep: str = " ｜ ") -> str:
+    return sep.join(part for part in parts if part)
+
+
+def render_card(client: Client, templates: Templates, now: datetime,
+                recent: list[TimelineEntry]) -> str:
+    """The card as plain text (channels escape and split it as they need)."""
+    age = age_of(client, now)
+    who = _join(client.gender, f"{age}岁" if age is not None else None, sep="，")
+    lines = [f"📇 {client.name}" + (f"（{who}）" if who else "") + f" · 【{client.tier}】"]
+    if client.tier_reason:
+        lines.append(f"分层原因：{client.tier_reason}")
+    lines += ["—— 基本信息 ——", *_basics(client)]
+    if client.family:
+        lines += ["—— 家人 ——", *(_member(member, now) for member in client.family)]
+    if client.policies:
+        lines += ["—— 保单 ——", *(_policy(policy) for policy in client.policies)]
+    soft = _soft(client)
+    if soft:
+        lines += ["—— 软信息 ——", *soft]
+    lines += _books(client, templates)
+    if client.dates:
+        dates = "；".join(f"{entry.label} {_date(entry)}" for entry in client.dates)
+        lines += ["—— 纪念日 ——", dates]
+    last = client.last_contact_at
+    lines.append(f"最近联系：{last:%Y-%m-%d}（{(now - last).days}天前）"
+                 if last else "最近联系：无")
+    lines += [f"· {entry.at:%m-%d} {entry.text[:60]}" for entry in recent]
+    return "\n".join(lines)
+
+
+def _basics(client: Client) -> list[str]:
+    birthday = birthday_value(client)
+    rows = [
+        _join(f"生日：{fields.display('birthday', birthday)}" if birthday else None,
+              f"手机：{client.phone_masked}" if client.phone_masked else None),
+        _join(f"城市：{client.city}" if client.city else None,
+              f"职业：{client.occupation}" if client.occupation else None),
+        _join(f"单位：{client.employer}" if client.employer else None,
+              f"职位：{client.position}" if client.position else None),
+        _join(f"婚姻：{client.marital_status}" if client.marital_status else None,
+              f"父母：{client.attrs.get('parents')}" if client.attrs.get("parents") else None),
+        _join(f"家庭年收入：{_money(client.household_income)}" if client.household_income else None,
+              f"可投资资产：{_money(client.investable_assets)}"
+              if client.investable_assets else None,
+              f"负债：{client.liabilities}" if client.liabilities else None),
+        f"标签：{'、'.join(client.tags)}" if client.tags else "",
+    ]
+    return [row for row in rows if row] or ["（暂无）"]
+
+
+def _member(member: FamilyMember, now: datetime) -> str:
+    birthday = birthday_value(member)
+    age = f"{now.year - member.birth_year}岁" if member.birth_year else None
+    born = f"生日 {fields.display('birthday', birthday)}" if birthday else None
+    together = "同住" if member.lives_together else None
+    return _join(member.relation, member.name, age, member.occupation, born, together,
+                 member.notes, sep=" ")
+
+
+def _policy(policy: Any) -> str:
+    owner = "本公司" if policy.is_own else f"同业·{policy.insurer or '未知'}"
+    start = f"{policy.start_date:%Y-%m-%d}起" if policy.start_date else None
+    premium = f"年缴{_money(policy.annual_premium)}" if policy.annual_premium else None
+    years = f"×{policy.payment_years}年" if policy.payment_years else None
+    beneficiary = (f"受益人 {policy.beneficiary}"
+                   + (f"（{policy.beneficiary_relation}）" if policy.beneficiary_relation else "")
+                   if policy.beneficiary else None)
+    return _join(f"[{owner}]", policy.product_type, start, premium, years, beneficiary,
+                 policy.status, sep=" ")
+
+
+def _soft(client: Client) -> list[str]:
+    lines = []
+    for heading in SOFT_HEADINGS:
+        notes = [note.text for note in client.soft_notes if note.heading == heading]
+        if notes:
+            lines.append(f"{heading}：{'；'.join(notes)}")
+    return lines
+
+
+def _books(client: Client, templates: Templates) -> list[str]:
+    lines: list[str] = []
+    for tier, specs in templates.books.items():
+        rows = []
+        for spec in specs:
+            if spec.target.startswith("attr.") and spec.target[5:] in client.attrs:
+                value = fields.display(spec.type, client.attrs[spec.target[5:]])
+                rows.append(f"{spec.label}：{value}")
+            elif spec.target == "client.payment_account" and client.payment_account_masked:
+                rows.append(f"{spec.label}：{client.payment_account_masked}")
+        if rows:
+            lines += [f"—— {tier}本 ——", *rows]
+    return lines
+
+
+def _date(entry: Any) -> str:
+    value = {"calendar": entry.calendar, "year": entry.year, "month": entry.month,
+             "day": entry.day, "leap": entry.leap}
+    return fields.display("lunar_date" if entry.calendar == "lunar" else "date", value)

@@ -1,0 +1,28 @@
+"""/help 帮助, /cancel 取消, /start for an agent who is already registered."""
+
+from __future__ import annotations
+
+from handlers import texts
+from handlers.context import Context
+from handlers.flow import FormDraft
+from handlers.types import Reply
+
+
+def help_(ctx: Context, args: str) -> list[Reply]:
+    return [Reply(texts.HELP)]
+
+
+def cancel(ctx: Context, args: str) -> list[Reply]:
+    if ctx.form is None and ctx.pending is None:
+        return [Reply(texts.NOTHING_TO_CANCEL)]
+    ctx.pending = None
+    if ctx.form is None:
+        return [Reply("已取消。")]
+    draft = FormDraft.from_json(ctx.form)
+    ctx.form = None
+    return [Reply(f"已取消，「{draft.client_name}」本次未保存的 {len(draft.answers)} 项"
+                  "回答已丢弃。")]
+
+
+def start(ctx: Context, args: str) -> list[Reply]:
+    return [Reply(f"您已是注册经纪人（{ctx.agent.name}）。\n\n{texts.HELP}")]

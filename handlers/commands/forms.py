@@ -1,0 +1,126 @@
+"""Guided forms: /record 记录, /policy 保单, /family 家人 — start, answer, save."""
+
+from __future__ import annotations
+
+from handlers import flow
+from handlers.apply import add_member, add_policy, apply_to_client, new_client
+from handlers.context import Context
+from handlers.filled import filled_keys
+from handlers.promotion import promote_if_due
+from handlers.resolve import NEW_CLIENT, ask_which, find_clients, not_found
+from handlers.types import Reply
+from storage.models import Client
+
+FORM_NAMES = {"record": "档案", "policy": "保单", "family": "家人"}
+UPDATE_WORDS = {"更新", "全部", "update", "all"}
+
+
+def start_record(ctx: Context, args: str) -> list[Reply]:
+    """/record NAME [更新]: continue the client's record, asking only what is missing."""
+    parts = args.split()
+    if not parts:
+        return [Reply("请写上客户姓名，如：/record 张三（加「更新」可重新填写全部项目）")]
+    name, everything = parts[0], any(word in UPDATE_WORDS for word in parts[1:])
+    suffix = " 更新" if everything else ""
+    if name == NEW_CLIENT and len(parts) > 1:
+        return _begin(ctx, "record", parts[1], None, everything=False)
+    candidates = find_clients(ctx, name)
+    if len(candidates) > 1:
+
+        def rebuild(ref: str) -> str:
+            return f"/record {NEW_CLIENT} {name}" if ref == NEW_CLIENT else f"/record {ref}{suffix}"
+
+        return [ask_which(ctx, name, candidates, rebuild, allow_new=True)]
+    client = candidates[0] if candidates else None
+    display_name = client.name if client else name
+    return _begin(ctx, "record", display_name, client, everything)
+
+
+def start_policy(ctx: Context, args: str) -> list[Reply]:
+    return _start_sub_form(ctx, "policy", args)
+
+
+def start_family(ctx: Context, args: str) -> list[Reply]:
+    return _start_sub_form(ctx, "family", args)
+
+
+def _start_sub_form(ctx: Context, form: str, args: str) -> list[Reply]:
+    name = args.strip()
+    if not name:
+        return [Reply(f"请写上客户姓名，如：/{form} 张三")]
+    candidates = find_clients(ctx, name)
+    if not candidates:
+        return [not_found(name)]
+    if len(candidates) > 1:
+        return [ask_which(ctx, name, candidates, lambda ref: f"/{form} {ref}")]
+    return _begin(ctx, form, candidates[0].name, candidates[0], everything=True)
+
+
+def _begin(ctx: Context, form: str, name: str, client: Client | None,
+           everything: bool) -> list[Reply]:
+    if ctx.form is not None:
+        current = flow.FormDraft.from_json(ctx.form)
+        if current.form == form and current.client_id == (client.id if client else None) \
+                and current.client_name == name:
+            return [Reply("继续上次的记录："), flow.question(current, ctx.config.templates)]
+        return [Reply(f"正在记录「{current.client_name}」的{FORM_NAMES[current.form]}"
+                      f"（第{current.pos + 1}/{len(current.queue)}项）。"
+                      "请先回复 保存 或 取消，再开始新的记录。")]
+    templates = ctx.config.templates
+    tier = client.tier if client else "普通"
+    specs = [spec for _, spec in templates.form_fields(form, tier)]
+    filled = filled_keys(client, specs) if form == "record" else set()
+    draft = flow.begin(form, templates, name, client.id if client else None, tier, filled,
+                       everything)
+    if not draft.queue:
+        return [Reply(f"「{name}」的档案各项都已填写。要重新填写全部项目，请发送："
+                      f"/record {name} 更新")]
+    ctx.form = draft.to_json()
+    intro = "新客户" if client is None else "客户"
+    opening = Reply(f"开始记录{intro}「{name}」的{FORM_NAMES[form]}，共 {len(draft.queue)} 项。")
+    return [opening, flow.question(draft, templates)]
+
+
+def answer(ctx: Context, text: str) -> list[Reply]:
+    """One message inside an active form."""
+    assert ctx.form is not None
+    draft = flow.FormDraft.from_json(ctx.form)
+    result = flow.step(draft, text, ctx.config.templates)
+    if result.outcome == "cancel":
+        ctx.form = None
+        return [Reply(f"已取消，「{draft.client_name}」本次未保存的 {len(draft.answers)} 项"
+                      "回答已丢弃。")]
+    if result.outcome == "save":
+        ctx.form = None
+        return save(ctx, result.draft)
+    ctx.form = result.draft.to_json()
+    return result.replies
+
+
+def save(ctx: Context, draft: flow.FormDraft) -> list[Reply]:
+    """Apply the draft's answers to the archive."""
+    templates = ctx.config.templates
+    client = ctx.clients.get(draft.client_id) if draft.client_id else None
+    if draft.client_id and client is None:
+        return [Reply("这位客户已不存在，本次记录无法保存。")]
+    if client is None:
+        client = new_client(ctx.clients, draft.client_name, ctx.now)
+    specs = {spec.key: spec for _, spec in templates.form_fields(draft.form, draft.tier)}
+    pairs = [(specs[key].target, value) for key, value in draft.answers.items() if key in specs]
+    if draft.form == "record":
+        apply_to_client(ctx.clients, client, pairs, ctx.now)
+        summary = f"记录档案，填写 {len(pairs)} 项"
+    elif draft.form == "policy":
+        policy = add_policy(ctx.clients, client, {t.split(".", 1)[1]: v for t, v in pairs},
+                            ctx.now)
+        summary = f"新增保单：{policy.product_type or ''} {policy.annual_premium or ''}"
+    else:
+        member = add_member(ctx.clients, client, {t.split(".", 1)[1]: v for t, v in pairs})
+        summary = f"新增家人：{member.relation} {member.name or ''}"
+    ctx.touch(client)
+    ctx.clients.add_timeline(client, draft.form, summary.strip(), ctx.now)
+    ctx.audit(f"save_{draft.form}", client, summary)
+    promote_if_due(ctx, client)
+    saved = Reply(f"✅ 已保存「{client.name}」的{FORM_NAMES[draft.form]}（{len(pairs)} 项）。"
+                  f"发送 /card #{client.id} 查看档案。")
+    return [saved]

@@ -1,0 +1,64 @@
+"""/tier 分层 NAME TIER REASON and /referral 转介绍 REFERRER NEW."""
+
+from __future__ import annotations
+
+from handlers.apply import new_client
+from handlers.context import Context
+from handlers.promotion import promote_if_due
+from handlers.resolve import ask_which, find_clients, not_found
+from handlers.template import TIERS
+from handlers.types import Reply
+
+
+def set_tier(ctx: Context, args: str) -> list[Reply]:
+    parts = args.split(maxsplit=2)
+    if len(parts) < 3:
+        return [Reply(f"用法：/tier 客户姓名 分层 原因，分层可选：{' / '.join(TIERS)}。"
+                      "如：/tier 张三 筛选 家庭年收入高，关注教育金")]
+    name, tier, reason = parts[0], parts[1].removesuffix("本"), parts[2].strip()
+    if tier not in TIERS:
+        return [Reply(f"没有「{tier}」这个分层，可选：{' / '.join(TIERS)}。")]
+    candidates = find_clients(ctx, name)
+    if not candidates:
+        return [not_found(name)]
+    if len(candidates) > 1:
+        return [ask_which(ctx, name, candidates, lambda ref: f"/tier {ref} {tier} {reason}")]
+    client = candidates[0]
+    if client.tier == tier:
+        return [Reply(f"「{client.name}」已在【{tier}】。")]
+    previous = client.tier
+    ctx.clients.record_tier_change(client, tier, reason, ctx.now, automatic=False)
+    ctx.clients.add_timeline(client, "tier", f"手动调整为{tier}：{reason}", ctx.now)
+    ctx.audit("tier_manual", client, f"{previous} -> {tier}: {reason}")
+    return [Reply(f"✅ 「{client.name}」已从【{previous}】调整为【{tier}】，原因：{reason}")]
+
+
+def referral(ctx: Context, args: str) -> list[Reply]:
+    parts = args.split()
+    if len(parts) != 2:
+        return [Reply("用法：/referral 介绍人 新客户，如：/referral 孙先生 李四")]
+    referrer_name, new_name = parts
+    referrers = find_clients(ctx, referrer_name)
+    if not referrers:
+        return [not_found(referrer_name)]
+    if len(referrers) > 1:
+        return [ask_which(ctx, referrer_name, referrers,
+                          lambda ref: f"/referral {ref} {new_name}")]
+    referrer = referrers[0]
+    referred = find_clients(ctx, new_name)
+    if len(referred) > 1:
+        return [ask_which(ctx, new_name, referred,
+                          lambda ref: f"/referral #{referrer.id} {ref}")]
+    if not referred and new_name.startswith("#"):
+        return [not_found(new_name)]
+    client = referred[0] if referred else new_client(ctx.clients, new_name, ctx.now)
+    if client.id == referrer.id:
+        return [Reply("客户不能介绍自己。")]
+    client.referred_by_id = referrer.id
+    ctx.clients.add_timeline(referrer, "referral", f"转介绍：{client.name}", ctx.now)
+    ctx.clients.add_timeline(client, "referral", f"由{referrer.name}介绍", ctx.now)
+    ctx.audit("referral", client, f"referred by {referrer.id}")
+    promote_if_due(ctx, client)
+    created = "（已新建档案）" if not referred else ""
+    return [Reply(f"✅ 已登记：「{referrer.name}」介绍了「{client.name}」{created}。"
+                  f"可发送 /record {client.name} 补充档案。")]

@@ -1,0 +1,35 @@
+"""What a command sees while handling one message inside one unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from handlers.config import HandlerConfig
+from handlers.types import Reply
+from storage.clients import ClientRepository
+from storage.models import Agent, Client
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class Context:
+    uow: UnitOfWork
+    agent: Agent
+    clients: ClientRepository
+    now: datetime
+    config: HandlerConfig
+    # The session slots, written back after the command: the active form, and a pending
+    # question (which client did you mean / which facts to keep) answered by the next message.
+    form: dict[str, Any] | None = None
+    pending: dict[str, Any] | None = None
+    notices: list[Reply] = field(default_factory=list)
+
+    def audit(self, action: str, client: Client | None = None, detail: str = "") -> None:
+        self.uow.audit.write(self.agent.id, action, self.now,
+                             client_id=client.id if client else None, detail=detail)
+
+    def touch(self, client: Client) -> None:
+        """A logged contact: resets the follow-up clock."""
+        client.last_contact_at = self.now

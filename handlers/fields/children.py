@@ -1,0 +1,169 @@
+"""Children as agents jot them down: 儿子9岁，女儿3岁 / 两个孩子：8岁和3岁 / 无."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ParseError
+from .numbers import small_int
+from .text import NONE_WORDS, compact
+
+MAX_CHILD_AGE = 100
+MAX_CHILDREN = 20
+ACCEPTED = "可以这样写：儿子9岁，女儿3岁；一个女儿5岁；两个孩子8岁和3岁；没有孩子请回复“无”。"
+
+_RELATION_WORDS: dict[str, tuple[str, ...]] = {
+    "儿子": ("大儿子", "小儿子", "二儿子", "儿子", "长子", "次子", "男孩子", "男孩"),
+    "女儿": (
+        "大女儿",
+        "小女儿",
+        "二女儿",
+        "女儿",
+        "长女",
+        "次女",
+        "闺女",
+        "女孩子",
+        "女孩",
+        "千金",
+    ),
+    "孩子": ("小孩子", "小孩", "孩子", "宝宝", "娃"),
+}
+RELATIONS: dict[str, str] = {w: rel for rel, words in _RELATION_WORDS.items() for w in words}
+RELATION_PATTERN = "|".join(sorted(RELATIONS, key=len, reverse=True))
+_COUNT = r"[一二两三四五六1-6]"
+MENTION = re.compile(
+    rf"(?P<pair>(?P<sons>[一二两三1-3])个?(?:儿子?|男)(?P<daughters>[一二两三1-3])个?(?:女儿?|女))"
+    rf"|(?P<both>儿女双全|龙凤胎)"
+    rf"|(?:(?P<count>{_COUNT})个|(?P<pre>俩|双胞胎))?(?P<rel>{RELATION_PATTERN})(?P<post>俩)?"
+    rf"|(?P<twins>双胞胎)"
+)
+AGE = re.compile(
+    r"(?P<each>[各都])?是?(?:"
+    r"(?P<years>\d{1,3}|[一二两三四五六七八九十]{1,3})周?岁半?了?(?P<of>的)?"
+    r"|(?P<months>\d{1,2}|[一二两三四五六七八九十]{1,3})个多?月大?(?P<of_m>的)?)"
+)
+NO_CHILDREN = re.compile(
+    r"^(?:没有?|无|暂无|还没有?)(?:孩子|小孩|子女)?(?:呢|的)?$|^(?:丁克|未育|无子女)$"
+)
+_NAME_PREFIX = re.compile(r"^(?:叫|名叫|名字叫|名字是|小名叫?|大名叫?)")
+_FILLER = re.compile(r"今年|现在|目前|已经|刚满|刚|才|满|大概|大约|约|快|都|也|是|有")
+_NAME = re.compile(r"[\u4e00-\u9fff]{1,4}|[A-Za-z]{1,12}")
+_NOT_NAME = (
+    "读", "上", "在", "年级", "班", "学", "园", "的", "了", "岁", "工作", "结婚", "明年",
+    "今年", "去年", "要", "想", "准备", "没", "不", "和", "个", "分别", "各", "都",
+)  # fmt: skip
+
+
+@dataclass
+class _Slot:
+    relation: str
+    chunk: int
+    age: int | None = None
+    name: str | None = None
+
+
+def _count(text: str | None) -> int:
+    return small_int(text) or 1 if text else 1
+
+
+def _age(match: re.Match[str]) -> int | None:
+    if match["months"]:
+        return 0 if small_int(match["months"]) is not None else None
+    return small_int(match["years"])
+
+
+def _name(segment: str) -> str | None:
+    """A name written right after the relation: 儿子小明9岁, 女儿(朵朵), 儿子叫小明."""
+    piece = re.split(r"[,;:、。()\[\]【】]", segment.strip("()[]【】:"))[0]
+    piece = _FILLER.sub("", _NAME_PREFIX.sub("", piece))
+    if not _NAME.fullmatch(piece) or any(word in piece for word in _NOT_NAME):
+        return None
+    return piece
+
+
+def _mentions(text: str) -> list[tuple[re.Match[str], list[str]]]:
+    found = []
+    for match in MENTION.finditer(text):
+        if match["pair"]:
+            relations = ["儿子"] * _count(match["sons"]) + ["女儿"] * _count(match["daughters"])
+        elif match["both"]:
+            relations = ["儿子", "女儿"]
+        elif match["twins"]:
+            relations = ["孩子", "孩子"]
+        else:
+            number = 2 if match["pre"] or match["post"] else _count(match["count"])
+            relations = [RELATIONS[match["rel"]]] * number
+        found.append((match, relations))
+    return found
+
+
+def _assign(slots: list[_Slot], chunk: int, ages: list[int | None], each: bool) -> None:
+    """Ages after a mention go to its children; a surplus fills earlier ageless ones first.
+
+    ``each`` (各5岁, 都5岁) gives one age to every child of the mention."""
+    own = [s for s in slots if s.chunk == chunk and s.age is None]
+    if each and len(ages) == 1 and own:
+        for slot in own:
+            slot.age = ages[0]
+        return
+    earlier = [s for s in slots if s.chunk <= chunk and s.age is None]
+    pool = own if len(ages) <= len(own) else earlier
+    for age in ages:
+        if pool:
+            pool.pop(0).age = age
+        else:
+            relation = next((s.relation for s in slots if s.chunk == chunk), "孩子")
+            slots.append(_Slot(relation, chunk, age))
+
+
+def parse_children(text: str) -> list[dict[str, Any]]:
+    """``[{"relation": "儿子"|"女儿"|"孩子", "age": int | None, "name": str | None}, ...]``."""
+    cleaned = compact(text)
+    if cleaned.lower() in NONE_WORDS or NO_CHILDREN.match(cleaned):
+        return []
+    mentions = _mentions(cleaned)
+    ages = list(AGE.finditer(cleaned))
+    if not mentions and not ages:
+        raise ParseError(f"没看懂孩子的情况。{ACCEPTED}")
+    if len(mentions) + len(ages) > MAX_CHILDREN * 2:
+        raise ParseError(f"孩子写得太多了，请分开写。{ACCEPTED}")
+    starts = [m.start() for m, _ in mentions]
+    boundaries = sorted([*starts, *(a.start() for a in ages), len(cleaned)])
+    slots: list[_Slot] = []
+    for chunk, (match, relations) in enumerate(mentions):
+        slots.extend(_Slot(relation, chunk) for relation in relations)
+        if len(relations) == 1:
+            end = boundaries[bisect_left(boundaries, match.end())]
+            slots[-1].name = _name(cleaned[match.end() : end])
+    by_chunk: dict[int, list[int | None]] = {}
+    each: set[int] = set()
+    for age_match in ages:
+        age = _age(age_match)
+        if age is None or age > MAX_CHILD_AGE:
+            raise ParseError(f"孩子的年龄看起来不对，请核对一下。{ACCEPTED}")
+        if age_match["of"] or age_match["of_m"]:  # 8岁的儿子: binds to the next mention
+            chunk = min(bisect_left(starts, age_match.end()), len(starts) - 1)
+        else:
+            chunk = max(bisect_left(starts, age_match.start()) - 1, 0)
+        by_chunk.setdefault(chunk, []).append(age)
+        if age_match["each"]:
+            each.add(chunk)
+    for chunk in sorted(by_chunk):
+        _assign(slots, chunk, by_chunk[chunk], chunk in each)
+    if len(slots) > MAX_CHILDREN:
+        raise ParseError(f"孩子写得太多了，请核对一下。{ACCEPTED}")
+    return [{"relation": s.relation, "age": s.age, "name": s.name} for s in slots]
+
+
+def display_children(value: list[dict[str, Any]]) -> str:
+    """'儿子9岁、女儿小美3岁', or '无'."""
+    if not value:
+        return "无"
+    parts = []
+    for child in value:
+        age = f"{child['age']}岁" if child.get("age") is not None else ""
+        parts.append(f"{child.get('relation') or '孩子'}{child.get('name') or ''}{age}")
+    return "、".join(parts)

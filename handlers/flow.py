@@ -1,0 +1,142 @@
+"""The pure form engine: walks a template's fields, one question per message.
+
+It understands 跳过 (skip), 返回 (back), 取消 (cancel) and 保存 (save now), shows progress
+(第3/12项) and re-asks with the reason on bad input. It never touches the database: the
+router stores the draft it returns and applies the answers when the outcome is "save".
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from handlers import fields
+from handlers.template import FieldSpec, Templates
+from handlers.types import Option, Reply
+
+SKIP = frozenset({"跳过", "/skip", "skip", "略过", "不知道"})
+BACK = frozenset({"返回", "/back", "back", "上一项", "上一步"})
+CANCEL = frozenset({"取消", "/cancel", "cancel", "放弃"})
+SAVE = frozenset({"保存", "/save", "save", "完成", "结束"})
+CONTROL_WORDS = SKIP | BACK | CANCEL | SAVE
+CONTROLS_HINT = "可回复：跳过 / 返回 / 保存 / 取消"
+
+Outcome = Literal["continue", "save", "cancel"]
+
+
+@dataclass
+class FormDraft:
+    """Where a guided form stands; stored as JSON after every message."""
+
+    form: str  # "record" | "policy" | "family"
+    client_name: str
+    client_id: int | None
+    tier: str
+    queue: list[str]
+    pos: int = 0
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FormDraft:
+        return cls(**data)
+
+    @property
+    def finished(self) -> bool:
+        return self.pos >= len(self.queue)
+
+
+@dataclass
+class Step:
+    draft: FormDraft
+    replies: list[Reply]
+    outcome: Outcome
+
+
+def begin(
+    form: str,
+    templates: Templates,
+    client_name: str,
+    client_id: int | None,
+    tier: str,
+    filled: set[str],
+    everything: bool = False,
+) -> FormDraft:
+    """A new draft asking every field of the form, or only those not yet ``filled``."""
+    keys = [spec.key for _, spec in templates.form_fields(form, tier)]
+    queue = keys if everything else [key for key in keys if key not in filled]
+    return FormDraft(form=form, client_name=client_name, client_id=client_id, tier=tier,
+                     queue=queue)
+
+
+def question(draft: FormDraft, templates: Templates, warning: str | None = None) -> Reply:
+    """The reply asking the current field, with progress and options."""
+    title, spec = _current(draft, templates)
+    lines = []
+    if warning:
+        lines.append(f"⚠️ {warning}")
+    lines.append(f"【{draft.client_name}】第{draft.pos + 1}/{len(draft.queue)}项 · {title}")
+    lines.append(spec.prompt or f"{spec.label}？")
+    if spec.key in draft.answers:
+        lines.append(f"（已填：{fields.display(spec.type, draft.answers[spec.key])}）")
+    hint = fields.hint(spec.type, spec.choices)
+    if hint and spec.type not in {"choice", "yesno"}:
+        lines.append(hint)
+    lines.append(CONTROLS_HINT)
+    return Reply("\n".join(lines), _options(spec))
+
+
+def step(draft: FormDraft, text: str, templates: Templates) -> Step:
+    """Advance the draft by one message. Bad input leaves the draft unchanged."""
+    word = text.strip()
+    if word in CANCEL:
+        return Step(draft, [], "cancel")
+    if word in SAVE:
+        return Step(draft, [], "save")
+    if word in BACK:
+        moved = _copy(draft, pos=max(0, draft.pos - 1))
+        return Step(moved, [question(moved, templates)], "continue")
+    if word in SKIP:
+        answers = dict(draft.answers)
+        answers.pop(draft.queue[draft.pos], None)
+        return _advance(_copy(draft, answers=answers), templates)
+    _, spec = _current(draft, templates)
+    try:
+        value = fields.parse(spec.type, word, spec.choices)
+        if spec.year_required and isinstance(value, dict) and value.get("year") is None:
+            raise fields.ParseError("请写上年份，如 2024-3-5。")
+    except fields.ParseError as error:
+        return Step(draft, [question(draft, templates, warning=error.message)], "continue")
+    answers = {**draft.answers, spec.key: value}
+    return _advance(_copy(draft, answers=answers), templates)
+
+
+def _advance(draft: FormDraft, templates: Templates) -> Step:
+    moved = _copy(draft, pos=draft.pos + 1)
+    if moved.finished:
+        return Step(moved, [], "save")
+    return Step(moved, [question(moved, templates)], "continue")
+
+
+def _current(draft: FormDraft, templates: Templates) -> tuple[str, FieldSpec]:
+    key = draft.queue[draft.pos]
+    found = templates.find(draft.form, draft.tier, key)
+    if found is None:  # the template changed under a stored draft
+        raise KeyError(key)
+    return found
+
+
+def _options(spec: FieldSpec) -> tuple[Option, ...]:
+    if spec.type in {"choice", "multi"}:
+        return tuple(Option(choice, choice) for choice in spec.choices)
+    if spec.type == "yesno":
+        return (Option("是", "是"), Option("否", "否"))
+    return ()
+
+
+def _copy(draft: FormDraft, **changes: Any) -> FormDraft:
+    data = draft.to_json()
+    data.update(changes)
+    return FormDraft.from_json(data)

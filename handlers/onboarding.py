@@ -1,0 +1,38 @@
+"""Unknown users: an invite code makes them an agent; anyone else gets one polite refusal."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from handlers import texts
+from handlers.types import Incoming, Reply
+from storage.uow import UnitOfWork
+
+INVITE = re.compile(r"^(?:/start|/绑定|绑定)\s+([A-Za-z0-9_-]{4,64})\s*$")
+
+
+def handle_unknown(uow: UnitOfWork, incoming: Incoming, now: datetime) -> list[Reply]:
+    """Register the sender when the message carries a valid invite code."""
+    match = INVITE.match(incoming.text.strip())
+    if match is None or incoming.is_group:
+        uow.audit.write(None, "refused", now, detail=f"{incoming.platform}")
+        return [Reply(texts.UNKNOWN_USER)] if not incoming.is_group else []
+    invite = uow.agents.redeem_invite(match.group(1), now)
+    if invite is None:
+        uow.audit.write(None, "bad_invite", now, detail=f"{incoming.platform}")
+        return [Reply(texts.BAD_INVITE)]
+    name = _free_name(uow, incoming.display_name or f"{incoming.platform}-{incoming.user_id}")
+    agent = uow.agents.add(name, now, is_leader=invite.is_leader)
+    invite.used_by = agent.id
+    uow.agents.bind(agent, incoming.platform, incoming.user_id, incoming.chat_id)
+    uow.audit.write(agent.id, "registered", now, detail=incoming.platform)
+    return [Reply(texts.WELCOME.format(name=name) + texts.HELP)]
+
+
+def _free_name(uow: UnitOfWork, wanted: str) -> str:
+    wanted = wanted.strip()[:48] or "经纪人"
+    name, counter = wanted, 2
+    while uow.agents.by_name(name) is not None:
+        name, counter = f"{wanted}{counter}", counter + 1
+    return name

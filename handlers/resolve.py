@@ -1,0 +1,58 @@
+"""Turning a name (or #id from a button) into one client; asks which when names repeat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from handlers.card import age_of
+from handlers.context import Context
+from handlers.types import Option, Reply
+from storage.clients import ClientRepository
+from storage.models import Client
+
+NEW_CLIENT = "#new"
+
+
+def find_clients(ctx: Context, ref: str) -> list[Client]:
+    """Clients named ``ref``, or the one client ``#id`` (only the agent's own)."""
+    return find_clients_by_ref(ctx.clients, ref)
+
+
+def find_clients_by_ref(repo: ClientRepository, ref: str) -> list[Client]:
+    if ref.startswith("#") and ref[1:].isdigit():
+        client = repo.get(int(ref[1:]))
+        return [client] if client else []
+    return repo.by_name(ref)
+
+
+def describe(client: Client, now: datetime) -> str:
+    """What tells same-name clients apart."""
+    age = age_of(client, now)
+    parts = [
+        client.city,
+        f"{age}岁" if age is not None else None,
+        client.occupation,
+        f"尾号{client.phone_masked[-4:]}" if client.phone_masked else None,
+        client.tier,
+        f"建档{client.created_at:%Y-%m-%d}",
+    ]
+    return f"{client.name}（{'，'.join(p for p in parts if p)}）"
+
+
+def ask_which(ctx: Context, name: str, candidates: list[Client],
+              rebuild: Callable[[str], str], allow_new: bool = False) -> Reply:
+    """Store a pending choice and ask which client was meant. Never guesses."""
+    options = [Option(describe(client, ctx.now), f"#{client.id}") for client in candidates]
+    if allow_new:
+        options.append(Option(f"新建另一位「{name}」", NEW_CLIENT))
+    ctx.pending = {
+        "kind": "pick",
+        "commands": {option.value: rebuild(option.value) for option in options},
+        "labels": {option.value: option.label for option in options},
+    }
+    return Reply(f"有 {len(candidates)} 位叫「{name}」的客户，请选择是哪一位：", tuple(options))
+
+
+def not_found(name: str) -> Reply:
+    return Reply(f"没有找到客户「{name}」。可以用 /find 查找，或用 /record {name} 新建档案。")

@@ -1,0 +1,120 @@
+"""One incoming message → one unit of work: dedupe, load the draft, dispatch, save, commit."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+
+from handlers import texts
+from handlers.commands import parse_command
+from handlers.commands.forms import answer as answer_form
+from handlers.commands.notes import confirm_facts
+from handlers.config import HandlerConfig
+from handlers.context import Context
+from handlers.onboarding import handle_unknown
+from handlers.types import Clock, Incoming, Option, Reply
+from storage.agents import ConcurrentUpdate
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 4000
+
+
+class Router:
+    """Platform-neutral entry point: ``handle(incoming) -> replies``. Thread-safe."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock,
+                 config: HandlerConfig) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._config = config
+        self._locks: defaultdict[tuple[str, str], threading.Lock] = defaultdict(threading.Lock)
+        self._locks_guard = threading.Lock()
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        """Handle one message; never raises (a failure rolls back and says so politely)."""
+        with self._locks_guard:
+            lock = self._locks[(incoming.platform, incoming.user_id)]
+        with lock:
+            for _attempt in range(3):
+                try:
+                    return self._handle_once(incoming)
+                except ConcurrentUpdate:
+                    continue  # another process moved this agent's session; redo on fresh state
+                except Exception:
+                    log.exception("failed to handle a %s message", incoming.platform)
+                    return [Reply(texts.INTERNAL_ERROR)]
+            return [Reply(texts.INTERNAL_ERROR)]
+
+    def _handle_once(self, incoming: Incoming) -> list[Reply]:
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            if incoming.message_id and not uow.ledger.first_time(
+                incoming.platform, incoming.message_id, now
+            ):
+                return []
+            agent = uow.agents.by_identity(incoming.platform, incoming.user_id)
+            if agent is None:
+                replies = handle_unknown(uow, incoming, now)
+                uow.commit()
+                return replies
+            if incoming.is_group:
+                uow.commit()
+                return [Reply(texts.GROUP_ONLY_HELP)]
+            state = uow.agents.load_session(agent.id)
+            draft = state.draft or {}
+            ctx = Context(uow=uow, agent=agent, clients=uow.clients(agent.id), now=now,
+                          config=self._config, form=draft.get("form"),
+                          pending=draft.get("pending"))
+            text = _pick_option(incoming.text.strip()[:MAX_TEXT], state.options)
+            replies = dispatch(ctx, text) + ctx.notices
+            options = next((list(r.options) for r in reversed(replies) if r.options), [])
+            new_draft = {"form": ctx.form, "pending": ctx.pending}
+            uow.agents.save_session(state, new_draft if ctx.form or ctx.pending else None,
+                                    [option.value for option in options])
+            uow.commit()
+            return replies
+
+
+def _pick_option(text: str, values: list[str]) -> str:
+    """A bare number picks one of the options offered last (terminal and WeChat)."""
+    if text.isdigit() and values and 1 <= int(text) <= len(values):
+        return values[int(text) - 1]
+    return text
+
+
+def dispatch(ctx: Context, text: str) -> list[Reply]:
+    """Route one message: a pending question, a command, a form answer, or help."""
+    if not text:
+        return [Reply(texts.NOT_UNDERSTOOD)]
+    if ctx.pending is not None:
+        replies = _answer_pending(ctx, text)
+        if replies is not None:
+            return replies
+        ctx.pending = None  # the agent moved on; the question lapses
+    parsed = parse_command(text, in_form=ctx.form is not None)
+    if parsed is not None:
+        command, args = parsed
+        return command.run(ctx, args)
+    if ctx.form is not None:
+        return answer_form(ctx, text)
+    return [Reply(texts.NOT_UNDERSTOOD)]
+
+
+def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:
+    pending = ctx.pending or {}
+    if pending.get("kind") == "pick":
+        command = pending["commands"].get(text)
+        if command is None:
+            if text.isdigit():
+                labels = pending.get("labels", {})
+                options = tuple(Option(labels.get(value, value), value)
+                                for value in pending["commands"])
+                return [Reply(f"请回复 1 到 {len(options)} 之间的序号。", options)]
+            return None
+        ctx.pending = None
+        return dispatch(ctx, command)
+    if pending.get("kind") == "facts":
+        return confirm_facts(ctx, text)
+    return None

@@ -1,0 +1,135 @@
+"""The profile templates from config.yaml, validated: an unknown type or target refuses to start."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from handlers.fields import FIELD_TYPES
+
+TIERS = ("普通", "筛选", "成交", "精选", "核心")
+SOFT_HEADINGS = ("生活习惯", "兴趣爱好", "家庭背景", "价值观", "潜在需求")
+
+CLIENT_ATTRS = {
+    "gender", "birthday", "age", "phone", "id_number", "payment_account", "city", "occupation",
+    "employer", "position", "marital_status", "household_income", "investable_assets",
+    "liabilities",
+}
+MEMBER_ATTRS = {"relation", "name", "birthday", "occupation", "lives_together", "notes"}
+POLICY_ATTRS = {
+    "is_own", "insurer", "product_type", "start_date", "annual_premium", "payment_years",
+    "beneficiary", "beneficiary_relation", "status",
+}
+DATE_KINDS = {"wedding", "first_meeting", "custom"}
+
+_TARGET_PATTERNS = {
+    "record": [
+        (r"client\.(\w+)", CLIENT_ATTRS),
+        (r"soft\.(\w+)", set(SOFT_HEADINGS)),
+        (r"attr\.(\w+)", None),
+        (r"family\.spouse\.(\w+)", MEMBER_ATTRS - {"relation"}),
+        (r"family\.(children|parents)", {"children", "parents"}),
+        (r"date\.(\w+)", DATE_KINDS),
+        (r"(tags)", {"tags"}),
+    ],
+    "policy": [(r"policy\.(\w+)", POLICY_ATTRS)],
+    "family": [(r"member\.(\w+)", MEMBER_ATTRS)],
+}
+
+
+def target_is_valid(kind: str, target: str) -> bool:
+    """Whether ``target`` names a place the applier knows for a template of ``kind``."""
+    for pattern, allowed in _TARGET_PATTERNS[kind]:
+        match = re.fullmatch(pattern, target)
+        if match and (allowed is None or match.group(1) in allowed):
+            return True
+    return False
+
+
+class FieldSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    type: str
+    target: str
+    choices: list[str] = []
+    prompt: str | None = None
+    year_required: bool = False
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in FIELD_TYPES:
+            raise ValueError(f"未知的字段类型 {value!r}，可用：{', '.join(sorted(FIELD_TYPES))}")
+        return value
+
+    @model_validator(mode="after")
+    def _choices_present(self) -> FieldSpec:
+        if self.type in {"choice", "multi"} and not self.choices:
+            raise ValueError(f"字段 {self.key} 的类型 {self.type} 需要 choices")
+        return self
+
+
+class SectionSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    fields: list[FieldSpec]
+
+
+class Templates(BaseModel):
+    """record: hard info + soft info sections; books: extra fields per tier; policy; family."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    record: list[SectionSpec]
+    books: dict[str, list[FieldSpec]]
+    policy: list[FieldSpec]
+    family: list[FieldSpec]
+
+    @model_validator(mode="after")
+    def _targets_known(self) -> Templates:
+        unknown_tiers = set(self.books) - set(TIERS)
+        if unknown_tiers:
+            raise ValueError(f"books 中的未知分层：{sorted(unknown_tiers)}，可用：{list(TIERS)}")
+        groups: list[tuple[str, str, list[FieldSpec]]] = [
+            ("record", section.title, section.fields) for section in self.record
+        ]
+        groups += [("record", f"{tier}本", fields) for tier, fields in self.books.items()]
+        groups += [("policy", "policy", self.policy), ("family", "family", self.family)]
+        seen: set[tuple[str, str]] = set()
+        for kind, where, fields in groups:
+            for spec in fields:
+                if not target_is_valid(kind, spec.target):
+                    raise ValueError(f"{where} 的字段 {spec.key}：未知的 target {spec.target!r}")
+                scope = "record" if kind == "record" else kind
+                if (scope, spec.key) in seen:
+                    raise ValueError(f"字段 key 重复：{spec.key}")
+                seen.add((scope, spec.key))
+        return self
+
+    def record_fields(self, tier: str) -> list[tuple[str, FieldSpec]]:
+        """(section title, field) pairs the guided record walks for a client of ``tier``."""
+        pairs = [(section.title, spec) for section in self.record for spec in section.fields]
+        pairs += [(f"{tier}本", spec) for spec in self.books.get(tier, [])]
+        return pairs
+
+    def form_fields(self, name: str, tier: str = "普通") -> list[tuple[str, FieldSpec]]:
+        if name == "record":
+            return self.record_fields(tier)
+        specs: list[FieldSpec] = getattr(self, name)
+        title = {"policy": "保单", "family": "家人"}[name]
+        return [(title, spec) for spec in specs]
+
+    def find(self, name: str, tier: str, key: str) -> tuple[str, FieldSpec] | None:
+        for title, spec in self.form_fields(name, tier):
+            if spec.key == key:
+                return title, spec
+        # a key may belong to another tier's book when the client moved tiers mid-record
+        for tier_name, fields in self.books.items():
+            for spec in fields:
+                if spec.key == key:
+                    return f"{tier_name}本", spec
+        return None

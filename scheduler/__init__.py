@@ -1,0 +1,1 @@
+"""Reminders: calendar maths, nudge rules, the sweep and the APScheduler wiring."""

@@ -1,0 +1,1 @@
+"""Persistence: models, repositories, unit of work, migrations. Imports nothing of ours."""

@@ -1,0 +1,114 @@
+"""Agents, their chat identities, invite codes and conversation sessions."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Agent, AgentSession, Identity, Invite
+
+
+class ConcurrentUpdate(Exception):
+    """Another process changed the agent's session since we read it."""
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+class AgentRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def by_name(self, name: str) -> Agent | None:
+        return self._session.scalar(select(Agent).where(Agent.name == name))
+
+    def get(self, agent_id: int) -> Agent | None:
+        return self._session.get(Agent, agent_id)
+
+    def all(self) -> list[Agent]:
+        return list(self._session.scalars(select(Agent).order_by(Agent.id)))
+
+    def add(self, name: str, now: datetime, is_leader: bool = False) -> Agent:
+        agent = Agent(name=name, is_leader=is_leader, created_at=now)
+        self._session.add(agent)
+        self._session.flush()
+        return agent
+
+    def by_identity(self, platform: str, external_id: str) -> Agent | None:
+        query = (
+            select(Agent)
+            .join(Identity)
+            .where(Identity.platform == platform, Identity.external_id == external_id)
+        )
+        return self._session.scalar(query)
+
+    def identities(self, agent: Agent) -> list[Identity]:
+        return list(self._session.scalars(select(Identity).where(Identity.agent_id == agent.id)))
+
+    def bind(self, agent: Agent, platform: str, external_id: str, chat_id: str | None) -> None:
+        existing = self._session.scalar(
+            select(Identity).where(
+                Identity.platform == platform, Identity.external_id == external_id
+            )
+        )
+        if existing is None:
+            self._session.add(
+                Identity(
+                    agent_id=agent.id, platform=platform, external_id=external_id, chat_id=chat_id
+                )
+            )
+        else:
+            existing.agent_id = agent.id
+            existing.chat_id = chat_id
+
+    # -- invites -----------------------------------------------------------------
+    def add_invite(self, code: str, now: datetime, expires_at: datetime, is_leader: bool) -> None:
+        self._session.add(
+            Invite(
+                code_hash=hash_code(code), created_at=now, expires_at=expires_at,
+                is_leader=is_leader,
+            )
+        )
+
+    def redeem_invite(self, code: str, now: datetime) -> Invite | None:
+        """Mark an unused, unexpired code as used (atomically); None when it is not valid."""
+        result = self._session.execute(
+            update(Invite)
+            .where(
+                Invite.code_hash == hash_code(code),
+                Invite.used_at.is_(None),
+                Invite.expires_at > now,
+            )
+            .values(used_at=now)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return self._session.get(Invite, hash_code(code))
+
+    # -- conversation state ------------------------------------------------------
+    def load_session(self, agent_id: int) -> AgentSession:
+        state = self._session.get(AgentSession, agent_id)
+        if state is None:
+            state = AgentSession(agent_id=agent_id, draft=None, options=[], version=0)
+            self._session.add(state)
+            self._session.flush()
+        return state
+
+    def save_session(
+        self, state: AgentSession, draft: dict[str, Any] | None, options: list[str]
+    ) -> None:
+        """Write the state back, guarded by its version (optimistic lock across processes)."""
+        result = self._session.execute(
+            update(AgentSession)
+            .where(AgentSession.agent_id == state.agent_id, AgentSession.version == state.version)
+            .values(draft=draft, options=options, version=state.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdate(state.agent_id)
+        self._session.expire(state)

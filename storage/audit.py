@@ -1,0 +1,48 @@
+"""The audit log and the de-duplication of platform messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import AuditEntry, ProcessedMessage
+
+
+class AuditLog:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def write(
+        self, agent_id: int | None, action: str, now: datetime,
+        client_id: int | None = None, detail: str = "",
+    ) -> None:
+        self._session.add(
+            AuditEntry(agent_id=agent_id, action=action, client_id=client_id, detail=detail, at=now)
+        )
+
+    def entries(self, agent_id: int) -> list[AuditEntry]:
+        query = select(AuditEntry).where(AuditEntry.agent_id == agent_id).order_by(AuditEntry.id)
+        return list(self._session.scalars(query))
+
+
+class MessageLedger:
+    """Remembers handled platform message ids inside the message's own transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def first_time(self, platform: str, message_id: str, now: datetime) -> bool:
+        """Claim the id; False when it was already handled (the update is a redelivery)."""
+        if self._session.get(ProcessedMessage, (platform, message_id)) is not None:
+            return False
+        try:
+            with self._session.begin_nested():
+                self._session.add(
+                    ProcessedMessage(platform=platform, message_id=message_id, at=now)
+                )
+        except IntegrityError:
+            return False
+        return True

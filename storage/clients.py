@@ -1,0 +1,181 @@
+"""The client repository, scoped to one agent: it cannot reach another agent's clients."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.crypto import FieldCipher
+from storage.models import (
+    Client,
+    ClientDate,
+    FamilyMember,
+    Policy,
+    SoftNote,
+    TierChange,
+    TimelineEntry,
+)
+
+SECRET_FIELDS = ("phone", "id_number", "payment_account")
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    """The columns /find ranks on, without loading whole clients."""
+
+    id: int
+    name: str
+    name_pinyin: str
+    name_initials: str
+    city: str | None
+    tags: list[str]
+    tier: str
+
+
+class ClientRepository:
+    """Every query filters by ``agent_id``; ``get`` of a foreign id returns None."""
+
+    def __init__(self, session: Session, agent_id: int, cipher: FieldCipher) -> None:
+        self._session = session
+        self.agent_id = agent_id
+        self._cipher = cipher
+
+    # -- reading ---------------------------------------------------------------
+    def get(self, client_id: int) -> Client | None:
+        client = self._session.get(Client, client_id)
+        if client is None or client.agent_id != self.agent_id:
+            return None
+        return client
+
+    def by_name(self, name: str) -> list[Client]:
+        query = select(Client).where(Client.agent_id == self.agent_id, Client.name == name)
+        return list(self._session.scalars(query.order_by(Client.id)))
+
+    def all(self) -> list[Client]:
+        query = (
+            select(Client)
+            .where(Client.agent_id == self.agent_id)
+            .options(
+                selectinload(Client.family),
+                selectinload(Client.policies),
+                selectinload(Client.soft_notes),
+                selectinload(Client.dates),
+            )
+            .order_by(Client.id)
+        )
+        return list(self._session.scalars(query))
+
+    def by_tier(self, tier: str) -> list[Client]:
+        query = select(Client).where(Client.agent_id == self.agent_id, Client.tier == tier)
+        return list(self._session.scalars(query.order_by(Client.name)))
+
+    def count(self) -> int:
+        query = select(func.count()).select_from(Client).where(Client.agent_id == self.agent_id)
+        return int(self._session.scalar(query) or 0)
+
+    def search_rows(self) -> list[SearchRow]:
+        query = select(
+            Client.id,
+            Client.name,
+            Client.name_pinyin,
+            Client.name_initials,
+            Client.city,
+            Client.tags,
+            Client.tier,
+        ).where(Client.agent_id == self.agent_id)
+        return [SearchRow(*row) for row in self._session.execute(query)]
+
+    def ids_by_phone_last4(self, last4: str) -> list[int]:
+        index = self._cipher.blind_index(last4)
+        query = select(Client.id).where(
+            Client.agent_id == self.agent_id, Client.phone_index == index
+        )
+        return list(self._session.scalars(query))
+
+    def secret(self, client: Client, field: str) -> str | None:
+        """Decrypt one sensitive field (only for the owner; callers mask it for display)."""
+        token = getattr(client, f"{field}_enc")
+        return self._cipher.decrypt(token) if token else None
+
+    def timeline(self, client: Client, limit: int = 5) -> Sequence[TimelineEntry]:
+        query = (
+            select(TimelineEntry)
+            .where(TimelineEntry.client_id == client.id)
+            .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
+            .limit(limit)
+        )
+        return list(self._session.scalars(query))
+
+    def tier_history(self, client: Client) -> Sequence[TierChange]:
+        query = select(TierChange).where(TierChange.client_id == client.id).order_by(TierChange.id)
+        return list(self._session.scalars(query))
+
+    def referred_by(self, client: Client) -> list[Client]:
+        query = select(Client).where(
+            Client.agent_id == self.agent_id, Client.referred_by_id == client.id
+        )
+        return list(self._session.scalars(query))
+
+    # -- writing ---------------------------------------------------------------
+    def add(self, name: str, now: datetime, **fields: Any) -> Client:
+        client = Client(
+            agent_id=self.agent_id, name=name, created_at=now, updated_at=now, tags=[], attrs={}
+        )
+        for key, value in fields.items():
+            setattr(client, key, value)
+        self._session.add(client)
+        self._session.flush()
+        return client
+
+    def set_secret(self, client: Client, field: str, value: str, masked: str) -> None:
+        """Store a sensitive number encrypted, with its masked form (and for phones an index)."""
+        if field not in SECRET_FIELDS:
+            raise ValueError(field)
+        setattr(client, f"{field}_enc", self._cipher.encrypt(value))
+        setattr(client, f"{field}_masked", masked)
+        if field == "phone":
+            digits = "".join(ch for ch in value if ch.isdigit())
+            client.phone_index = self._cipher.blind_index(digits[-4:])
+
+    def add_family(self, client: Client, **fields: Any) -> FamilyMember:
+        member = FamilyMember(client=client, **fields)
+        self._session.add(member)
+        return member
+
+    def add_policy(self, client: Client, now: datetime, **fields: Any) -> Policy:
+        policy = Policy(client=client, created_at=now, **fields)
+        self._session.add(policy)
+        return policy
+
+    def add_soft_note(self, client: Client, heading: str, text: str, now: datetime) -> None:
+        self._session.add(SoftNote(client=client, heading=heading, text=text, created_at=now))
+
+    def add_date(self, client: Client, **fields: Any) -> ClientDate:
+        entry = ClientDate(client=client, **fields)
+        self._session.add(entry)
+        return entry
+
+    def add_timeline(self, client: Client, kind: str, text: str, now: datetime) -> None:
+        self._session.add(TimelineEntry(client_id=client.id, kind=kind, text=text, at=now))
+
+    def record_tier_change(
+        self, client: Client, to_tier: str, reason: str, now: datetime, automatic: bool
+    ) -> None:
+        self._session.add(
+            TierChange(
+                client_id=client.id,
+                from_tier=client.tier,
+                to_tier=to_tier,
+                reason=reason,
+                automatic=automatic,
+                at=now,
+            )
+        )
+        client.tier = to_tier
+        client.tier_reason = reason
+        client.updated_at = now

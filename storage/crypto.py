@@ -1,0 +1,48 @@
+"""Field encryption at rest and keyed blind indexes for searching encrypted numbers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+
+class FieldCipher:
+    """Encrypts sensitive fields with Fernet; derives search indexes with HMAC-SHA256."""
+
+    def __init__(self, key: bytes) -> None:
+        raw = base64.urlsafe_b64decode(key)
+        if len(raw) != 32:
+            raise ValueError("encryption key must be 32 url-safe base64 bytes")
+        self._fernet = Fernet(key)
+        self._index_key = hashlib.sha256(b"dangan-blind-index" + raw).digest()
+
+    def encrypt(self, value: str) -> str:
+        return self._fernet.encrypt(value.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken as error:
+            raise ValueError("cannot decrypt: wrong DANGAN_SECRET_KEY?") from error
+
+    def blind_index(self, value: str) -> str:
+        return hmac.new(self._index_key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def load_or_create_key(env_value: str | None, key_file: Path) -> bytes:
+    """The key from the environment, else from ``key_file`` (created with mode 0600)."""
+    if env_value:
+        return env_value.strip().encode()
+    if key_file.exists():
+        return key_file.read_bytes().strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key()
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key

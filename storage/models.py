@@ -1,0 +1,259 @@
+"""SQLAlchemy 2 models of the client archive.
+
+Dates that drive reminders are kept as separate calendar / month / day columns so a
+sweep can find "everyone whose (lunar) birthday is on 3-15" with one indexed query.
+Sensitive numbers are stored only encrypted (``*_enc``) plus a keyed blind index.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every table."""
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    digest_hour: Mapped[int] = mapped_column(Integer, default=8)
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    identities: Mapped[list[Identity]] = relationship(back_populates="agent")
+
+
+class Identity(Base):
+    """A chat account (Telegram user id, WeChat contact id, terminal) bound to an agent."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(128))
+    chat_id: Mapped[str | None] = mapped_column(String(128))
+
+    agent: Mapped[Agent] = relationship(back_populates="identities")
+
+
+class Invite(Base):
+    """A one-time invite code; only its hash is stored."""
+
+    __tablename__ = "invites"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    __table_args__ = (
+        Index("ix_clients_agent_name", "agent_id", "name"),
+        Index("ix_clients_agent_tier", "agent_id", "tier"),
+        Index("ix_clients_birth_md", "birth_calendar", "birth_month", "birth_day"),
+        Index("ix_clients_agent_phone", "agent_id", "phone_index"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    name_pinyin: Mapped[str] = mapped_column(String(256), default="")
+    name_initials: Mapped[str] = mapped_column(String(64), default="")
+    gender: Mapped[str | None] = mapped_column(String(8))
+    birth_calendar: Mapped[str | None] = mapped_column(String(8))  # "solar" | "lunar"
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    birth_month: Mapped[int | None] = mapped_column(Integer)
+    birth_day: Mapped[int | None] = mapped_column(Integer)
+    birth_leap: Mapped[bool] = mapped_column(Boolean, default=False)
+    age: Mapped[int | None] = mapped_column(Integer)
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    phone_index: Mapped[str | None] = mapped_column(String(32))
+    phone_masked: Mapped[str | None] = mapped_column(String(32))
+    id_number_enc: Mapped[str | None] = mapped_column(Text)
+    id_number_masked: Mapped[str | None] = mapped_column(String(32))
+    payment_account_enc: Mapped[str | None] = mapped_column(Text)
+    payment_account_masked: Mapped[str | None] = mapped_column(String(32))
+    city: Mapped[str | None] = mapped_column(String(64))
+    occupation: Mapped[str | None] = mapped_column(String(64))
+    employer: Mapped[str | None] = mapped_column(String(128))
+    position: Mapped[str | None] = mapped_column(String(64))
+    marital_status: Mapped[str | None] = mapped_column(String(16))
+    household_income: Mapped[int | None] = mapped_column(BigInteger)
+    investable_assets: Mapped[int | None] = mapped_column(BigInteger)
+    liabilities: Mapped[str | None] = mapped_column(String(256))
+    tier: Mapped[str] = mapped_column(String(8), default="普通")
+    tier_reason: Mapped[str | None] = mapped_column(String(256))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    attrs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
+    last_contact_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    family: Mapped[list[FamilyMember]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", order_by="FamilyMember.id"
+    )
+    policies: Mapped[list[Policy]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", order_by="Policy.id"
+    )
+    soft_notes: Mapped[list[SoftNote]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", order_by="SoftNote.id"
+    )
+    dates: Mapped[list[ClientDate]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", order_by="ClientDate.id"
+    )
+
+
+class FamilyMember(Base):
+    __tablename__ = "family_members"
+    __table_args__ = (Index("ix_family_birth_md", "birth_calendar", "birth_month", "birth_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    relation: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(64))
+    birth_calendar: Mapped[str | None] = mapped_column(String(8))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    birth_month: Mapped[int | None] = mapped_column(Integer)
+    birth_day: Mapped[int | None] = mapped_column(Integer)
+    birth_leap: Mapped[bool] = mapped_column(Boolean, default=False)
+    occupation: Mapped[str | None] = mapped_column(String(64))
+    lives_together: Mapped[bool | None] = mapped_column(Boolean)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    client: Mapped[Client] = relationship(back_populates="family")
+
+
+class Policy(Base):
+    __tablename__ = "policies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    is_own: Mapped[bool] = mapped_column(Boolean, default=True)
+    insurer: Mapped[str | None] = mapped_column(String(64))
+    product_type: Mapped[str | None] = mapped_column(String(32))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    annual_premium: Mapped[int | None] = mapped_column(BigInteger)
+    payment_years: Mapped[int | None] = mapped_column(Integer)
+    beneficiary: Mapped[str | None] = mapped_column(String(64))
+    beneficiary_relation: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="有效")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    client: Mapped[Client] = relationship(back_populates="policies")
+
+
+class SoftNote(Base):
+    """One piece of soft info under one of the five headings."""
+
+    __tablename__ = "soft_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    heading: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    client: Mapped[Client] = relationship(back_populates="soft_notes")
+
+
+class ClientDate(Base):
+    """Anniversaries: wedding, first meeting, custom dates of the 精选本."""
+
+    __tablename__ = "client_dates"
+    __table_args__ = (Index("ix_client_dates_md", "calendar", "month", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(64))
+    calendar: Mapped[str] = mapped_column(String(8), default="solar")
+    year: Mapped[int | None] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    day: Mapped[int] = mapped_column(Integer)
+    leap: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    client: Mapped[Client] = relationship(back_populates="dates")
+
+
+class TimelineEntry(Base):
+    __tablename__ = "timeline"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class TierChange(Base):
+    __tablename__ = "tier_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    from_tier: Mapped[str | None] = mapped_column(String(8))
+    to_tier: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(256))
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AgentSession(Base):
+    """The agent's conversation state, written through on every message."""
+
+    __tablename__ = "agent_sessions"
+
+    agent_id: Mapped[int] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProcessedMessage(Base):
+    """Platform message ids already handled (a redelivered update is ignored)."""
+
+    __tablename__ = "processed_messages"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    client_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime)

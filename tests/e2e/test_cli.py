@@ -1,0 +1,89 @@
+"""The real command line in a subprocess: chat over a pipe, JSON export, help, admin."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBCOMMANDS = [["run"], ["chat"], ["migrate"], ["demo"], ["agent"], ["agent", "add"],
+               ["agent", "list"], ["invite"], ["clients"], ["show"]]
+
+
+@pytest.fixture
+def env(database_url: str, secret_key: str, tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url, "DANGAN_SECRET_KEY": secret_key,
+            "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+
+
+def bot(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.mark.parametrize("words", SUBCOMMANDS, ids=" ".join)
+def test_every_subcommand_has_help(words):
+    result = subprocess.run([sys.executable, "-m", "bot", *words, "--help"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "usage:" in result.stdout
+
+
+def test_chat_over_a_pipe_then_export_and_show(env, database_url):
+    if not database_url.startswith("sqlite"):  # only the embedded default creates agents itself
+        refused = bot(env, "chat", "--agent", "王芳", stdin="/help\n")
+        assert refused.returncode == 2 and "agent add" in refused.stderr
+        assert bot(env, "agent", "add", "王芳").returncode == 0
+    script = "\n".join(["/record 张丽华", "女", "农历八月十五", "50", "13812345678", "保存",
+                        "/card 张丽华"]) + "\n"
+    result = bot(env, "chat", "--agent", "王芳", stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "> " not in result.stdout  # no prompt noise on a pipe
+    assert "第1/" in result.stdout and "✅ 已保存「张丽华」" in result.stdout
+    assert "138****5678" in result.stdout
+    assert "13812345678" not in result.stdout + result.stderr
+
+    exported = json.loads(bot(env, "clients", "--agent", "王芳", "--json").stdout)
+    assert [row["name"] for row in exported] == ["张丽华"]
+    assert exported[0]["birthday"]["calendar"] == "lunar"
+    shown = json.loads(bot(env, "show", "--agent", "王芳", "张丽华", "--json").stdout)
+    assert shown["phone"] == "138****5678" and shown["tier"] == "普通"
+
+
+def test_demo_loads_the_worked_examples(env):
+    result = bot(env, "demo", "--agent", "演示")
+    assert result.returncode == 0, result.stderr
+    rows = {row["name"]: row for row in
+            json.loads(bot(env, "clients", "--agent", "演示", "--json").stdout)}
+    assert rows["孙明"]["tier"] == "核心"
+    assert rows["张丽华"]["tier"] == "筛选"
+    assert rows["林晓"]["tier"] == "成交"
+    assert rows["周强"]["tier"] == "精选"
+
+
+def test_agents_and_invites(env):
+    assert bot(env, "migrate").returncode == 0
+    assert bot(env, "agent", "add", "刘敏", "--telegram", "4242", "--leader").returncode == 0
+    listed = json.loads(bot(env, "agent", "list").stdout)
+    assert listed[0]["name"] == "刘敏" and listed[0]["leader"] is True
+    assert "telegram:4242" in listed[0]["identities"]
+    duplicate = bot(env, "agent", "add", "刘敏")
+    assert duplicate.returncode == 2 and "已存在" in duplicate.stderr
+    code = bot(env, "invite").stdout.strip()
+    assert len(code) == 10 and code.isalnum()
+
+
+def test_invalid_config_names_the_key(env, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    bad.write_text(text.replace("type: money, target: client.household_income",
+                                "type: dollars, target: client.household_income"),
+                   encoding="utf-8")
+    result = bot({**env, "DANGAN_CONFIG": str(bad)}, "migrate")
+    assert result.returncode == 2
+    assert "templates.record" in result.stderr and "dollars" in result.stderr
