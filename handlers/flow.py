@@ -7,7 +7,7 @@ router stores the draft it returns and applies the answers when the outcome is "
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from handlers import fields
@@ -37,7 +37,9 @@ class FormDraft:
     answers: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"form": self.form, "client_name": self.client_name, "client_id": self.client_id,
+                "tier": self.tier, "queue": list(self.queue), "pos": self.pos,
+                "answers": dict(self.answers)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FormDraft:

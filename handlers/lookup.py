@@ -1,4 +1,8 @@
-"""Finding clients: name, full pinyin, initials (zs → 张三), phone last 4, tags, city."""
+"""Finding clients: name, full pinyin, initials (zs → 张三), phone last 4, tags, city.
+
+SQL narrows the candidates; the ranking here orders them; typo tolerance (rapidfuzz, in C)
+runs over the lean (name, pinyin) columns only when nothing matched well.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,13 @@ import re
 from dataclasses import dataclass
 
 from pypinyin import Style, lazy_pinyin
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
-from storage.clients import SearchRow
+from storage.clients import ClientRepository, SearchRow
 
 LAST4 = re.compile(r"^\d{4}$")
+STRONG = 85
+MINIMUM = 60
 
 
 @dataclass(frozen=True)
@@ -29,32 +35,38 @@ def search_keys(name: str) -> tuple[str, str]:
     return "".join(syllables), "".join(initials).lower()
 
 
-def rank(rows: list[SearchRow], query: str, phone_ids: set[int], limit: int = 10) -> list[Match]:
-    """Score every row against the query; best first, ties by name."""
+def search(repo: ClientRepository, query: str, limit: int = 10) -> list[Match]:
+    """The agent's clients matching ``query``, best first (ties by name)."""
     query = query.strip()
     if not query:
         return []
     latin = query.lower().replace(" ", "")
-    matches: list[Match] = []
-    for row in rows:
-        score, why = _score(row, query, latin, phone_ids)
-        if score >= 60:
-            matches.append(Match(row.id, row.name, score, why))
+    pinyin_query = latin if latin.isascii() and latin.isalpha() else None
+    phone_ids = set(repo.ids_by_phone_last4(query)) if LAST4.match(query) else set()
+    rows = {row.id: row for row in repo.search_candidates(query, pinyin_query)}
+    rows.update({row.id: row for row in repo.search_rows_by_ids(phone_ids - rows.keys())})
+    scored = {row.id: _score(row, query, pinyin_query, phone_ids) for row in rows.values()}
+    if not any(score >= STRONG for score, _ in scored.values()):
+        fuzzy = _fuzzy(repo.name_keys(), query, pinyin_query)
+        for row in repo.search_rows_by_ids(set(fuzzy) - rows.keys()):
+            rows[row.id] = row
+            scored[row.id] = (fuzzy[row.id], "近似")
+    matches = [Match(row_id, rows[row_id].name, score, why)
+               for row_id, (score, why) in scored.items() if score >= MINIMUM]
     matches.sort(key=lambda match: (-match.score, match.name, match.client_id))
     return matches[:limit]
 
 
-def _score(row: SearchRow, query: str, latin: str, phone_ids: set[int]) -> tuple[float, str]:
+def _score(row: SearchRow, query: str, latin: str | None,
+           phone_ids: set[int]) -> tuple[float, str]:
     if row.id in phone_ids:
         return 100, "手机尾号"
     if row.name == query:
         return 100, "姓名"
     if query in row.name:
         return 90, "姓名"
-    if latin.isascii() and latin.isalpha():
-        if latin == row.name_initials:
-            return 95, "首字母"
-        if latin == row.name_pinyin:
+    if latin:
+        if latin in (row.name_initials, row.name_pinyin):
             return 95, "拼音"
         if row.name_pinyin.startswith(latin):
             return 85, "拼音"
@@ -64,18 +76,23 @@ def _score(row: SearchRow, query: str, latin: str, phone_ids: set[int]) -> tuple
         return 70, "城市"
     if query in (row.tags or []):
         return 70, "标签"
-    return _fuzzy(row, query, latin)
-
-
-def _fuzzy(row: SearchRow, query: str, latin: str) -> tuple[float, str]:
-    if latin.isascii():
-        if len(latin) < 3:
-            return 0, ""
-        return fuzz.ratio(latin, row.name_pinyin) * 0.75, "拼音近似"
     if row.city and query in row.city:
         return 65, "城市"
     if any(query in tag for tag in row.tags or []):
         return 65, "标签"
-    if len(query) < 2:
-        return 0, ""
-    return fuzz.ratio(query, row.name) * 0.75, "姓名近似"
+    return 0, ""
+
+
+def _fuzzy(keys: list[tuple[int, str, str]], query: str, latin: str | None) -> dict[int, float]:
+    """Client id → score for near misses (typos) of the name or its pinyin."""
+    if latin:
+        if len(latin) < 3:
+            return {}
+        choices = {row_id: pinyin for row_id, _, pinyin in keys}
+    else:
+        if len(query) < 2:
+            return {}
+        choices = {row_id: name for row_id, name, _ in keys}
+    found = process.extract(latin or query, choices, scorer=fuzz.ratio,
+                            score_cutoff=75, limit=10)
+    return {row_id: score * 0.8 for _, score, row_id in found}

@@ -111,8 +111,9 @@ SPOUSE_WORD = re.compile(_SPOUSE)
 OTHER_PERSON = re.compile(_OTHER)
 SOMEONE_ELSE_AT_END = re.compile(rf"(?:{_SPOUSE}|{_OTHER})的?$")
 OCCUPATION_CLAUSE = re.compile(
-    r"(?P<subject>.*?)(?P<verb>是做|是当|是|做|当|从事|干)(?P<object>.+)"
+    r"(?P<subject>.*?)(?P<verb>是做|是搞|是当|是|做|搞|当|从事|干)(?P<object>.+)"
 )
+TRADE = re.compile(r"(?P<trade>[^的]{1,6}?)(?:的|工作|行业|这行|这一行)")  # 做IT的, 从事金融工作
 JOB_FIELD = re.compile(r"职业(?:是|为|:)?(?P<object>.+)")
 _OBJECT_EDGES = re.compile(r"^(?:一个|一名|一位|一家|个|名|位)|(?:的|了|啊|呢|吧|呀|工作)+$")
 NEGATION = re.compile(r"(?:不|没|别|讨厌|无)[^,;。!?]{0,2}$")
@@ -275,20 +276,26 @@ def _whose(subject: str) -> str | None:
 
 
 def _occupations(text: str, keywords: NoteKeywords) -> Found:
-    if not keywords.occupations:
-        return []
+    """'先生是医生' (spouse), '她是教师' / '孙先生做IT的' / '职业：律师' (client).
+
+    An occupation is a configured keyword, or any short trade in '做X的' / '从事X工作'."""
     found: Found = []
     for clause_match in _clauses(text):
         clause = clause_match.group().strip()
         job = JOB_FIELD.search(clause)
         statement = OCCUPATION_CLAUSE.match(clause)
         if job:
-            whose, obj = "client", job["object"]
+            whose, obj, verb = "client", job["object"], ""
         elif statement:
-            whose, obj = _whose(statement["subject"]), statement["object"]
+            whose, obj, verb = _whose(statement["subject"]), statement["object"], statement["verb"]
         else:
             continue
-        occupation = _occupation_in(obj, keywords.occupations) if whose else None
+        if whose is None:
+            continue
+        occupation = _occupation_in(obj, keywords.occupations)
+        trade = TRADE.fullmatch(obj.strip())
+        if occupation is None and trade and verb in {"是做", "是搞", "做", "搞", "从事"}:
+            occupation = trade["trade"]
         if occupation is None:
             continue
         if whose == "spouse":

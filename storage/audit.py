@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.dialect import insert_ignoring_conflicts
 from storage.models import AuditEntry, ProcessedMessage
 
 
@@ -36,13 +36,9 @@ class MessageLedger:
 
     def first_time(self, platform: str, message_id: str, now: datetime) -> bool:
         """Claim the id; False when it was already handled (the update is a redelivery)."""
-        if self._session.get(ProcessedMessage, (platform, message_id)) is not None:
-            return False
-        try:
-            with self._session.begin_nested():
-                self._session.add(
-                    ProcessedMessage(platform=platform, message_id=message_id, at=now)
-                )
-        except IntegrityError:
-            return False
-        return True
+        statement = insert_ignoring_conflicts(
+            self._session, ProcessedMessage, {"platform": platform, "message_id": message_id,
+                                              "at": now}
+        )
+        claimed = self._session.execute(statement.returning(ProcessedMessage.message_id))
+        return claimed.scalar() is not None

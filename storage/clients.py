@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.crypto import FieldCipher
@@ -22,6 +22,12 @@ from storage.models import (
 )
 
 SECRET_FIELDS = ("phone", "id_number", "payment_account")
+_SEARCH_COLUMNS = (Client.id, Client.name, Client.name_pinyin, Client.name_initials, Client.city,
+                   Client.tags, Client.tier)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True)
@@ -78,17 +84,38 @@ class ClientRepository:
         query = select(func.count()).select_from(Client).where(Client.agent_id == self.agent_id)
         return int(self._session.scalar(query) or 0)
 
-    def search_rows(self) -> list[SearchRow]:
-        query = select(
-            Client.id,
-            Client.name,
-            Client.name_pinyin,
-            Client.name_initials,
-            Client.city,
-            Client.tags,
-            Client.tier,
-        ).where(Client.agent_id == self.agent_id)
+    def search_candidates(self, query: str, latin: str | None, limit: int = 200) -> list[SearchRow]:
+        """Rows whose name, pinyin, initials, city or tags contain the query (SQL prefilter)."""
+        pattern = f"%{_escape_like(query)}%"
+        conditions = [
+            Client.name.like(pattern, escape="\\"),
+            Client.city.like(pattern, escape="\\"),
+            cast(Client.tags, String).like(pattern, escape="\\"),
+        ]
+        if latin:
+            prefix = f"{_escape_like(latin)}%"
+            conditions += [Client.name_pinyin.like(prefix, escape="\\"),
+                           Client.name_initials.like(prefix, escape="\\")]
+        query_rows = (
+            select(*_SEARCH_COLUMNS)
+            .where(Client.agent_id == self.agent_id, or_(*conditions))
+            .limit(limit)
+        )
+        return [SearchRow(*row) for row in self._session.execute(query_rows)]
+
+    def search_rows_by_ids(self, ids: set[int]) -> list[SearchRow]:
+        if not ids:
+            return []
+        query = select(*_SEARCH_COLUMNS).where(Client.agent_id == self.agent_id,
+                                               Client.id.in_(ids))
         return [SearchRow(*row) for row in self._session.execute(query)]
+
+    def name_keys(self) -> list[tuple[int, str, str]]:
+        """(id, name, pinyin) of every client: the lean set fuzzy matching runs over."""
+        query = select(Client.id, Client.name, Client.name_pinyin).where(
+            Client.agent_id == self.agent_id
+        )
+        return [(row[0], row[1], row[2]) for row in self._session.execute(query)]
 
     def ids_by_phone_last4(self, last4: str) -> list[int]:
         index = self._cipher.blind_index(last4)

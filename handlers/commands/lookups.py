@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.card import render_card
 from handlers.context import Context
-from handlers.lookup import LAST4, rank
+from handlers.lookup import search
 from handlers.resolve import ask_which, describe, find_clients, not_found
 from handlers.template import TIERS
 from handlers.types import Option, Reply
@@ -14,8 +14,7 @@ def find(ctx: Context, args: str) -> list[Reply]:
     query = args.strip()
     if not query:
         return [Reply("请写上要找的内容：姓名、拼音或首字母（zs）、手机尾号4位、标签或城市。")]
-    phone_ids = set(ctx.clients.ids_by_phone_last4(query)) if LAST4.match(query) else set()
-    matches = rank(ctx.clients.search_rows(), query, phone_ids)
+    matches = search(ctx.clients, query)
     ctx.audit("find", detail=query)
     if not matches:
         return [Reply(f"没有找到和「{query}」相关的客户。")]
