@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from bot.agents_admin import AdminError, add_agent, create_invite, list_agents, terminal_agent
 from bot.bootstrap import App, build_app
-from bot.queries import export_clients, show_client
+from bot.queries import export_clients, show_card, show_client
 from bot.runner import run_all, run_terminal
 from bot.settings import ConfigError, Secrets, load_settings
 from handlers.demo import load_demo
@@ -99,9 +99,18 @@ def _dispatch(app: App, args: argparse.Namespace) -> int:
     elif args.command == "invite":
         print(create_invite(app, args.leader, args.days))
     elif args.command == "clients":
-        _print_json(export_clients(app, args.agent))
+        rows = export_clients(app, args.agent)
+        if args.json:
+            _print_json(rows)
+        else:
+            for row in rows:
+                print(f"#{row['id']} {row['name']}【{row['tier']}】{row['city'] or ''} "
+                      f"{'、'.join(row['tags'])}")
     elif args.command == "show":
-        _print_json(show_client(app, args.agent, args.client))
+        if args.json:
+            _print_json(show_client(app, args.agent, args.client))
+        else:
+            print(show_card(app, args.agent, args.client))
     return 0
 
 

@@ -28,9 +28,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                json_serializer=_json_dumps)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; take it over so that
-        # "BEGIN IMMEDIATE" is possible where we need a write lock up front.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # Take the write lock when a transaction starts: two processes then queue on
+        # busy_timeout instead of failing later on a stale read snapshot.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps)
 

@@ -1,0 +1,77 @@
+"""Storage guarantees: SQLite pragmas, the key file, and the cross-process version guard."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+from sqlalchemy import text
+
+from storage.agents import ConcurrentUpdate
+from storage.crypto import load_or_create_key
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    with app.uow() as uow:
+        assert uow.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert uow.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_embedded_default_creates_the_key_file_with_mode_0600(tmp_path):
+    key_file = tmp_path / "config" / "secret.key"
+    key = load_or_create_key(None, key_file)
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert load_or_create_key(None, key_file) == key
+    assert load_or_create_key("from-env", key_file) == b"from-env"
+
+
+def test_a_stale_session_write_is_refused(make_app, chat):
+    """Two processes: the second writer of the same session version loses and retries."""
+    chat.script("/record 张丽华", "女")
+    other = make_app()
+    with other.uow() as second:
+        agent_id = second.agents.by_name("王芳").id
+        stale = second.agents.load_session(agent_id)
+        second.session.expunge(stale)
+    with chat.app.uow() as first:
+        state = first.agents.load_session(agent_id)
+        first.agents.save_session(state, {"form": None, "pending": None}, [])
+        first.commit()
+    with other.uow() as second, pytest.raises(ConcurrentUpdate):
+        second.agents.save_session(stale, None, [])
+
+
+def test_two_processes_answering_in_turn_keep_every_answer(make_app, chat):
+    other = make_app()
+    chat.send("/record 张丽华")
+    chat.send("女")
+    chat.app, first_app = other, chat.app  # the next message lands on the other process
+    chat.send("1976-3-5")
+    chat.app = first_app
+    assert "✅ 已保存「张丽华」的档案（2 项）" in chat.send("保存")
+
+
+def test_the_same_update_racing_into_two_processes_is_handled_once(make_app, chat):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from handlers.types import Incoming
+
+    chat.script("/record 张丽华", "女", "保存")
+    apps = [chat.app, make_app()]
+    notes = [Incoming("terminal", "王芳", "王芳", f"/note 张丽华 第{n}次拜访", message_id=f"r{n}")
+             for n in range(12)]
+    # every note is delivered to both processes at the same time
+    jobs = [(app, note) for note in notes for app in apps]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        replies = list(pool.map(lambda job: job[0].router.handle(job[1]), jobs))
+    handled = [reply for reply in replies if reply]
+    assert len(handled) == len(notes)
+    assert all("已记下" in reply[0].text for reply in handled)
+    with chat.app.uow() as uow:
+        agent = uow.agents.by_name("王芳")
+        repo = uow.clients(agent.id)
+        (client,) = repo.by_name("张丽华")
+        timeline = [entry.text for entry in repo.timeline(client, limit=50)]
+    assert sorted(t for t in timeline if "拜访" in t) == sorted(f"第{n}次拜访" for n in range(12))

@@ -1,0 +1,99 @@
+"""The pure form engine with one field of every type: good input advances, bad input re-asks
+with the reason and leaves the draft exactly as it was."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from handlers import flow
+from handlers.fields import FIELD_TYPES
+from handlers.template import Templates
+
+CASES = {
+    "text": ("喜欢喝茶", None),
+    "choice": ("2", "不存在的选项"),
+    "multi": ("1 3", "火星"),
+    "tags": ("马拉松、瑜伽", None),
+    "phone": ("+86 138-1234-5678", "12345"),
+    "date": ("1985年3月5日", "2023-2-29"),
+    "lunar_date": ("农历2020年闰四月初八", "农历2021年闰四月初八"),
+    "birthday": ("农历八月十五", "13月40日"),
+    "money": ("年交5万", "很多钱"),
+    "integer": ("12", "-3"),
+    "age": ("35岁", "200岁"),
+    "yesno": ("是的", "也许"),
+    "children": ("儿子9岁，女儿3岁", "儿子300岁"),
+    "id_number": ("11010519491231002X", "110105194912310021"),
+    "account": ("6222 0212 3456 7890", "abc"),
+}
+
+
+def _templates() -> Templates:
+    fields = [
+        {"key": f"f_{kind}", "label": kind, "type": kind, "target": "attr." + kind,
+         **({"choices": ["重疾", "医疗", "养老"]} if kind in {"choice", "multi"} else {})}
+        for kind in sorted(FIELD_TYPES)
+    ]
+    return Templates.model_validate({
+        "record": [{"title": "全部类型", "fields": fields}], "books": {}, "policy": [],
+        "family": [],
+    })
+
+
+TEMPLATES = _templates()
+
+
+def _draft_at(kind: str) -> flow.FormDraft:
+    draft = flow.begin("record", TEMPLATES, "测试", None, "普通", filled=set())
+    draft.pos = draft.queue.index(f"f_{kind}")
+    return draft
+
+
+def test_every_field_type_has_a_case():
+    assert set(CASES) == set(FIELD_TYPES)
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_good_input_is_stored_and_the_form_moves_on(kind):
+    good, _ = CASES[kind]
+    draft = _draft_at(kind)
+    result = flow.step(draft, good, TEMPLATES)
+    assert result.outcome in {"continue", "save"}
+    assert f"f_{kind}" in result.draft.answers
+    assert result.draft.pos == draft.pos + 1
+
+
+@pytest.mark.parametrize("kind", sorted(kind for kind, (_, bad) in CASES.items() if bad))
+def test_bad_input_re_asks_with_the_reason(kind):
+    _, bad = CASES[kind]
+    draft = _draft_at(kind)
+    before = draft.to_json()
+    result = flow.step(draft, bad, TEMPLATES)
+    assert result.outcome == "continue"
+    assert result.draft.to_json() == before
+    (reply,) = result.replies
+    assert reply.text.startswith("⚠️") and f"第{draft.pos + 1}/" in reply.text
+
+
+def test_progress_skip_back_save_cancel():
+    draft = flow.begin("record", TEMPLATES, "测试", None, "普通", filled=set())
+    total = len(draft.queue)
+    assert f"第1/{total}项" in flow.question(draft, TEMPLATES).text
+    skipped = flow.step(draft, "跳过", TEMPLATES).draft
+    assert skipped.pos == 1 and not skipped.answers
+    assert flow.step(skipped, "返回", TEMPLATES).draft.pos == 0
+    assert flow.step(skipped, "保存", TEMPLATES).outcome == "save"
+    assert flow.step(skipped, "取消", TEMPLATES).outcome == "cancel"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(FIELD_TYPES)), st.text(max_size=60))
+def test_any_text_either_advances_or_leaves_the_draft_unchanged(kind, text):
+    draft = _draft_at(kind)
+    before = draft.to_json()
+    result = flow.step(draft, text, TEMPLATES)
+    assert draft.to_json() == before  # the engine never mutates its input
+    if result.outcome == "continue" and result.draft.pos == draft.pos:
+        assert result.draft.to_json() == before
