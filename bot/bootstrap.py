@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.settings import Secrets, Settings
 from handlers.router import Router
 from handlers.types import Clock, SystemClock
+from scheduler.service import NudgeService
 from storage.crypto import FieldCipher, load_or_create_key
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
@@ -21,6 +22,7 @@ class App:
     uow: UnitOfWorkFactory
     router: Router
     clock: Clock
+    nudges: NudgeService
 
     def dispose(self) -> None:
         self.uow.session_factory.kw["bind"].dispose()
@@ -36,4 +38,6 @@ def build_app(settings: Settings, secrets: Secrets, clock: Clock | None = None,
     uow = UnitOfWorkFactory(make_session_factory(engine), FieldCipher(key))
     clock = clock or SystemClock()
     router = Router(uow, clock, settings.handler_config())
-    return App(settings=settings, secrets=secrets, uow=uow, router=router, clock=clock)
+    nudges = NudgeService(uow, clock, settings.nudges, settings.timezone)
+    return App(settings=settings, secrets=secrets, uow=uow, router=router, clock=clock,
+               nudges=nudges)

@@ -9,10 +9,11 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from bot.agents_admin import AdminError, add_agent, create_invite, list_agents, terminal_agent
 from bot.bootstrap import App, build_app
-from bot.queries import export_clients, show_card, show_client
+from bot.queries import export_clients, preview_nudges, show_card, show_client
 from bot.runner import run_all, run_terminal
 from bot.settings import ConfigError, Secrets, load_settings
 from handlers.demo import load_demo
@@ -47,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--agent", required=True)
     show.add_argument("client", help="客户姓名或 #编号")
     show.add_argument("--json", action="store_true", help="输出 JSON")
+    nudges = commands.add_parser("nudges", help="列出某天到期的提醒（只看，不发送）")
+    nudges.add_argument("--date", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
+    nudges.add_argument("--days", type=int, default=1, help="从该日起连续几天（默认 1）")
+    nudges.add_argument("--agent", help="只看某位经纪人")
+    nudges.add_argument("--json", action="store_true", help="每条提醒一个 JSON 对象")
+    commands.add_parser("sweep", help="立即运行一次提醒扫描（今天），并生成到时的晨报")
     return parser
 
 
@@ -98,6 +105,12 @@ def _dispatch(app: App, args: argparse.Namespace) -> int:
         _print_json(list_agents(app))
     elif args.command == "invite":
         print(create_invite(app, args.leader, args.days))
+    elif args.command == "nudges":
+        _print_nudges(app, args)
+    elif args.command == "sweep":
+        created = app.nudges.sweep_now()
+        result = app.nudges.tick()
+        print(f"扫描完成：新增 {created + result.nudges} 条提醒，生成 {result.digests} 份晨报。")
     elif args.command == "clients":
         rows = export_clients(app, args.agent)
         if args.json:
@@ -112,6 +125,15 @@ def _dispatch(app: App, args: argparse.Namespace) -> int:
         else:
             print(show_card(app, args.agent, args.client))
     return 0
+
+
+def _print_nudges(app: App, args: argparse.Namespace) -> None:
+    rows = preview_nudges(app, args.date, args.days, args.agent)
+    if args.json:
+        _print_json(rows)
+        return
+    for row in rows:
+        print(f"{row['date']} [{row['agent']}] {row['text']}")
 
 
 def _print_json(value: object) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from bot.agents_admin import AdminError
@@ -55,3 +56,40 @@ def show_card(app: App, agent_name: str, ref: str) -> str:
         card = render_card(client, app.settings.templates, app.clock.now(), recent)
         uow.commit()
         return card
+
+
+def preview_nudges(app: App, first: date, days: int, agent_name: str | None
+                   ) -> list[dict[str, Any]]:
+    """What falls due on each of ``days`` days from ``first``, without sending anything."""
+    with app.uow() as uow:
+        names = {agent.id: agent.name for agent in uow.agents.all()}
+        clients: dict[int, str] = {}
+        agent_id = None
+        if agent_name is not None:
+            agent = uow.agents.by_name(agent_name)
+            if agent is None:
+                raise AdminError(f"没有经纪人「{agent_name}」")
+            agent_id = agent.id
+    rows = []
+    for offset in range(max(days, 1)):
+        day = first + timedelta(days=offset)
+        for nudge in app.nudges.preview(day):
+            if agent_id is not None and nudge.agent_id != agent_id:
+                continue
+            rows.append({"date": day.isoformat(), "kind": nudge.kind,
+                         "agent": names.get(nudge.agent_id), "client_id": nudge.client_id,
+                         "client": clients.get(nudge.client_id or 0) or _client_name(
+                             app, nudge.agent_id, nudge.client_id, clients),
+                         "text": nudge.text, "subject": nudge.subject,
+                         "occurrence": nudge.occurrence})
+    return rows
+
+
+def _client_name(app: App, agent_id: int, client_id: int | None,
+                 cache: dict[int, str]) -> str | None:
+    if client_id is None:
+        return None
+    with app.uow() as uow:
+        client = uow.clients(agent_id).get(client_id)
+        cache[client_id] = client.name if client else ""
+    return cache[client_id] or None

@@ -8,7 +8,9 @@ import logging
 from bot.bootstrap import App
 from bot.channels.base import Channel, MessageHandler
 from bot.channels.terminal import TerminalChannel
+from bot.delivery import DeliveryPolicy, DeliveryWorker
 from handlers.types import Incoming, Reply
+from scheduler.runner import start_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,8 @@ async def run_terminal(app: App, agent_name: str) -> None:
 
 
 async def run_all(app: App, terminal_agent: str) -> None:
-    """Every configured channel (the terminal when none), until interrupted."""
+    """Every configured channel (the terminal when none), the scheduler and the delivery
+    worker, until interrupted (or, for the terminal, until end of input)."""
     channels = configured_channels(app)
     terminal: TerminalChannel | None = None
     if not channels:
@@ -55,11 +58,17 @@ async def run_all(app: App, terminal_agent: str) -> None:
     for channel in channels:
         await channel.start(handler)
         log.info("channel %s started", channel.platform)
+    scheduler = start_scheduler(app.nudges, app.settings.timezone)
+    policy = DeliveryPolicy(max_attempts=app.settings.nudges.max_attempts)
+    worker = DeliveryWorker(app.uow, {c.platform: c for c in channels}, app.clock, policy)
+    delivery = asyncio.create_task(worker.run_forever())
     try:
         if terminal is not None:
             await terminal.finished.wait()
         else:
             await asyncio.Event().wait()
     finally:
+        delivery.cancel()
+        scheduler.shutdown(wait=False)
         for channel in channels:
             await channel.stop()

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from handlers.config import HandlerConfig, NoteKeywordsConfig
 from handlers.template import Templates
 from handlers.tiers import TierRules
+from scheduler.config import NudgeRules
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 
@@ -55,6 +56,7 @@ class Settings(BaseModel):
     tiers: TierRules = TierRules()
     channels: ChannelSettings = ChannelSettings()
     note_keywords: NoteKeywordsConfig = NoteKeywordsConfig()
+    nudges: NudgeRules = NudgeRules()
     templates: Templates
 
     def handler_config(self) -> HandlerConfig:

@@ -31,5 +31,6 @@ class Context:
                              client_id=client.id if client else None, detail=detail)
 
     def touch(self, client: Client) -> None:
-        """A logged contact: resets the follow-up clock."""
+        """A logged contact: resets the follow-up clock (open follow-ups are closed)."""
         client.last_contact_at = self.now
+        self.uow.nudges(self.agent.id).close_followups(client.id)

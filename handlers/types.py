@@ -62,3 +62,15 @@ class ManualClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment
+
+
+def reply_to_json(reply: Reply) -> dict[str, object]:
+    """A reply as stored in the outbox."""
+    return {"text": reply.text, "options": [[o.label, o.value] for o in reply.options]}
+
+
+def reply_from_json(data: dict[str, object]) -> Reply:
+    options = data.get("options") or []
+    assert isinstance(options, list)
+    return Reply(str(data["text"]), tuple(Option(str(label), str(value))
+                                          for label, value in options))

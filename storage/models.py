@@ -38,6 +38,8 @@ class Agent(Base):
     is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     digest_hour: Mapped[int] = mapped_column(Integer, default=8)
+    quiet_start: Mapped[int] = mapped_column(Integer, default=22)  # local hour, inclusive
+    quiet_end: Mapped[int] = mapped_column(Integer, default=8)  # local hour, exclusive
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -76,6 +78,7 @@ class Client(Base):
     __tablename__ = "clients"
     __table_args__ = (
         Index("ix_clients_agent_name", "agent_id", "name"),
+        Index("ix_clients_tier_contact", "tier", "last_contact_at"),
         Index("ix_clients_agent_tier", "agent_id", "tier"),
         Index("ix_clients_birth_md", "birth_calendar", "birth_month", "birth_day"),
         Index("ix_clients_agent_phone", "agent_id", "phone_index"),
@@ -153,6 +156,10 @@ class FamilyMember(Base):
 
 class Policy(Base):
     __tablename__ = "policies"
+    __table_args__ = (
+        Index("ix_policies_start_md", "start_month", "start_day"),
+        Index("ix_policies_client_start", "client_id", "start_date"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
@@ -160,6 +167,9 @@ class Policy(Base):
     insurer: Mapped[str | None] = mapped_column(String(64))
     product_type: Mapped[str | None] = mapped_column(String(32))
     start_date: Mapped[date | None] = mapped_column(Date)
+    # month/day of start_date, kept for the indexed anniversary lookup of the sweep
+    start_month: Mapped[int | None] = mapped_column(Integer)
+    start_day: Mapped[int | None] = mapped_column(Integer)
     annual_premium: Mapped[int | None] = mapped_column(BigInteger)
     payment_years: Mapped[int | None] = mapped_column(Integer)
     beneficiary: Mapped[str | None] = mapped_column(String(64))
@@ -256,4 +266,98 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     client_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Nudge(Base):
+    """Something to remind an agent of. (kind, subject, occurrence) is unique, so sweeps that
+    rerun, catch up after downtime or race in two processes all produce the same rows."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject", "occurrence", name="uq_nudges_occurrence"),
+        Index("ix_nudges_agent_show", "agent_id", "status", "show_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    subject: Mapped[str] = mapped_column(String(48))
+    occurrence: Mapped[str] = mapped_column(String(32))
+    due_date: Mapped[date] = mapped_column(Date)
+    show_on: Mapped[date] = mapped_column(Date)  # due_date, or later when snoozed
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | done
+    shown_on: Mapped[date | None] = mapped_column(Date)  # the digest that last listed it
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OutboxMessage(Base):
+    """A push waiting for delivery; claimed atomically, sent outside the transaction."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "platform", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(96), unique=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))  # digest | push | notice
+    payload: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sending|sent|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SweepDay(Base):
+    """Days the sweep has completed; start-up catches up the days after the last one."""
+
+    __tablename__ = "sweep_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Salon(Base):
+    """A small salon (周二四六小沙) or other event."""
+
+    __tablename__ = "salons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    time: Mapped[str] = mapped_column(String(16), default="")
+    topic: Mapped[str] = mapped_column(String(128))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tiers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SalonInvite(Base):
+    __tablename__ = "salon_invites"
+    __table_args__ = (UniqueConstraint("salon_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    salon_id: Mapped[int] = mapped_column(ForeignKey("salons.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(12), default="proposed")
+    # proposed | invited | accepted | declined | attended
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Meeting(Base):
+    """A meeting the agent logged (/meet); an hour later, a reminder to record it."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(DateTime)

@@ -10,6 +10,9 @@ from storage.agents import AgentRepository
 from storage.audit import AuditLog, MessageLedger
 from storage.clients import ClientRepository
 from storage.crypto import FieldCipher
+from storage.events import EventRepository
+from storage.nudges import NudgeRepository
+from storage.outbox import Outbox
 
 
 class UnitOfWork:
@@ -24,6 +27,7 @@ class UnitOfWork:
         self.agents = AgentRepository(self.session)
         self.audit = AuditLog(self.session)
         self.ledger = MessageLedger(self.session)
+        self.outbox = Outbox(self.session)
         return self
 
     def __exit__(
@@ -32,12 +36,21 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
+        if self.session.in_transaction():
+            self.session.rollback()
         self.session.close()
 
     def clients(self, agent_id: int) -> ClientRepository:
         """The client repository of one agent."""
         return ClientRepository(self.session, agent_id, self._cipher)
+
+    def events(self, agent_id: int) -> EventRepository:
+        """Salons, invitations and meetings of one agent."""
+        return EventRepository(self.session, agent_id)
+
+    def nudges(self, agent_id: int) -> NudgeRepository:
+        """The nudge repository of one agent."""
+        return NudgeRepository(self.session, agent_id)
 
     def commit(self) -> None:
         self.session.commit()

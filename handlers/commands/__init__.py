@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers.commands import basic, forms, lookups, notes, tiering
+from handlers.commands import (
+    basic,
+    forms,
+    lookups,
+    meetings,
+    notes,
+    nudges,
+    salons,
+    settings,
+    tiering,
+)
 from handlers.context import Context
 from handlers.types import Reply
 
@@ -30,9 +40,16 @@ COMMANDS = [
     Command("policy", "保单", forms.start_policy, starts_form=True),
     Command("family", "家人", forms.start_family, starts_form=True),
     Command("referral", "转介绍", tiering.referral),
+    Command("salon", "沙龙", salons.salon),
+    Command("meet", "见面", meetings.meet),
+    Command("settings", "设置", settings.settings),
     Command("help", "帮助", basic.help_),
     Command("cancel", "取消", basic.cancel),
     Command("start", "绑定", basic.start),
+    Command("today", "今天", nudges.today),
+    Command("nudge", "提醒", nudges.menu),
+    Command("done", "完成", nudges.done),
+    Command("snooze", "推迟", nudges.snooze),
 ]
 _BY_WORD = {word: command for command in COMMANDS for word in (command.name, command.alias)}
 

@@ -1,0 +1,203 @@
+"""The WeChat channel: a real ``wechaty.Wechaty`` on a wechaty puppet service.
+
+Incoming text messages become ``Incoming``s (group messages flagged ``is_group``); the handler's
+replies are rendered as plain text with numbered options and sent back to the same contact or
+room. Every outgoing message of the account is paced (``min_gap_seconds``) and counted per local
+day; pushes (``send``) are refused with ``DeliveryError(retry_after=...)`` once ``daily_cap`` is
+reached, while replies to the agent's own messages are still sent (and counted), so a
+conversation never goes silent.
+
+Reconnects are handled in ``wechat_connection``; tests make them quick with
+``reconnect_delay=0.05``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot.channels.base import DeliveryError, MessageHandler
+from bot.channels.wechat_connection import WechatyConnection
+from bot.channels.wechat_inbound import RecentIds, to_incoming
+from bot.channels.wechat_outgoing import SendPacer, pack_texts
+from handlers.types import Incoming, Reply
+
+log = logging.getLogger(__name__)
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class WeChatChannel:
+    platform = "wechat"
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        endpoint: str,
+        daily_cap: int,
+        min_gap_seconds: float = 3.0,
+        clock: Callable[[], datetime] = _local_now,
+        plugin_port: int | None = None,
+        max_message_chars: int = 1500,
+        reconnect_delay: float = 5.0,
+        max_reconnect_delay: float = 300.0,
+        login_timeout: float = 300.0,
+        send_timeout: float = 30.0,
+        shutdown_grace: float = 10.0,
+        seen_capacity: int = 10_000,
+    ) -> None:
+        """``endpoint``: "host:port" of the puppet service, always explicit (with a token alone
+        wechaty asks api.chatie.io). ``clock``: the account's local time, for the daily cap.
+        ``plugin_port``: a free local port for wechaty's plugin server (default: pick one)."""
+        if not token:
+            raise ValueError("a puppet service token is required")
+        if not endpoint:
+            raise ValueError("the puppet service endpoint must be set explicitly")
+        self._token = token
+        self._endpoint = endpoint
+        self._plugin_port = plugin_port
+        self._reconnect = (reconnect_delay, max_reconnect_delay)
+        self._login_timeout = login_timeout
+        self._send_timeout = send_timeout
+        self._shutdown_grace = shutdown_grace
+        self._max_chars = max_message_chars
+        self._pacer = SendPacer(min_gap_seconds=min_gap_seconds, daily_cap=daily_cap, clock=clock)
+        self._seen = RecentIds(seen_capacity)
+        self._conn: WechatyConnection | None = None
+        self._on_message: MessageHandler | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
+        self.stats: Counter[str] = Counter()  # handled, duplicate, self, not-text, ...
+
+    def __repr__(self) -> str:  # never show the token
+        return f"WeChatChannel(endpoint={self._endpoint!r})"
+
+    @property
+    def connection(self) -> WechatyConnection | None:
+        return self._conn
+
+    async def start(self, on_message: MessageHandler) -> None:
+        """Connect in the background and return once the account is logged in."""
+        if self._conn is not None:
+            raise RuntimeError("WeChatChannel already started")
+        self._on_message = on_message
+        self._closing = False
+        conn = WechatyConnection(
+            token=self._token,
+            endpoint=self._endpoint,
+            plugin_port=self._plugin_port or free_port(),
+            reconnect_delay=self._reconnect[0],
+            max_reconnect_delay=self._reconnect[1],
+        )
+        logged_in = asyncio.Event()
+        conn.bot.on("login", lambda *_: logged_in.set())
+        conn.bot.on("message", self._on_wechaty_message)
+        conn.bot.on("error", self._on_wechaty_error)
+        self._conn = conn
+        task = conn.start()
+        waiter = asyncio.ensure_future(logged_in.wait())
+        done, _ = await asyncio.wait(
+            {waiter, task}, timeout=self._login_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if waiter not in done:
+            waiter.cancel()
+            failure = task.exception() if task in done and not task.cancelled() else None
+            await self.stop()
+            raise RuntimeError("WeChat account did not log in") from failure
+        log.info("wechat: logged in")
+
+    async def stop(self) -> None:
+        """End the event stream, let answers in progress finish (up to ``shutdown_grace``),
+        then stop the bot."""
+        conn = self._conn
+        if conn is None or self._closing:
+            return
+        self._closing = True
+        try:
+            await conn.end_stream()
+            if self._tasks:
+                await asyncio.wait(set(self._tasks), timeout=self._shutdown_grace)
+            for task in list(self._tasks):
+                task.cancel()
+            await conn.close()
+        finally:
+            self._conn = None
+            self._closing = False
+
+    async def send(self, chat_id: str, replies: list[Reply]) -> None:
+        """Push replies (outbox delivery); DeliveryError when over the daily cap or on failure."""
+        await self._deliver(chat_id, pack_texts(replies, self._max_chars), push=True)
+
+    # --- incoming ----------------------------------------------------------------------------
+    def _on_wechaty_message(self, msg: Any) -> None:
+        # Called synchronously by wechaty's emitter with a ready Message: check and remember the
+        # id before anything awaits, so a re-sent event cannot slip in between.
+        if self._conn is None or self._on_message is None:
+            return
+        result = to_incoming(msg)
+        if isinstance(result, str):
+            self.stats[result] += 1
+            return
+        if not self._seen.add(msg.message_id):
+            self.stats["duplicate"] += 1
+            log.info("wechat: message %s seen before; ignored", msg.message_id)
+            return
+        task = asyncio.get_running_loop().create_task(self._answer(result))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _answer(self, incoming: Incoming) -> None:
+        assert self._on_message is not None
+        try:
+            replies = await self._on_message(incoming)
+        except Exception:
+            log.exception("wechat: handler failed for message %s", incoming.message_id)
+            if incoming.message_id:  # not answered: a redelivery may try again
+                self._seen.forget(incoming.message_id)
+            self.stats["failed"] += 1
+            return
+        self.stats["handled"] += 1
+        try:
+            await self._deliver(incoming.chat_id, pack_texts(replies, self._max_chars), push=False)
+        except DeliveryError as exc:
+            log.warning("wechat: reply to message %s not sent: %s", incoming.message_id, exc)
+
+    def _on_wechaty_error(self, payload: Any) -> None:
+        log.warning("wechat: wechaty error: %s", str(payload)[:300])
+
+    # --- outgoing ----------------------------------------------------------------------------
+    async def _deliver(self, conversation_id: str, texts: list[str], *, push: bool) -> None:
+        """Send ``texts`` in order, paced. Pushes are held to the daily cap and refused while
+        stopping; replies to the agent are always sent (and counted)."""
+        if not texts:
+            return
+        conn = self._conn
+        if conn is None or not conn.logged_in or (push and self._closing):
+            raise DeliveryError("WeChat is not connected")
+        async with self._pacer.lock:
+            if push:
+                self._pacer.check_cap(len(texts))
+            elif self._pacer.sent_today() + len(texts) > self._pacer.daily_cap:
+                log.warning("wechat: over the daily cap; replying to the agent anyway")
+            for text in texts:
+                await self._pacer.wait_turn()
+                try:
+                    await conn.send_text(conversation_id, text, self._send_timeout)
+                except Exception as exc:
+                    raise DeliveryError(f"WeChat send failed: {type(exc).__name__}") from exc
+                finally:
+                    self._pacer.record_sent()

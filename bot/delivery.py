@@ -1,0 +1,116 @@
+"""Outbox delivery: claim due rows, send outside the transaction, mark sent or retry.
+
+429 (retry_after) waits as asked without using up an attempt; permanent errors and
+unreachable agents end at once; anything else backs off exponentially and, after
+``max_attempts``, becomes a dead letter the agent is told about.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.channels.base import Channel, DeliveryError
+from handlers.types import Clock, Reply, reply_from_json, reply_to_json
+from storage.models import OutboxMessage
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    max_attempts: int = 5
+    base_backoff: timedelta = timedelta(seconds=30)
+    max_backoff: timedelta = timedelta(hours=1)
+    lease: timedelta = timedelta(minutes=5)
+    batch: int = 50
+
+
+class DeliveryWorker:
+    def __init__(self, uow: UnitOfWorkFactory, channels: Mapping[str, Channel], clock: Clock,
+                 policy: DeliveryPolicy | None = None) -> None:
+        self._uow = uow
+        self._channels = dict(channels)
+        self._clock = clock
+        self._policy = policy or DeliveryPolicy()
+
+    async def run_once(self) -> int:
+        """Deliver what is due now; returns how many messages were sent."""
+        if not self._channels:
+            return 0
+        claimed = await asyncio.to_thread(self._claim)
+        sent = 0
+        for message in claimed:
+            sent += await self._deliver(message)
+        return sent
+
+    async def run_forever(self, interval: float = 2.0) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("delivery round failed")
+            await asyncio.sleep(interval)
+
+    def _claim(self) -> list[OutboxMessage]:
+        with self._uow() as uow:
+            rows = uow.outbox.claim(sorted(self._channels), self._clock.now(),
+                                    self._policy.batch, self._policy.lease)
+            uow.commit()
+            return rows
+
+    async def _deliver(self, message: OutboxMessage) -> int:
+        channel = self._channels[message.platform]
+        replies = [reply_from_json(item) for item in message.payload]
+        try:
+            await channel.send(message.chat_id, replies)
+        except DeliveryError as error:
+            await asyncio.to_thread(self._failed, message, error)
+            return 0
+        except Exception as error:  # a bug or an unexpected client error: retry, don't crash
+            log.exception("unexpected error delivering outbox #%s", message.id)
+            await asyncio.to_thread(self._failed, message, DeliveryError(repr(error)))
+            return 0
+        await asyncio.to_thread(self._sent, message.id)
+        return 1
+
+    def _sent(self, message_id: int) -> None:
+        with self._uow() as uow:
+            uow.outbox.mark_sent(message_id, self._clock.now())
+            uow.commit()
+
+    def _failed(self, message: OutboxMessage, error: DeliveryError) -> None:
+        now = self._clock.now()
+        reason = str(error) or type(error).__name__
+        with self._uow() as uow:
+            if error.unreachable:
+                uow.outbox.mark_dead(message.id, f"unreachable: {reason}")
+                uow.outbox.mark_unreachable(message.agent_id)
+            elif error.permanent:
+                self._dead_letter(uow, message, reason)
+            elif error.retry_after is not None:
+                uow.outbox.retry_later(message.id, now + timedelta(seconds=error.retry_after),
+                                       reason, count=False)
+            else:
+                attempts = message.attempts + 1
+                if attempts >= self._policy.max_attempts:
+                    self._dead_letter(uow, message, reason)
+                else:
+                    backoff = min(self._policy.base_backoff * 2 ** (attempts - 1),
+                                  self._policy.max_backoff)
+                    uow.outbox.retry_later(message.id, now + backoff, reason, count=True)
+            uow.commit()
+        log.warning("delivery of outbox #%s failed: %s", message.id, reason)
+
+    def _dead_letter(self, uow: UnitOfWork, message: OutboxMessage, reason: str) -> None:
+        uow.outbox.mark_dead(message.id, reason)
+        if message.kind == "notice":
+            return  # never a note about a note
+        what = {"digest": "今日提醒", "push": "一条提醒"}.get(message.kind, "一条消息")
+        note = Reply(f"⚠️ {what}多次发送失败，已停止重试。发送 /today 可查看今天的全部提醒。")
+        uow.outbox.enqueue(f"dead:{message.id}", message.agent_id, message.platform,
+                           message.chat_id, "notice", [reply_to_json(note)], self._clock.now())

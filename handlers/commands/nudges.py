@@ -1,0 +1,76 @@
+"""Acting on reminders: /nudge ID (menu), /done ID, /snooze ID DAYS, /today 今天."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers.context import Context
+from handlers.types import Option, Reply
+from handlers.when import local_now, zone_of
+
+SNOOZE_DAYS = (1, 3, 7)
+
+
+def _today(ctx: Context):  # type: ignore[no-untyped-def]
+    return local_now(ctx.now, zone_of(ctx.agent.timezone)).date()
+
+
+def _nudge_id(args: str) -> int | None:
+    word = args.strip().lstrip("#")
+    return int(word) if word.isdigit() else None
+
+
+def menu(ctx: Context, args: str) -> list[Reply]:
+    nudge_id = _nudge_id(args)
+    nudge = ctx.uow.nudges(ctx.agent.id).get(nudge_id) if nudge_id else None
+    if nudge is None:
+        return [Reply("没有找到这条提醒。发送 /today 查看今天的提醒。")]
+    options = [Option("✅ 完成", f"/done {nudge.id}")]
+    options += [Option(f"推迟{days}天", f"/snooze {nudge.id} {days}") for days in SNOOZE_DAYS]
+    if nudge.client_id:
+        options.append(Option("查看档案", f"/card #{nudge.client_id}"))
+    state = "（已完成）" if nudge.status == "done" else ""
+    return [Reply(f"{nudge.text}{state}", tuple(options))]
+
+
+def done(ctx: Context, args: str) -> list[Reply]:
+    nudge_id = _nudge_id(args)
+    nudge = ctx.uow.nudges(ctx.agent.id).get(nudge_id) if nudge_id else None
+    if nudge is None:
+        return [Reply("没有找到这条提醒。")]
+    if nudge.status == "done":
+        return [Reply("这条提醒已经完成了。")]
+    nudge.status = "done"
+    client = ctx.clients.get(nudge.client_id) if nudge.client_id else None
+    if client is not None:
+        ctx.touch(client)
+        ctx.clients.add_timeline(client, "contact", f"完成提醒：{nudge.text}", ctx.now)
+    ctx.audit("nudge_done", client, str(nudge.id))
+    contact = "，已记为一次联系" if client is not None else ""
+    return [Reply(f"✅ 已完成{contact}。")]
+
+
+def snooze(ctx: Context, args: str) -> list[Reply]:
+    parts = args.split()
+    nudge_id = _nudge_id(parts[0]) if parts else None
+    nudge = ctx.uow.nudges(ctx.agent.id).get(nudge_id) if nudge_id else None
+    if nudge is None:
+        return [Reply("没有找到这条提醒。用法：/snooze 提醒编号 天数")]
+    days = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 1
+    if not 1 <= days <= 30:
+        return [Reply("推迟天数请在 1 到 30 之间。")]
+    nudge.show_on = _today(ctx) + timedelta(days=days)
+    nudge.status = "open"
+    ctx.audit("nudge_snooze", None, f"{nudge.id}:{days}")
+    return [Reply(f"⏰ 好的，{days}天后（{nudge.show_on.month}月{nudge.show_on.day}日）再提醒你。")]
+
+
+def today(ctx: Context, args: str) -> list[Reply]:
+    nudges = ctx.uow.nudges(ctx.agent.id).open_until(_today(ctx))
+    if not nudges:
+        return [Reply("今天没有待办提醒。")]
+    lines = [f"今天的提醒（{len(nudges)} 项）："]
+    lines += [f"{n}. {nudge.text}" for n, nudge in enumerate(nudges, start=1)]
+    options = tuple(Option(f"第{n}项", f"/nudge {nudge.id}")
+                    for n, nudge in enumerate(nudges[:10], start=1))
+    return [Reply("\n".join(lines), options)]

@@ -1,0 +1,98 @@
+"""Reading "/salon 周四 19:30 主题 #标签 @分层" and showing salons (pure, Chinese texts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from handlers.template import TIERS
+from handlers.when import show_clock, show_day, split_when
+
+MAX_TOPIC = 100
+MAX_TAG = 20
+STATUS_LABELS = {"proposed": "建议邀请", "invited": "已邀请", "accepted": "已接受",
+                 "declined": "已婉拒", "attended": "已到场"}
+VERBS = {"邀请": "invited", "已邀请": "invited", "接受": "accepted", "答应": "accepted",
+         "确认": "accepted", "拒绝": "declined", "婉拒": "declined", "参加": "attended",
+         "出席": "attended", "到场": "attended", "签到": "attended"}
+USAGE = (
+    "沙龙用法：\n"
+    "· /salon 周四 19:30 退休生活漫谈 #养老规划 @成交 @精选 — 新建沙龙，"
+    "并按分层和兴趣推荐邀请对象\n"
+    "  日期：今天、明天、后天、周二、下周四、11月26日、2026-11-26；"
+    "时间（可省略）：19:30、19点、下午3点；\n"
+    "  #标签 按兴趣和需求匹配客户；@分层 限定邀请对象（不写则不限分层）\n"
+    "· /salon — 查看即将举行的沙龙\n"
+    "· /salon #编号 — 查看沙龙和受邀名单\n"
+    "· /salon #编号 邀请 张三 李四 — 标记已邀请（也可以：接受 / 拒绝 / 参加）"
+)
+
+
+@dataclass
+class NewSalon:
+    day: date | None = None
+    time: str = ""
+    topic: str = ""
+    tags: list[str] = field(default_factory=list)
+    tiers: list[str] = field(default_factory=list)
+
+
+def parse_new_salon(args: str, today: date) -> NewSalon | str:
+    """The salon described by ``args``, or a polite Chinese message saying what is wrong."""
+    salon = NewSalon()
+    words: list[str] = []
+    for token in args.split():
+        if token[0] in "#＃":
+            tag = token.lstrip("#＃")
+            if len(tag) > MAX_TAG:
+                return f"标签「{tag[:MAX_TAG]}…」太长了，每个标签不超过{MAX_TAG}字。"
+            if tag and tag not in salon.tags:
+                salon.tags.append(tag)
+        elif token[0] in "@＠":
+            tier = token.lstrip("@＠").removesuffix("本")
+            if tier not in TIERS:
+                return f"没有「{tier[:MAX_TAG]}」这个分层，可选：{' / '.join(TIERS)}。"
+            if tier not in salon.tiers:
+                salon.tiers.append(tier)
+        elif not _take_when(salon, token, today):
+            words.append(token)
+    if salon.day is None:
+        return f"没看懂沙龙的日期。\n\n{USAGE}"
+    salon.topic = " ".join(words)
+    if not salon.topic:
+        return "请写上沙龙的主题，如：/salon 周四 19:30 退休生活漫谈 #养老规划"
+    if len(salon.topic) > MAX_TOPIC:
+        return f"主题太长了（{len(salon.topic)}字），请控制在{MAX_TOPIC}字以内。"
+    return salon
+
+
+def _take_when(salon: NewSalon, token: str, today: date) -> bool:
+    """Use the token as the salon's day and/or time when it is one and that slot is free."""
+    if salon.day is not None and salon.time:
+        return False
+    day, clock = split_when(token, today)
+    if (day is not None and salon.day is not None) or (clock is not None and salon.time):
+        return False
+    if day is None and clock is None:
+        return False
+    if day is not None:
+        salon.day = day
+    if clock is not None:
+        salon.time = show_clock(clock)
+    return True
+
+
+def salon_title(day: date, time: str, topic: str, today: date) -> str:
+    """'11月26日（周四） 19:30 退休生活漫谈' (with the year when it is not this year)."""
+    return f"{show_day(day, today)}{' ' + time if time else ''} {topic}"
+
+
+def salon_filters(tags: list[str], tiers: list[str]) -> str:
+    parts = [f"标签：{'、'.join(tags)}" if tags else "",
+             f"对象：{'、'.join(tiers) if tiers else '不限分层'}"]
+    return " · ".join(part for part in parts if part)
+
+
+def status_counts(statuses: list[str]) -> str:
+    return " · ".join(f"{label} {statuses.count(status)}"
+                      for status, label in STATUS_LABELS.items())

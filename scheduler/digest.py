@@ -1,0 +1,110 @@
+"""Morning digests (one per agent per local day, at the agent's hour) and timely pushes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from handlers.types import Option, Reply, reply_to_json
+from scheduler import texts
+from scheduler.config import NudgeRules
+from storage.models import Agent, Identity, Nudge
+from storage.nudges import agents_with_chats
+from storage.sweep_queries import SweepQueries
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+PLATFORM_PREFERENCE = ("telegram", "wechat", "terminal")
+MAX_BUTTONS = 10
+
+
+def preferred_chat(identities: list[Identity]) -> Identity | None:
+    """Where pushes to an agent go: Telegram, else WeChat, else the terminal."""
+    ranked = sorted(identities, key=lambda i: PLATFORM_PREFERENCE.index(i.platform)
+                    if i.platform in PLATFORM_PREFERENCE else 99)
+    return ranked[0] if ranked else None
+
+
+def local_time(now: datetime, agent: Agent) -> datetime:
+    return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(agent.timezone))
+
+
+def in_quiet_hours(hour: int, agent: Agent) -> bool:
+    start, end = agent.quiet_start, agent.quiet_end
+    if start == end:
+        return False
+    return start <= hour < end if start < end else hour >= start or hour < end
+
+
+def quiet_until(now: datetime, agent: Agent) -> datetime | None:
+    """The UTC moment quiet hours end, or None when it is not quiet now."""
+    local = local_time(now, agent)
+    if not in_quiet_hours(local.hour, agent):
+        return None
+    end = local.replace(hour=agent.quiet_end, minute=0, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def digest_reply(day: date, nudges: list[Nudge]) -> Reply:
+    lines = [f"☀️ {texts.md(day)} 今日提醒（{len(nudges)} 项）"]
+    lines += [f"{n}. {nudge.text}" for n, nudge in enumerate(nudges, start=1)]
+    lines.append("点选某一项可标记完成、推迟或查看档案；发送 /today 随时查看。")
+    options = tuple(Option(f"第{n}项", f"/nudge {nudge.id}")
+                    for n, nudge in enumerate(nudges[:MAX_BUTTONS], start=1))
+    return Reply("\n".join(lines), options)
+
+
+def build_digests(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+    """Enqueue today's digest for every agent whose digest hour has come; returns how many."""
+    created = 0
+    with uow_factory() as uow:
+        for agent, identities in agents_with_chats(uow.session):
+            local = local_time(now, agent)
+            chat = preferred_chat(identities)
+            if chat is None or local.hour < agent.digest_hour:
+                continue
+            created += _digest_for(uow, agent, chat, local.date(), now)
+        uow.commit()
+    return created
+
+
+def _digest_for(uow: UnitOfWork, agent: Agent, chat: Identity, day: date, now: datetime) -> int:
+    key = f"digest:{agent.id}:{day.isoformat()}"
+    if uow.outbox.existing_keys([key]):
+        return 0
+    repo = uow.nudges(agent.id)
+    nudges = [n for n in repo.for_digest(day) if n.kind != "record_now"]
+    if not nudges:
+        return 0
+    payload = [reply_to_json(digest_reply(day, nudges))]
+    if not uow.outbox.enqueue(key, agent.id, chat.platform, chat.chat_id or chat.external_id,
+                              "digest", payload, now):
+        return 0  # another process enqueued it first; its transaction marks the nudges
+    repo.mark_shown(nudges, day)
+    return 1
+
+
+def push_record_reminders(uow_factory: UnitOfWorkFactory, now: datetime,
+                          rules: NudgeRules) -> int:
+    """An hour after a logged meeting with no note or record since, a single push."""
+    after = timedelta(minutes=rules.record_after_minutes)
+    pushed = 0
+    with uow_factory() as uow:
+        chats = {agent.id: (agent, preferred_chat(ids))
+                 for agent, ids in agents_with_chats(uow.session)}
+        meetings = SweepQueries(uow.session).unrecorded_meetings(now - timedelta(days=1),
+                                                                 now - after)
+        for meeting_id, agent_id, client_id, name, _at in meetings:
+            agent, chat = chats.get(agent_id, (None, None))
+            if agent is None or chat is None:
+                continue
+            reply = Reply(f"✍️ 刚才见了 {name}，趁记忆新鲜记下聊到的软信息吧。",
+                          (Option("记录档案", f"/record #{client_id}"),
+                           Option("查看档案", f"/card #{client_id}")))
+            pushed += uow.outbox.enqueue(
+                f"record:{meeting_id}", agent_id, chat.platform,
+                chat.chat_id or chat.external_id, "push", [reply_to_json(reply)], now,
+                not_before=quiet_until(now, agent))
+        uow.commit()
+    return pushed

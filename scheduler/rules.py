@@ -1,0 +1,232 @@
+"""Nudge rules: for one day, what falls due and for whom.
+
+Each rule asks the indexed queries for the day's calendar keys and turns the rows into
+`DueNudge`s whose (kind, subject, occurrence) identifies the event, so rerunning a day
+never creates a second row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from scheduler import calendar as cal
+from scheduler import texts
+from scheduler.config import NudgeRules
+from storage.sweep_queries import PersonRow, SweepQueries
+
+TIER_ORDER = ("核心", "精选", "成交", "筛选", "普通")
+CHILD_RELATIONS = ["儿子", "女儿", "孩子"]
+
+
+@dataclass(frozen=True)
+class DueNudge:
+    agent_id: int
+    client_id: int | None
+    kind: str
+    subject: str
+    occurrence: str
+    due_date: date
+    text: str
+
+    def row(self, now: datetime) -> dict[str, Any]:
+        return {"agent_id": self.agent_id, "client_id": self.client_id, "kind": self.kind,
+                "subject": self.subject, "occurrence": self.occurrence,
+                "due_date": self.due_date, "show_on": self.due_date, "text": self.text,
+                "status": "open", "created_at": now}
+
+
+def keys(day: date) -> tuple[list[tuple[int, int]], list[tuple[int, int, bool]]]:
+    return cal.solar_keys_falling_on(day), cal.lunar_keys_falling_on(day)
+
+
+def _who(row: PersonRow) -> str:
+    if row.member_id is None:
+        return row.client_name
+    return f"{row.client_name}的{row.relation}" + (f" {row.member_name}" if row.member_name else "")
+
+
+def _subject(row: PersonRow) -> str:
+    return f"m:{row.member_id}" if row.member_id else f"c:{row.client_id}"
+
+
+def _calendar_note(row: PersonRow) -> str:
+    return "（农历）" if row.calendar == "lunar" else ""
+
+
+def birthdays(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
+    """On the day for everyone; days ahead for the tiers with a lead time (gift time)."""
+    solar, lunar = keys(day)
+    people = q.client_birthdays(solar, lunar) + q.member_birthdays(solar, lunar)
+    due = [DueNudge(p.agent_id, p.client_id, "birthday", _subject(p), day.isoformat(), day,
+                    f"🎂 {_who(p)} 今天生日{_calendar_note(p)}，记得送上祝福")
+           for p in people]
+    for lead in sorted(set(rules.birthday_lead_days.values())):
+        tiers = [tier for tier, days in rules.birthday_lead_days.items() if days == lead]
+        target = day + timedelta(days=lead)
+        solar, lunar = keys(target)
+        people = q.client_birthdays(solar, lunar, tiers) + q.member_birthdays(solar, lunar, tiers)
+        due += [DueNudge(p.agent_id, p.client_id, "birthday_ahead", _subject(p),
+                         target.isoformat(), day,
+                         f"🎁 {_who(p)} {lead}天后（{texts.md(target)}）生日{_calendar_note(p)}，"
+                         f"【{p.tier}】客户，可以准备礼物了")
+                for p in people]
+    return due
+
+
+def anniversaries(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
+    solar, lunar = keys(day)
+    due = []
+    for row in q.anniversaries(solar, lunar):
+        if row.year is not None and row.year >= day.year:
+            continue  # not a whole year yet (e.g. met today)
+        years = f"{day.year - row.year}周年" if row.year else ""
+        icon = {"wedding": "💍", "first_meeting": "🤝"}.get(row.kind, "📅")
+        due.append(DueNudge(row.agent_id, row.client_id, "anniversary", f"d:{row.date_id}",
+                            day.isoformat(), day,
+                            f"{icon} {row.client_name} {row.label}{years}"))
+    return due
+
+
+def renewals(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
+    """30, 7 and 1 days before an own policy's anniversary while payment years remain."""
+    due = []
+    for lead in rules.renewal_days_before:
+        target = day + timedelta(days=lead)
+        for p in q.own_policies_on(cal.solar_keys_falling_on(target)):
+            period = target.year - p.start_date.year  # premiums paid so far
+            if period < 1 or (p.payment_years is not None and period >= p.payment_years):
+                continue
+            of = f"第{period + 1}/{p.payment_years}期" if p.payment_years else f"第{period + 1}期"
+            due.append(DueNudge(
+                p.agent_id, p.client_id, "renewal", f"p:{p.policy_id}",
+                f"{target.isoformat()}/{lead}", day,
+                f"💰 {p.client_name} 的{p.product_type or '保单'} {lead}天后（{texts.md(target)}）"
+                f"续期，年缴{texts.money(p.annual_premium)}（{of}）"))
+    return due
+
+
+def reviews(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
+    """保单检视 on the anniversary of the client's first own policy, every N months."""
+    due = []
+    for months in sorted(set(rules.review_months.values())):
+        tiers = [tier for tier, every in rules.review_months.items() if every == months]
+        for offset in range(0, 12, months):
+            anchor_keys = {key for anchor in _anchor_days(day, offset)
+                           for key in cal.solar_keys_falling_on(anchor)}
+            for p in q.own_policies_on(sorted(anchor_keys), earliest_only=True, tiers=tiers):
+                if day <= p.start_date:
+                    continue
+                every = "每年" if months == 12 else f"每{months}个月"
+                due.append(DueNudge(p.agent_id, p.client_id, "review", f"c:{p.client_id}",
+                                    day.isoformat(), day,
+                                    f"📋 {p.client_name}【{p.tier}】该做保单检视了（{every}一次）"))
+    return due
+
+
+def _anchor_days(day: date, months: int) -> list[date]:
+    """Days whose date ``months`` later is ``day`` (month ends absorb the 29th–31st)."""
+    anchor = _months_before(day, months)
+    if (day + timedelta(days=1)).month == day.month:
+        return [anchor]
+    days = [anchor]
+    while (days[-1] + timedelta(days=1)).month == anchor.month:
+        days.append(days[-1] + timedelta(days=1))
+    return days
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day ``months`` earlier (the 31st falls back to the month's last day)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def followups(q: SweepQueries, day: date, rules: NudgeRules,
+              local_midnight_utc: Any) -> list[DueNudge]:
+    """A client whose last contact is exactly the tier's cadence ago falls due today."""
+    due = []
+    for tier, cadence in rules.followup_days.items():
+        last_day = day - timedelta(days=cadence)
+        start, end = local_midnight_utc(last_day), local_midnight_utc(last_day + timedelta(1))
+        for agent_id, client_id, name, _last in q.last_contact_between(tier, start, end):
+            due.append(DueNudge(agent_id, client_id, "followup", f"c:{client_id}",
+                                day.isoformat(), day,
+                                f"⏰ {name}【{tier}】已 {cadence} 天没有联系"
+                                f"（上次 {texts.md(last_day)}），该跟进了"))
+    return due
+
+
+def life_stages(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
+    """Children reaching school ages; clients reaching retirement-planning ages."""
+    solar, lunar = keys(day)
+    lunar_year = cal.to_lunar(day)[0]
+    due = []
+    members = [p for p in q.member_birthdays(solar, lunar) if p.relation in CHILD_RELATIONS]
+    if (day.month, day.day) == (1, 1):  # birthday unknown: the year they reach the age
+        members += q.members_without_birthday(CHILD_RELATIONS,
+                                              [day.year - age for age in rules.child_ages])
+    for person in members:
+        age = _age(person, day, lunar_year)
+        if age in rules.child_ages:
+            need = texts.NEED_BY_CHILD_AGE.get(age, "教育规划")
+            due.append(DueNudge(person.agent_id, person.client_id, "life_stage",
+                                _subject(person), f"age{age}", day,
+                                f"🎒 {_who(person)} 今年满{age}岁：{need}"))
+    for person in q.client_birthdays(solar, lunar):
+        age = _age(person, day, lunar_year)
+        if age in rules.client_ages:
+            need = texts.NEED_BY_CLIENT_AGE.get(age, "养老规划")
+            due.append(DueNudge(person.agent_id, person.client_id, "life_stage",
+                                _subject(person), f"age{age}", day,
+                                f"🌅 {person.client_name} 今天满{age}岁：{need}"))
+    return due
+
+
+def _age(person: PersonRow, day: date, lunar_year: int) -> int | None:
+    if person.year is None:
+        return None
+    return (lunar_year if person.calendar == "lunar" else day.year) - person.year
+
+
+def festivals(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
+    """On a festival, one list per agent of the clients to greet, top tiers first."""
+    lunar = cal.lunar_key(day)
+    names = [name for name, (m, d) in rules.festivals_lunar.items() if (m, d, False) == lunar]
+    names += [name for name, (m, d) in rules.festivals_solar.items()
+              if (m, d) == (day.month, day.day)]
+    if not names:
+        return []
+    by_agent: dict[int, list[tuple[str, str]]] = {}
+    for agent_id, _client_id, client_name, tier in q.clients_by_agent():
+        by_agent.setdefault(agent_id, []).append((tier, client_name))
+    festival = "、".join(names)
+    due = []
+    for agent_id, clients in by_agent.items():
+        clients.sort(key=lambda item: (TIER_ORDER.index(item[0]), item[1]))
+        shown = "、".join(f"{name}【{tier}】" for tier, name in clients[:15])
+        more = f" 等 {len(clients)} 位" if len(clients) > 15 else f"（共 {len(clients)} 位）"
+        due.append(DueNudge(agent_id, None, "festival", f"a:{agent_id}",
+                            f"{day.isoformat()}/{festival}", day,
+                            f"🏮 今天是{festival}，建议问候：{shown}{more}"))
+    return due
+
+
+def salons(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
+    """The invitee list of each salon, pushed some days before it."""
+    target = day + timedelta(days=rules.salon_invite_days_before)
+    due = []
+    for salon in q.salons_on(target):
+        invitees = q.salon_invitee_names(salon.id)
+        listed = "、".join(f"{name}【{tier}】" for name, tier, _ in invitees[:20])
+        listed = listed or "（暂无建议人选）"
+        due.append(DueNudge(salon.agent_id, None, "salon", f"s:{salon.id}", target.isoformat(),
+                            day, f"🍵 {texts.md(target)} {salon.time} 沙龙「{salon.topic}」，"
+                                 f"建议邀请：{listed}（发送 /salon #{salon.id} 标记邀约）"))
+    return due

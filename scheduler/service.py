@@ -1,0 +1,52 @@
+"""What the scheduler does on each tick, independent of APScheduler (tests call it directly)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from handlers.types import Clock
+from scheduler.config import NudgeRules
+from scheduler.digest import build_digests, push_record_reminders
+from scheduler.rules import DueNudge
+from scheduler.sweep import Sweeper, local_today
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickResult:
+    nudges: int
+    digests: int
+    pushes: int
+
+
+class NudgeService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, rules: NudgeRules,
+                 timezone: str) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._rules = rules
+        self.sweeper = Sweeper(uow, rules, ZoneInfo(timezone))
+
+    def tick(self) -> TickResult:
+        """Sweep (catching up missed days), then enqueue due digests and pushes."""
+        now = self._clock.now()
+        nudges = self.sweeper.catch_up(now)
+        digests = build_digests(self._uow, now)
+        pushes = push_record_reminders(self._uow, now, self._rules)
+        if nudges or digests or pushes:
+            log.info("tick: %d new nudges, %d digests, %d pushes", nudges, digests, pushes)
+        return TickResult(nudges, digests, pushes)
+
+    def sweep_now(self) -> int:
+        return self.sweeper.sweep_day(self._today(), self._clock.now())
+
+    def preview(self, day: date) -> list[DueNudge]:
+        return self.sweeper.preview(day)
+
+    def _today(self) -> date:
+        return local_today(self._clock.now(), self.sweeper.zone)

@@ -1,0 +1,81 @@
+"""The sweep: compute the nudges of a day and insert them idempotently; catch up after downtime."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler import rules as r
+from scheduler.config import NudgeRules
+from storage.sweep_queries import SweepQueries
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+DAY_RULES = (r.birthdays, r.anniversaries, r.renewals, r.reviews, r.life_stages, r.festivals,
+             r.salons)
+
+
+def local_midnight_utc(zone: ZoneInfo) -> Callable[[date], datetime]:
+    """The naive-UTC instant at which a local day starts."""
+
+    def convert(day: date) -> datetime:
+        local = datetime.combine(day, time.min, tzinfo=zone)
+        return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+    return convert
+
+
+def local_today(now: datetime, zone: ZoneInfo) -> date:
+    return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
+
+
+def compute(q: SweepQueries, day: date, rules: NudgeRules, zone: ZoneInfo) -> list[r.DueNudge]:
+    """Every nudge that falls due on ``day`` (reads only)."""
+    due: list[r.DueNudge] = []
+    for rule in DAY_RULES:
+        due += rule(q, day, rules)
+    due += r.followups(q, day, rules, local_midnight_utc(zone))
+    return due
+
+
+class Sweeper:
+    def __init__(self, uow: UnitOfWorkFactory, rules: NudgeRules, zone: ZoneInfo) -> None:
+        self._uow = uow
+        self._rules = rules
+        self._zone = zone
+        self.zone = zone
+
+    def preview(self, day: date) -> list[r.DueNudge]:
+        """What falls due on ``day``, without writing anything."""
+        with self._uow() as uow:
+            return compute(SweepQueries(uow.session), day, self._rules, self._zone)
+
+    def sweep_day(self, day: date, now: datetime) -> int:
+        """Insert the day's nudges (existing ones are skipped); returns how many were new."""
+        with self._uow() as uow:
+            queries = SweepQueries(uow.session)
+            due = compute(queries, day, self._rules, self._zone)
+            inserted = queries.insert_nudges([nudge.row(now) for nudge in due])
+            queries.mark_swept(day, now)
+            uow.commit()
+        log.info("swept %s: %d due, %d new", day, len(due), inserted)
+        return inserted
+
+    def catch_up(self, now: datetime) -> int:
+        """Sweep every day from the last swept one up to tomorrow (agents east of us)."""
+        today = local_today(now, self._zone)
+        with self._uow() as uow:
+            queries = SweepQueries(uow.session)
+            last = queries.last_swept_day()
+            first = today - timedelta(days=self._rules.catch_up_days - 1)
+            done = queries.swept_days(first)
+        start = max(first, last + timedelta(days=1)) if last else today
+        inserted = 0
+        day = start
+        while day <= today + timedelta(days=1):
+            if day not in done or day >= today:
+                inserted += self.sweep_day(day, now)
+            day += timedelta(days=1)
+        return inserted

@@ -1,0 +1,19 @@
+"""Chinese texts of the nudges."""
+
+from __future__ import annotations
+
+from datetime import date
+
+NEED_BY_CHILD_AGE = {3: "入园 → 教育规划", 6: "入学 → 教育规划", 12: "小升初 → 教育规划",
+                     15: "中考 → 教育规划", 18: "高考/留学 → 教育规划"}
+NEED_BY_CLIENT_AGE = {50: "养老规划", 55: "退休在即 → 养老规划", 60: "退休 → 养老与传承"}
+
+
+def md(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def money(amount: int | None) -> str:
+    if amount is None:
+        return ""
+    return f"{amount / 10000:g}万元" if amount >= 10000 else f"{amount}元"

@@ -1,0 +1,59 @@
+"""Nudges as the agent sees them: scoped by agent; done, snooze, today's list, digests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Agent, Identity, Nudge
+
+
+class NudgeRepository:
+    def __init__(self, session: Session, agent_id: int) -> None:
+        self._session = session
+        self.agent_id = agent_id
+
+    def get(self, nudge_id: int) -> Nudge | None:
+        nudge = self._session.get(Nudge, nudge_id)
+        return nudge if nudge is not None and nudge.agent_id == self.agent_id else None
+
+    def open_until(self, day: date, limit: int = 50) -> list[Nudge]:
+        query = (select(Nudge)
+                 .where(Nudge.agent_id == self.agent_id, Nudge.status == "open",
+                        Nudge.show_on <= day)
+                 .order_by(Nudge.show_on, Nudge.id).limit(limit))
+        return list(self._session.scalars(query))
+
+    def for_digest(self, day: date, limit: int = 200) -> list[Nudge]:
+        """Open nudges to show on ``day`` that no digest has listed since they became due."""
+        query = (select(Nudge)
+                 .where(Nudge.agent_id == self.agent_id, Nudge.status == "open",
+                        Nudge.show_on <= day,
+                        or_(Nudge.shown_on.is_(None), Nudge.shown_on < Nudge.show_on))
+                 .order_by(Nudge.show_on, Nudge.id).limit(limit))
+        return list(self._session.scalars(query))
+
+    def mark_shown(self, nudges: list[Nudge], day: date) -> None:
+        for nudge in nudges:
+            nudge.shown_on = day
+
+    def close_followups(self, client_id: int) -> None:
+        """A logged contact resets the follow-up clock: open follow-ups are no longer due."""
+        self._session.execute(
+            update(Nudge)
+            .where(Nudge.agent_id == self.agent_id, Nudge.client_id == client_id,
+                   Nudge.kind == "followup", Nudge.status == "open")
+            .values(status="done")
+            .execution_options(synchronize_session=False))
+
+
+def agents_with_chats(session: Session) -> list[tuple[Agent, list[Identity]]]:
+    """Every reachable agent with its chat identities (for building digests)."""
+    agents = list(session.scalars(select(Agent).where(Agent.unreachable.is_(False))))
+    identities = list(session.scalars(select(Identity)))
+    by_agent: dict[int, list[Identity]] = {}
+    for identity in identities:
+        by_agent.setdefault(identity.agent_id, []).append(identity)
+    return [(agent, by_agent.get(agent.id, [])) for agent in agents]

@@ -1,0 +1,97 @@
+"""The outbox: pushes enqueued exactly once, claimed atomically, marked after sending."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.dialect import insert_ignoring_conflicts
+from storage.models import Agent, OutboxMessage
+
+
+class Outbox:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def enqueue(self, dedupe_key: str, agent_id: int, platform: str, chat_id: str, kind: str,
+                payload: list[dict[str, Any]], now: datetime,
+                not_before: datetime | None = None) -> bool:
+        """Add a push unless one with the same key exists; True when it was added."""
+        statement = insert_ignoring_conflicts(self._session, OutboxMessage, {
+            "dedupe_key": dedupe_key, "agent_id": agent_id, "platform": platform,
+            "chat_id": chat_id, "kind": kind, "payload": payload, "status": "pending",
+            "attempts": 0, "next_attempt_at": not_before or now, "created_at": now,
+        })
+        return self._session.execute(statement.returning(OutboxMessage.id)).first() is not None
+
+    def existing_keys(self, keys: list[str]) -> set[str]:
+        if not keys:
+            return set()
+        query = select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))
+        return set(self._session.scalars(query))
+
+    def claim(self, platforms: list[str], now: datetime, limit: int,
+              lease: timedelta) -> list[OutboxMessage]:
+        """Mark up to ``limit`` due rows as sending and return them. Rows left in "sending"
+        longer than ``lease`` (a crashed sender) are due again."""
+        due = or_(
+            and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+            and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - lease),
+        )
+        candidates = (select(OutboxMessage.id)
+                      .where(OutboxMessage.platform.in_(platforms), due)
+                      .order_by(OutboxMessage.id).limit(limit))
+        if self._session.get_bind().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        ids = list(self._session.scalars(candidates))
+        if not ids:
+            return []
+        # The conditional update is the claim on SQLite (writers are serialised by
+        # BEGIN IMMEDIATE); on PostgreSQL the rows are already locked by SKIP LOCKED.
+        claimed = self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), due)
+            .values(status="sending", claimed_at=now)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        ).scalars().all()
+        query = select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(
+            OutboxMessage.id)
+        return list(self._session.scalars(query.execution_options(populate_existing=True)))
+
+    def mark_sent(self, message_id: int, now: datetime) -> None:
+        self._set(message_id, status="sent", sent_at=now, last_error=None)
+
+    def retry_later(self, message_id: int, at: datetime, error: str, count: bool) -> int:
+        """Schedule another attempt; returns the attempts made so far."""
+        message = self._session.get(OutboxMessage, message_id)
+        assert message is not None
+        message.status = "pending"
+        message.next_attempt_at = at
+        message.last_error = error[:500]
+        if count:
+            message.attempts += 1
+        return message.attempts
+
+    def mark_dead(self, message_id: int, error: str) -> OutboxMessage:
+        message = self._session.get(OutboxMessage, message_id)
+        assert message is not None
+        message.status = "dead"
+        message.last_error = error[:500]
+        return message
+
+    def mark_unreachable(self, agent_id: int) -> None:
+        self._session.execute(update(Agent).where(Agent.id == agent_id).values(unreachable=True))
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        return self._session.get(OutboxMessage, message_id)
+
+    def all(self) -> list[OutboxMessage]:
+        return list(self._session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+    def _set(self, message_id: int, **values: Any) -> None:
+        self._session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                              .values(**values).execution_options(synchronize_session=False))

@@ -1,0 +1,226 @@
+"""Indexed reads the nudge sweep needs, and the idempotent insert of nudges.
+
+Every read takes the (month, day) keys of the day being swept (computed by
+scheduler.calendar, fallbacks included) so that one indexed query finds all matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from storage.dialect import insert_ignoring_conflicts
+from storage.models import (
+    Client,
+    ClientDate,
+    FamilyMember,
+    Meeting,
+    Nudge,
+    Policy,
+    Salon,
+    SalonInvite,
+    SweepDay,
+    TimelineEntry,
+)
+
+SolarKeys = Iterable[tuple[int, int]]
+LunarKeys = Iterable[tuple[int, int, bool]]
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A client, or one family member of a client, with a birthday."""
+
+    agent_id: int
+    client_id: int
+    client_name: str
+    tier: str
+    member_id: int | None
+    member_name: str | None
+    relation: str | None
+    calendar: str | None
+    year: int | None
+    month: int | None
+    day: int | None
+    leap: bool
+
+
+@dataclass(frozen=True)
+class DateRow:
+    agent_id: int
+    client_id: int
+    client_name: str
+    tier: str
+    date_id: int
+    kind: str
+    label: str
+    calendar: str
+    year: int | None
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    agent_id: int
+    client_id: int
+    client_name: str
+    tier: str
+    policy_id: int
+    product_type: str | None
+    start_date: date
+    annual_premium: int | None
+    payment_years: int | None
+
+
+def _date_match(calendar_col: Any, month_col: Any, day_col: Any, leap_col: Any,
+                solar: SolarKeys, lunar: LunarKeys) -> Any:
+    solar_terms = [and_(month_col == m, day_col == d) for m, d in solar]
+    lunar_terms = [and_(month_col == m, day_col == d, leap_col == leap) for m, d, leap in lunar]
+    terms = []
+    if solar_terms:
+        terms.append(and_(calendar_col == "solar", or_(*solar_terms)))
+    if lunar_terms:
+        terms.append(and_(calendar_col == "lunar", or_(*lunar_terms)))
+    return or_(*terms) if terms else false()
+
+
+class SweepQueries:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def client_birthdays(self, solar: SolarKeys, lunar: LunarKeys,
+                         tiers: list[str] | None = None) -> list[PersonRow]:
+        solar, lunar = list(solar), list(lunar)
+        query = select(Client).where(_date_match(Client.birth_calendar, Client.birth_month,
+                                                 Client.birth_day, Client.birth_leap,
+                                                 solar, lunar))
+        if tiers is not None:
+            query = query.where(Client.tier.in_(tiers))
+        rows = self._session.execute(query.with_only_columns(
+            Client.agent_id, Client.id, Client.name, Client.tier, Client.birth_calendar,
+            Client.birth_year, Client.birth_month, Client.birth_day, Client.birth_leap))
+        return [PersonRow(r[0], r[1], r[2], r[3], None, None, None, r[4], r[5], r[6], r[7],
+                          bool(r[8])) for r in rows]
+
+    def member_birthdays(self, solar: SolarKeys, lunar: LunarKeys,
+                         tiers: list[str] | None = None) -> list[PersonRow]:
+        solar, lunar = list(solar), list(lunar)
+        query = (
+            select(Client.agent_id, Client.id, Client.name, Client.tier, FamilyMember.id,
+                   FamilyMember.name, FamilyMember.relation, FamilyMember.birth_calendar,
+                   FamilyMember.birth_year, FamilyMember.birth_month, FamilyMember.birth_day,
+                   FamilyMember.birth_leap)
+            .join(Client, Client.id == FamilyMember.client_id)
+            .where(_date_match(FamilyMember.birth_calendar, FamilyMember.birth_month,
+                               FamilyMember.birth_day, FamilyMember.birth_leap, solar, lunar))
+        )
+        if tiers is not None:
+            query = query.where(Client.tier.in_(tiers))
+        return [PersonRow(*r[:11], bool(r[11])) for r in self._session.execute(query)]
+
+    def members_without_birthday(self, relations: list[str], birth_years: list[int]
+                                 ) -> list[PersonRow]:
+        """Family members whose birthday is unknown but whose birth year is (from an age)."""
+        query = (
+            select(Client.agent_id, Client.id, Client.name, Client.tier, FamilyMember.id,
+                   FamilyMember.name, FamilyMember.relation, FamilyMember.birth_calendar,
+                   FamilyMember.birth_year, FamilyMember.birth_month, FamilyMember.birth_day,
+                   FamilyMember.birth_leap)
+            .join(Client, Client.id == FamilyMember.client_id)
+            .where(FamilyMember.birth_month.is_(None), FamilyMember.relation.in_(relations),
+                   FamilyMember.birth_year.in_(birth_years))
+        )
+        return [PersonRow(*r[:11], bool(r[11])) for r in self._session.execute(query)]
+
+    def anniversaries(self, solar: SolarKeys, lunar: LunarKeys) -> list[DateRow]:
+        solar, lunar = list(solar), list(lunar)
+        query = (
+            select(Client.agent_id, Client.id, Client.name, Client.tier, ClientDate.id,
+                   ClientDate.kind, ClientDate.label, ClientDate.calendar, ClientDate.year)
+            .join(Client, Client.id == ClientDate.client_id)
+            .where(_date_match(ClientDate.calendar, ClientDate.month, ClientDate.day,
+                               ClientDate.leap, solar, lunar))
+        )
+        return [DateRow(*row) for row in self._session.execute(query)]
+
+    def own_policies_on(self, solar: SolarKeys, earliest_only: bool = False,
+                        tiers: list[str] | None = None) -> list[PolicyRow]:
+        """Own in-force policies whose start anniversary falls on the keys' day."""
+        terms = [and_(Policy.start_month == m, Policy.start_day == d) for m, d in solar]
+        query = (
+            select(Client.agent_id, Client.id, Client.name, Client.tier, Policy.id,
+                   Policy.product_type, Policy.start_date, Policy.annual_premium,
+                   Policy.payment_years)
+            .join(Client, Client.id == Policy.client_id)
+            .where(or_(*terms) if terms else false(), Policy.is_own.is_(True),
+                   Policy.status == "有效", Policy.start_date.is_not(None))
+        )
+        if tiers is not None:
+            query = query.where(Client.tier.in_(tiers))
+        if earliest_only:
+            earlier = aliased(Policy)
+            query = query.where(~exists().where(
+                earlier.client_id == Policy.client_id, earlier.is_own.is_(True),
+                earlier.status == "有效",
+                or_(earlier.start_date < Policy.start_date,
+                    and_(earlier.start_date == Policy.start_date, earlier.id < Policy.id)),
+            ))
+        return [PolicyRow(*row) for row in self._session.execute(query)]
+
+    def last_contact_between(self, tier: str, start: datetime, end: datetime
+                             ) -> list[tuple[int, int, str, datetime]]:
+        """(agent, client, name, last contact): a tier's clients last contacted in [start, end)."""
+        query = select(Client.agent_id, Client.id, Client.name, Client.last_contact_at).where(
+            Client.tier == tier, Client.last_contact_at >= start, Client.last_contact_at < end)
+        return [(r[0], r[1], r[2], r[3]) for r in self._session.execute(query)]
+
+    def clients_by_agent(self) -> list[tuple[int, int, str, str]]:
+        """(agent, client, name, tier) of every client: the festival greeting lists."""
+        query = select(Client.agent_id, Client.id, Client.name, Client.tier)
+        return [(r[0], r[1], r[2], r[3]) for r in self._session.execute(query)]
+
+    def salons_on(self, day: date) -> list[Salon]:
+        return list(self._session.scalars(select(Salon).where(Salon.day == day)))
+
+    def salon_invitee_names(self, salon_id: int) -> list[tuple[str, str, str]]:
+        query = (select(Client.name, Client.tier, SalonInvite.status)
+                 .join(Client, Client.id == SalonInvite.client_id)
+                 .where(SalonInvite.salon_id == salon_id).order_by(SalonInvite.id))
+        return [(r[0], r[1], r[2]) for r in self._session.execute(query)]
+
+    def unrecorded_meetings(self, start: datetime, end: datetime
+                            ) -> list[tuple[int, int, int, str, datetime]]:
+        """(meeting, agent, client, name, at) for meetings in [start, end) with no note or
+        record of that client after them."""
+        followed = exists().where(TimelineEntry.client_id == Meeting.client_id,
+                                  TimelineEntry.kind.in_(("note", "record")),
+                                  TimelineEntry.at > Meeting.at)
+        query = (select(Meeting.id, Meeting.agent_id, Meeting.client_id, Client.name, Meeting.at)
+                 .join(Client, Client.id == Meeting.client_id)
+                 .where(Meeting.at >= start, Meeting.at < end, ~followed))
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in self._session.execute(query)]
+
+    # -- writing ------------------------------------------------------------------
+    def insert_nudges(self, rows: list[dict[str, Any]], batch: int = 2000) -> int:
+        """Insert, skipping any (kind, subject, occurrence) that exists; returns how many new."""
+        inserted = 0
+        for start in range(0, len(rows), batch):
+            chunk = rows[start:start + batch]
+            statement = insert_ignoring_conflicts(self._session, Nudge, chunk)
+            result = self._session.execute(statement.returning(Nudge.id))
+            inserted += len(result.all())
+        return inserted
+
+    def swept_days(self, since: date) -> set[date]:
+        return set(self._session.scalars(select(SweepDay.day).where(SweepDay.day >= since)))
+
+    def last_swept_day(self) -> date | None:
+        return self._session.scalar(select(SweepDay.day).order_by(SweepDay.day.desc()).limit(1))
+
+    def mark_swept(self, day: date, now: datetime) -> None:
+        self._session.execute(insert_ignoring_conflicts(
+            self._session, SweepDay, {"day": day, "finished_at": now}))

@@ -1,0 +1,253 @@
+"""WeChatChannel: the real wechaty client against the fake puppet service (loopback gRPC)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+import pytest
+
+pytest.register_assert_rewrite("tests.channels.conftest_wechat")
+
+from bot.channels.base import DeliveryError  # noqa: E402
+from bot.channels.text_render import render_plain  # noqa: E402
+from bot.channels.wechat import WeChatChannel  # noqa: E402
+from handlers.types import Incoming, Reply  # noqa: E402
+from tests.channels.conftest_wechat import (  # noqa: E402
+    ALICE,
+    BOB,
+    OPTIONS,
+    ROOM,
+    TOKEN,
+    wait_until,
+)
+
+pytest_plugins = ("tests.channels.conftest_wechat",)
+
+
+async def test_direct_text_gets_a_numbered_reply(wechat, fake_puppet, wechat_handler):
+    message_id = fake_puppet.inject_text(ALICE, "你好")
+
+    sent = await fake_puppet.wait_for_sent(1)
+
+    assert wechat_handler.incomings == [
+        Incoming(
+            platform="wechat",
+            user_id=ALICE,
+            chat_id=ALICE,
+            text="你好",
+            message_id=message_id,
+            is_group=False,
+            display_name="王小明",
+        )
+    ]
+    assert sent[0].conversation_id == ALICE
+    assert sent[0].text == render_plain(Reply("收到：你好", OPTIONS))
+    assert "1. 确认\n2. 取消\n（回复 1 / 2" in sent[0].text
+
+
+async def test_group_message_is_flagged_and_answered_in_the_room(
+    wechat, fake_puppet, wechat_handler
+):
+    fake_puppet.inject_text(BOB, "帮助", room_id=ROOM)
+
+    sent = await fake_puppet.wait_for_sent(1)
+
+    (incoming,) = wechat_handler.incomings
+    assert (incoming.is_group, incoming.user_id, incoming.chat_id) == (True, BOB, ROOM)
+    assert incoming.display_name == "李华"
+    assert [(s.conversation_id, s.text) for s in sent] == [
+        (ROOM, render_plain(Reply("收到：帮助", OPTIONS)))
+    ]
+
+
+async def test_own_and_non_text_messages_are_ignored(wechat, fake_puppet, wechat_handler):
+    fake_puppet.inject_text(fake_puppet.self_id, "从手机上发的")
+    fake_puppet.inject_text(ALICE, "<img/>", type_on_wire=6)  # an image
+    fake_puppet.inject_text(ALICE, "在吗")
+
+    await fake_puppet.wait_for_sent(1)
+    # the phone message, then the service's echo of our own reply
+    await wait_until(lambda: wechat.stats["self"] == 2 and wechat.stats["not-text"] == 1)
+
+    assert wechat_handler.texts() == ["在吗"]
+    assert len(fake_puppet.sent) == 1
+
+
+async def test_long_reply_is_split_into_several_messages(wechat, fake_puppet, wechat_handler):
+    fake_puppet.inject_text(ALICE, "长")
+
+    await wait_until(
+        lambda: "\n".join(s.text for s in fake_puppet.sent) == wechat_handler.long_reply
+    )
+
+    parts = [s.text for s in fake_puppet.sent]
+    assert len(parts) >= 3
+    assert all(len(part) <= 1500 for part in parts)
+    assert {s.conversation_id for s in fake_puppet.sent} == {ALICE}
+
+
+async def test_every_outgoing_message_is_paced(wechat, fake_puppet):
+    pushes = [wechat.send(chat, [Reply(f"提醒 {i}")]) for i, chat in enumerate([ALICE, BOB] * 3)]
+    fake_puppet.inject_text(ALICE, "插一句")  # a reply competes with the pushes
+
+    await asyncio.gather(*pushes)
+    sent = await fake_puppet.wait_for_sent(7)
+
+    gaps = [b.at - a.at for a, b in itertools.pairwise(sent)]
+    assert min(gaps) >= 0.05
+    assert sorted(s.text for s in sent if s.text.startswith("提醒")) == [
+        f"提醒 {i}" for i in range(6)
+    ]
+
+
+async def test_daily_cap_refuses_pushes_until_tomorrow(
+    make_wechat_channel, fake_puppet, wechat_clock
+):
+    wechat_clock.set(wechat_clock.now().replace(hour=23, minute=0))
+    wechat = await make_wechat_channel(daily_cap=2)
+    await wechat.send(ALICE, [Reply("一")])
+    await wechat.send(ALICE, [Reply("二")])
+
+    with pytest.raises(DeliveryError) as refused:
+        await wechat.send(ALICE, [Reply("三")])
+    assert refused.value.retry_after == pytest.approx(3600)
+    assert not refused.value.permanent
+
+    wechat_clock.advance(hours=1, seconds=1)  # a new local day
+    await wechat.send(ALICE, [Reply("三")])
+    with pytest.raises(DeliveryError) as too_big:  # can never fit in one day
+        await wechat.send(ALICE, [Reply("\n".join(["档" * 1400] * 3))])
+    assert too_big.value.permanent
+    assert [s.text for s in fake_puppet.sent] == ["一", "二", "三"]
+
+
+async def test_puppet_errors_become_retryable_delivery_errors(wechat, fake_puppet):
+    fake_puppet.fail_sends = 1
+
+    with pytest.raises(DeliveryError) as failed:
+        await wechat.send(ALICE, [Reply("提醒")])
+    assert not failed.value.permanent and not failed.value.unreachable
+
+    await wechat.send(ALICE, [Reply("提醒")])
+    assert [s.text for s in fake_puppet.sent] == ["提醒"]
+
+
+@pytest.mark.parametrize("drop", ["stream-ended", "stream-failed", "service-restarted"])
+async def test_reconnects_after_the_event_stream_drops(wechat, fake_puppet, wechat_handler, drop):
+    first = fake_puppet.inject_text(ALICE, "一")
+    await fake_puppet.wait_for_sent(1)
+
+    began = time.monotonic()
+    if drop == "service-restarted":  # the connection itself is lost
+        await fake_puppet.stop()
+        await fake_puppet.start()
+    else:
+        fake_puppet.drop_stream(error=drop == "stream-failed")
+    fake_puppet.inject_text(ALICE, "二")  # arrives while we are disconnected
+    await fake_puppet.wait_for_stream_opens(2)
+    await fake_puppet.wait_for_sent(2)
+    assert time.monotonic() - began < 3
+
+    fake_puppet.re_emit(first)  # the service re-sends an old event after the reconnect
+    fake_puppet.inject_text(ALICE, "三")
+    await fake_puppet.wait_for_sent(3)
+
+    assert wechat_handler.texts() == ["一", "二", "三"]
+    assert wechat.connection.reconnects == 1
+
+
+async def test_channel_dedupes_even_when_wechaty_forgets(wechat, fake_puppet, wechat_handler):
+    # wechaty's own de-duplication is one process-wide set that it empties wholesale at 100,000
+    # ids; the channel keeps its own record.
+    from wechaty.utils.async_helper import SingleIdContainer
+
+    first = fake_puppet.inject_text(ALICE, "一")
+    await fake_puppet.wait_for_sent(1)
+    SingleIdContainer._instance = None
+
+    fake_puppet.re_emit(first)
+    await wait_until(lambda: wechat.stats["duplicate"] == 1)
+    assert wechat_handler.texts() == ["一"]
+
+
+async def test_a_failed_handler_lets_a_redelivery_through(wechat, fake_puppet, wechat_handler):
+    from wechaty.utils.async_helper import SingleIdContainer
+
+    wechat_handler.fail_next = 1
+    message_id = fake_puppet.inject_text(ALICE, "一")
+    await wait_until(lambda: wechat.stats["failed"] == 1)
+    SingleIdContainer._instance = None
+
+    fake_puppet.re_emit(message_id)
+    await fake_puppet.wait_for_sent(1)
+    assert wechat_handler.texts() == ["一", "一"]
+
+
+async def test_stop_ends_the_stream_before_stopping_the_bot(wechat, fake_puppet):
+    fake_puppet.inject_text(ALICE, "你好")
+    await fake_puppet.wait_for_sent(1)
+
+    began = time.monotonic()
+    await wechat.stop()
+
+    assert time.monotonic() - began < 2
+    *_, closed, stopped = fake_puppet.timeline
+    assert closed[0] == "stream-closed"
+    assert stopped[0] == "stop" and stopped[2] == 0  # no open stream when Stop came
+    assert fake_puppet.stream_opens == 1 and fake_puppet.open_streams == 0
+    with pytest.raises(DeliveryError):
+        await wechat.send(ALICE, [Reply("太晚了")])
+
+
+async def test_stop_lets_an_answer_in_progress_finish(wechat, fake_puppet, wechat_handler):
+    wechat_handler.gate = asyncio.Event()
+    fake_puppet.inject_text(ALICE, "慢慢来")
+    await wait_until(lambda: wechat_handler.texts() == ["慢慢来"])
+
+    stopping = asyncio.create_task(wechat.stop())
+    await wait_until(lambda: fake_puppet.open_streams == 0)  # no new messages from here on
+    wechat_handler.gate.set()
+    await stopping
+
+    (sent,) = fake_puppet.sent
+    closed_at = max(at for what, at, _ in fake_puppet.timeline if what == "stream-closed")
+    stopped_at = max(at for what, at, _ in fake_puppet.timeline if what == "stop")
+    assert closed_at < sent.at < stopped_at
+
+
+async def test_start_gives_up_when_the_service_is_unreachable(fake_puppet):
+    port = fake_puppet.port
+    await fake_puppet.stop()
+    wechat = WeChatChannel(
+        token=TOKEN,
+        endpoint=f"127.0.0.1:{port}",
+        daily_cap=5,
+        reconnect_delay=0.05,
+        login_timeout=0.5,
+    )
+    with pytest.raises(RuntimeError, match="did not log in"):
+        await wechat.start(lambda incoming: asyncio.sleep(0, []))
+    assert wechat.connection is None
+
+
+async def test_logs_in_after_a_scan_and_never_logs_the_token(
+    make_wechat_channel, fake_puppet, monkeypatch, capfd, caplog
+):
+    monkeypatch.setenv("WECHATY_PUPPET_SERVICE_TOKEN", "env_token_9c1d")  # makes wechaty warn
+    fake_puppet.scan_before_login = True
+    wechat = await make_wechat_channel()
+
+    fake_puppet.inject_text(ALICE, "你好")
+    await fake_puppet.wait_for_sent(1)
+    await wechat.stop()
+
+    output = "".join(capfd.readouterr()) + caplog.text + repr(wechat)
+    assert TOKEN not in output and "env_token_9c1d" not in output
+
+
+async def test_send_before_start_is_a_delivery_error(fake_puppet):
+    wechat = WeChatChannel(token=TOKEN, endpoint=fake_puppet.endpoint, daily_cap=5)
+    with pytest.raises(DeliveryError):
+        await wechat.send(ALICE, [Reply("你好")])

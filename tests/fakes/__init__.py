@@ -1,0 +1,1 @@
+"""Fakes of outside services (Telegram Bot API, WeChat puppet) that run on loopback in tests."""
