@@ -62,6 +62,8 @@ class Router:
             if incoming.is_group:
                 uow.commit()
                 return [Reply(texts.GROUP_ONLY_HELP)]
+            if agent.unreachable:
+                agent.unreachable = False  # they wrote to us: pushes can reach them again
             state = uow.agents.load_session(agent.id)
             draft = state.draft or {}
             ctx = Context(uow=uow, agent=agent, clients=uow.clients(agent.id), now=now,

@@ -40,5 +40,5 @@ class MessageLedger:
             self._session, ProcessedMessage, {"platform": platform, "message_id": message_id,
                                               "at": now}
         )
-        claimed = self._session.execute(statement.returning(ProcessedMessage.message_id))
+        claimed = self._session.execute(statement.returning(ProcessedMessage.__table__.c.message_id))
         return claimed.scalar() is not None

@@ -14,4 +14,5 @@ def insert_ignoring_conflicts(session: Session, model: Any, values: dict[str, An
     """INSERT … ON CONFLICT DO NOTHING for the session's database."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model).values(values).on_conflict_do_nothing()
+    # The Core table, not the mapped class: skips the ORM bulk-insert machinery.
+    return module.insert(model.__table__).values(values).on_conflict_do_nothing()

@@ -211,7 +211,7 @@ class SweepQueries:
         for start in range(0, len(rows), batch):
             chunk = rows[start:start + batch]
             statement = insert_ignoring_conflicts(self._session, Nudge, chunk)
-            result = self._session.execute(statement.returning(Nudge.id))
+            result = self._session.execute(statement.returning(Nudge.__table__.c.id))
             inserted += len(result.all())
         return inserted
 

@@ -1,0 +1,56 @@
+"""`nudges`, `sweep` and `run` as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from tests.e2e.test_cli import ROOT, bot, env  # noqa: F401  (the env fixture)
+
+
+def _setup(env, database_url, birthday: str) -> None:
+    if not database_url.startswith("sqlite"):
+        assert bot(env, "agent", "add", "王芳").returncode == 0
+    script = f"/record 张丽华\n女\n{birthday}\n保存\n/settings 提醒时间 0\n"
+    assert bot(env, "chat", "--agent", "王芳", stdin=script).returncode == 0
+
+
+def test_nudges_lists_what_falls_due_without_sending(env, database_url):
+    _setup(env, database_url, "1976-3-5")
+    result = bot(env, "nudges", "--date", "2027-03-04", "--days", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    birthdays = [row for row in rows if row["kind"] == "birthday"]
+    assert [row["date"] for row in birthdays] == ["2027-03-05"]
+    assert birthdays[0]["agent"] == "王芳" and birthdays[0]["client"] == "张丽华"
+    assert "张丽华 今天生日" in birthdays[0]["text"]
+    filtered = json.loads(bot(env, "nudges", "--date", "2027-03-05", "--agent", "王芳",
+                              "--json").stdout)
+    assert filtered
+    text = bot(env, "nudges", "--date", "2027-03-05").stdout
+    assert "2027-03-05 [王芳] 🎂 张丽华 今天生日" in text
+    assert "扫描完成" in bot(env, "sweep").stdout
+
+
+def test_run_shows_pushes_in_the_terminal_as_they_arrive(env, database_url):
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    _setup(env, database_url, f"1980-{today.month}-{today.day}")
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--agent", "王芳"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True)
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 60
+        seen = ""
+        while time.monotonic() < deadline and "今天生日" not in seen:
+            seen += process.stdout.readline()
+        assert "🔔" in seen and "张丽华 今天生日" in seen
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()  # end of input ends `run`
+        process.wait(timeout=30)
+    assert process.returncode == 0

@@ -1,0 +1,70 @@
+"""Salon invitations, quiet hours, the real APScheduler wiring, unreachable agents."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime
+
+from scheduler.runner import start_scheduler
+from storage.models import Agent, Nudge, OutboxMessage
+
+
+def _rows(app, model):
+    with app.uow() as uow:
+        found = list(uow.session.query(model).order_by(model.id))
+        uow.session.expunge_all()
+        return found
+
+
+def test_salon_invitee_list_is_pushed_two_days_before(app, chat):
+    chat.script("/record 张丽华", "女", "保存")
+    chat.send("/note 张丽华 常问养老社区")
+    chat.send("全部保存")
+    reply = chat.send("/salon 2026-11-28 19:30 退休生活漫谈 #养老规划")
+    assert "张丽华" in reply
+    hits = [day for day in (date(2026, 11, 25), date(2026, 11, 26), date(2026, 11, 27))
+            if any(n.kind == "salon" for n in app.nudges.preview(day))]
+    assert hits == [date(2026, 11, 26)]
+    (nudge,) = [n for n in app.nudges.preview(date(2026, 11, 26)) if n.kind == "salon"]
+    assert "退休生活漫谈" in nudge.text and "张丽华" in nudge.text
+
+
+def test_record_reminder_waits_for_the_end_of_quiet_hours(app, chat, clock):
+    chat.script("/record 张丽华", "女", "保存")
+    clock.set(datetime(2026, 11, 24, 13, 30))  # 21:30 in Shanghai
+    chat.send("/meet 张丽华")
+    clock.set(datetime(2026, 11, 24, 14, 45))  # 22:45: quiet hours (22–8)
+    assert app.nudges.tick().pushes == 1
+    (push,) = [m for m in _rows(app, OutboxMessage) if m.kind == "push"]
+    assert push.next_attempt_at == datetime(2026, 11, 25, 0, 0)  # 08:00 local
+
+
+def test_apscheduler_runs_the_catch_up_tick_at_start(app, chat):
+    chat.script("/record 张丽华", "女", "1976-11-24", "保存")
+
+    async def scenario() -> int:
+        scheduler = start_scheduler(app.nudges, "Asia/Shanghai")
+        try:
+            for _ in range(200):
+                if _rows(app, OutboxMessage):
+                    break
+                await asyncio.sleep(0.05)
+            job = scheduler.get_job("tick")
+            assert job.coalesce is True and job.misfire_grace_time is None
+            return len(_rows(app, OutboxMessage))
+        finally:
+            scheduler.shutdown(wait=False)
+
+    assert asyncio.run(scenario()) == 1
+    assert any(n.kind == "birthday" for n in _rows(app, Nudge))
+
+
+def test_an_unreachable_agent_gets_no_digest_until_they_write_again(app, chat, clock):
+    chat.script("/record 张丽华", "女", "1976-11-24", "保存")
+    with app.uow() as uow:
+        uow.outbox.mark_unreachable(uow.agents.by_name("王芳").id)
+        uow.commit()
+    assert app.nudges.tick().digests == 0
+    chat.send("/help")
+    assert not [a for a in _rows(app, Agent) if a.unreachable]
+    assert app.nudges.tick().digests == 1
