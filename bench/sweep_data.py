@@ -24,9 +24,8 @@ def _clients(agents: int, clients: int, rng: random.Random) -> Iterator[tuple]:
 
 
 def _members(clients: int, rng: random.Random) -> Iterator[tuple]:
-    member_id = 0
-    for client_id in range(1, clients + 1, 2):  # every other client has a child
-        member_id += 1
+    # every other client has a child
+    for member_id, client_id in enumerate(range(1, clients + 1, 2), start=1):
         known = rng.random() < 0.7
         yield (member_id, client_id, rng.choice(["儿子", "女儿"]), None,
                "solar" if known else None, rng.randint(2005, 2024),
@@ -35,18 +34,16 @@ def _members(clients: int, rng: random.Random) -> Iterator[tuple]:
 
 
 def _policies(clients: int, rng: random.Random) -> Iterator[tuple]:
-    policy_id = 0
-    for client_id in range(1, clients + 1, 2):  # half of the clients hold a policy
-        policy_id += 1
+    # half of the clients hold a policy
+    for policy_id, client_id in enumerate(range(1, clients + 1, 2), start=1):
         start = date(rng.randint(2015, 2025), rng.randint(1, 12), rng.randint(1, 28))
         yield (policy_id, client_id, True, "本公司", "重疾", start, start.month, start.day,
                rng.choice([10000, 30000, 60000]), rng.choice([10, 20]), "有效", NOW)
 
 
 def _dates(clients: int, rng: random.Random) -> Iterator[tuple]:
-    date_id = 0
-    for client_id in range(1, clients + 1, 3):  # a third are married
-        date_id += 1
+    # a third are married
+    for date_id, client_id in enumerate(range(1, clients + 1, 3), start=1):
         yield (date_id, client_id, "wedding", "结婚纪念日", "solar", rng.randint(1980, 2020),
                rng.randint(1, 12), rng.randint(1, 28), False)
 

@@ -40,5 +40,6 @@ class MessageLedger:
             self._session, ProcessedMessage, {"platform": platform, "message_id": message_id,
                                               "at": now}
         )
-        claimed = self._session.execute(statement.returning(ProcessedMessage.__table__.c.message_id))
+        table = ProcessedMessage.__table__
+        claimed = self._session.execute(statement.returning(table.c.message_id))
         return claimed.scalar() is not None

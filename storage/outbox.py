@@ -25,7 +25,8 @@ class Outbox:
             "chat_id": chat_id, "kind": kind, "payload": payload, "status": "pending",
             "attempts": 0, "next_attempt_at": not_before or now, "created_at": now,
         })
-        return self._session.execute(statement.returning(OutboxMessage.__table__.c.id)).first() is not None
+        returning = statement.returning(OutboxMessage.__table__.c.id)
+        return self._session.execute(returning).first() is not None
 
     def existing_keys(self, keys: list[str]) -> set[str]:
         if not keys:

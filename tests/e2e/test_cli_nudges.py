@@ -9,7 +9,7 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from tests.e2e.test_cli import ROOT, bot, env  # noqa: F401  (the env fixture)
+from tests.e2e.conftest import ROOT, bot
 
 
 def _setup(env, database_url, birthday: str) -> None:
