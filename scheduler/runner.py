@@ -16,11 +16,15 @@ from scheduler.service import NudgeService
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 
 
-def start_scheduler(service: NudgeService, timezone: str,
-                    tick_minutes: int = 5) -> AsyncIOScheduler:
-    """Start the jobs in the running event loop; the first tick (the catch-up) runs at once."""
+def start_scheduler(service: NudgeService, timezone: str, sweep_minutes: int = 30,
+                    push_minutes: int = 5) -> AsyncIOScheduler:
+    """Start the jobs in the running event loop. The first run of each is now: the sweep's is
+    the catch-up after downtime, then the digests that are due go out."""
     scheduler = AsyncIOScheduler(timezone=timezone, job_defaults=JOB_DEFAULTS)
-    scheduler.add_job(service.tick, "interval", minutes=tick_minutes, id="tick",
-                      next_run_time=datetime.now(ZoneInfo(timezone)))
+    now = datetime.now(ZoneInfo(timezone))
+    # One job doing both at start, so the first digest sees the catch-up's nudges.
+    scheduler.add_job(service.tick, "date", run_date=now, id="catch-up")
+    scheduler.add_job(service.sweep_tick, "interval", minutes=sweep_minutes, id="sweep")
+    scheduler.add_job(service.push_tick, "interval", minutes=push_minutes, id="push")
     scheduler.start()
     return scheduler

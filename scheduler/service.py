@@ -34,13 +34,22 @@ class NudgeService:
 
     def tick(self) -> TickResult:
         """Sweep (catching up missed days), then enqueue due digests and pushes."""
+        nudges = self.sweep_tick()
+        digests, pushes = self.push_tick()
+        return TickResult(nudges, digests, pushes)
+
+    def sweep_tick(self) -> int:
+        """Sweep the missed days, today and tomorrow (new records since the last sweep)."""
+        return self.sweeper.catch_up(self._clock.now())
+
+    def push_tick(self) -> tuple[int, int]:
+        """Enqueue the digests whose hour has come and the record-it-now pushes (cheap)."""
         now = self._clock.now()
-        nudges = self.sweeper.catch_up(now)
         digests = build_digests(self._uow, now)
         pushes = push_record_reminders(self._uow, now, self._rules)
-        if nudges or digests or pushes:
-            log.info("tick: %d new nudges, %d digests, %d pushes", nudges, digests, pushes)
-        return TickResult(nudges, digests, pushes)
+        if digests or pushes:
+            log.info("enqueued %d digests and %d pushes", digests, pushes)
+        return digests, pushes
 
     def sweep_now(self) -> int:
         return self.sweeper.sweep_day(self._today(), self._clock.now())

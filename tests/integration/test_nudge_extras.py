@@ -49,8 +49,9 @@ def test_apscheduler_runs_the_catch_up_tick_at_start(app, chat):
                 if _rows(app, OutboxMessage):
                     break
                 await asyncio.sleep(0.05)
-            job = scheduler.get_job("tick")
-            assert job.coalesce is True and job.misfire_grace_time is None
+            for name in ("sweep", "push"):
+                job = scheduler.get_job(name)
+                assert job.coalesce is True and job.misfire_grace_time is None
             return len(_rows(app, OutboxMessage))
         finally:
             scheduler.shutdown(wait=False)
