@@ -28,6 +28,7 @@ class DeliveryPolicy:
     max_backoff: timedelta = timedelta(hours=1)
     lease: timedelta = timedelta(minutes=5)
     batch: int = 50
+    concurrency: int = 20  # chats served at once; one chat's messages stay in order
 
 
 class DeliveryWorker:
@@ -43,10 +44,19 @@ class DeliveryWorker:
         if not self._channels:
             return 0
         claimed = await asyncio.to_thread(self._claim)
-        sent = 0
+        by_chat: dict[tuple[str, str], list[OutboxMessage]] = {}
         for message in claimed:
-            sent += await self._deliver(message)
-        return sent
+            by_chat.setdefault((message.platform, message.chat_id), []).append(message)
+        gate = asyncio.Semaphore(self._policy.concurrency)
+
+        async def serve(messages: list[OutboxMessage]) -> int:
+            async with gate:
+                sent = 0
+                for message in messages:
+                    sent += await self._deliver(message)
+                return sent
+
+        return sum(await asyncio.gather(*(serve(chat) for chat in by_chat.values())))
 
     async def run_forever(self, interval: float = 2.0) -> None:
         while True:
