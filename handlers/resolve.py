@@ -54,5 +54,15 @@ def ask_which(ctx: Context, name: str, candidates: list[Client],
     return Reply(f"有 {len(candidates)} 位叫「{name}」的客户，请选择是哪一位：", tuple(options))
 
 
+def one_client(ctx: Context, ref: str, rebuild: Callable[[str], str]) -> Client | Reply:
+    """The one client ``ref`` names, or the reply to send instead (not found / which one?)."""
+    candidates = find_clients(ctx, ref)
+    if not candidates:
+        return not_found(ref)
+    if len(candidates) > 1:
+        return ask_which(ctx, ref, candidates, rebuild)
+    return candidates[0]
+
+
 def not_found(name: str) -> Reply:
     return Reply(f"没有找到客户「{name}」。可以用 /find 查找，或用 /record {name} 新建档案。")

@@ -28,6 +28,10 @@ from storage.models import (
     TimelineEntry,
 )
 
+_MEMBER_COLUMNS = (Client.agent_id, Client.id, Client.name, Client.tier, FamilyMember.id,
+                   FamilyMember.name, FamilyMember.relation, FamilyMember.birth_calendar,
+                   FamilyMember.birth_year, FamilyMember.birth_month, FamilyMember.birth_day,
+                   FamilyMember.birth_leap)
 SolarKeys = Iterable[tuple[int, int]]
 LunarKeys = Iterable[tuple[int, int, bool]]
 
@@ -110,10 +114,7 @@ class SweepQueries:
                          tiers: list[str] | None = None) -> list[PersonRow]:
         solar, lunar = list(solar), list(lunar)
         query = (
-            select(Client.agent_id, Client.id, Client.name, Client.tier, FamilyMember.id,
-                   FamilyMember.name, FamilyMember.relation, FamilyMember.birth_calendar,
-                   FamilyMember.birth_year, FamilyMember.birth_month, FamilyMember.birth_day,
-                   FamilyMember.birth_leap)
+            select(*_MEMBER_COLUMNS)
             .join(Client, Client.id == FamilyMember.client_id)
             .where(_date_match(FamilyMember.birth_calendar, FamilyMember.birth_month,
                                FamilyMember.birth_day, FamilyMember.birth_leap, solar, lunar))
@@ -126,10 +127,7 @@ class SweepQueries:
                                  ) -> list[PersonRow]:
         """Family members whose birthday is unknown but whose birth year is (from an age)."""
         query = (
-            select(Client.agent_id, Client.id, Client.name, Client.tier, FamilyMember.id,
-                   FamilyMember.name, FamilyMember.relation, FamilyMember.birth_calendar,
-                   FamilyMember.birth_year, FamilyMember.birth_month, FamilyMember.birth_day,
-                   FamilyMember.birth_leap)
+            select(*_MEMBER_COLUMNS)
             .join(Client, Client.id == FamilyMember.client_id)
             .where(FamilyMember.birth_month.is_(None), FamilyMember.relation.in_(relations),
                    FamilyMember.birth_year.in_(birth_years))

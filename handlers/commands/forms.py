@@ -7,7 +7,7 @@ from handlers.apply import add_member, add_policy, apply_to_client, new_client
 from handlers.context import Context
 from handlers.filled import filled_keys
 from handlers.promotion import promote_if_due
-from handlers.resolve import NEW_CLIENT, ask_which, find_clients, not_found
+from handlers.resolve import NEW_CLIENT, ask_which, find_clients, one_client
 from handlers.types import Reply
 from storage.models import Client
 
@@ -48,12 +48,10 @@ def _start_sub_form(ctx: Context, form: str, args: str) -> list[Reply]:
     name = args.strip()
     if not name:
         return [Reply(f"请写上客户姓名，如：/{form} 张三")]
-    candidates = find_clients(ctx, name)
-    if not candidates:
-        return [not_found(name)]
-    if len(candidates) > 1:
-        return [ask_which(ctx, name, candidates, lambda ref: f"/{form} {ref}")]
-    return _begin(ctx, form, candidates[0].name, candidates[0], everything=True)
+    found = one_client(ctx, name, lambda ref: f"/{form} {ref}")
+    if isinstance(found, Reply):
+        return [found]
+    return _begin(ctx, form, found.name, found, everything=True)
 
 
 def _begin(ctx: Context, form: str, name: str, client: Client | None,

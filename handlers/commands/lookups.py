@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.card import render_card
 from handlers.context import Context
 from handlers.lookup import search
-from handlers.resolve import ask_which, describe, find_clients, not_found
+from handlers.resolve import describe, one_client
 from handlers.template import TIERS
 from handlers.types import Option, Reply
 
@@ -30,12 +30,10 @@ def card(ctx: Context, args: str) -> list[Reply]:
     name = args.strip()
     if not name:
         return [Reply("请写上客户姓名，如：/card 张三")]
-    candidates = find_clients(ctx, name)
-    if not candidates:
-        return [not_found(name)]
-    if len(candidates) > 1:
-        return [ask_which(ctx, name, candidates, lambda ref: f"/card {ref}")]
-    client = candidates[0]
+    found = one_client(ctx, name, lambda ref: f"/card {ref}")
+    if isinstance(found, Reply):
+        return [found]
+    client = found
     ctx.audit("card", client)
     recent = list(ctx.clients.timeline(client, limit=3))
     return [Reply(render_card(client, ctx.config.templates, ctx.now, recent))]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.resolve import ask_which, find_clients, not_found
+from handlers.resolve import one_client
 from handlers.types import Reply
 from handlers.when import local_now, parse_clock, show_clock, to_utc, zone_of
 
@@ -24,13 +24,10 @@ def meet(ctx: Context, args: str) -> list[Reply]:
         if parsed is None:
             return [Reply(f"没看懂见面时间「{rest[:20]}」。{USAGE}")]
         at, clock = to_utc(local.date(), parsed, zone), parsed
-    candidates = find_clients(ctx, name)
-    if not candidates:
-        return [not_found(name)]
-    if len(candidates) > 1:
-        return [ask_which(ctx, name, candidates,
-                          lambda ref: f"/meet {ref} {rest}".strip())]
-    client = candidates[0]
+    found = one_client(ctx, name, lambda ref: f"/meet {ref} {rest}".strip())
+    if isinstance(found, Reply):
+        return [found]
+    client = found
     ctx.uow.events(ctx.agent.id).add_meeting(client, at)
     ctx.touch(client)
     ctx.clients.add_timeline(client, "meeting", f"见面（{show_clock(clock)}）", at)

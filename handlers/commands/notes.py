@@ -7,7 +7,7 @@ import re
 from handlers.apply import apply_to_client
 from handlers.context import Context
 from handlers.notes import extract_facts
-from handlers.resolve import ask_which, find_clients, not_found
+from handlers.resolve import one_client
 from handlers.types import Option, Reply
 
 SAVE_ALL = "全部保存"
@@ -21,12 +21,10 @@ def quick_note(ctx: Context, args: str) -> list[Reply]:
     if not name or not text:
         return [Reply("用法：/note 客户姓名 笔记内容，"
                       "如：/note 张三 儿子明年去留学，最近在跑马拉松")]
-    candidates = find_clients(ctx, name)
-    if not candidates:
-        return [not_found(name)]
-    if len(candidates) > 1:
-        return [ask_which(ctx, name, candidates, lambda ref: f"/note {ref} {text}")]
-    client = candidates[0]
+    found = one_client(ctx, name, lambda ref: f"/note {ref} {text}")
+    if isinstance(found, Reply):
+        return [found]
+    client = found
     ctx.clients.add_timeline(client, "note", text, ctx.now)
     ctx.touch(client)
     ctx.audit("note", client)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.apply import new_client
 from handlers.context import Context
 from handlers.promotion import promote_if_due
-from handlers.resolve import ask_which, find_clients, not_found
+from handlers.resolve import ask_which, find_clients, not_found, one_client
 from handlers.template import TIERS
 from handlers.types import Reply
 
@@ -18,12 +18,10 @@ def set_tier(ctx: Context, args: str) -> list[Reply]:
     name, tier, reason = parts[0], parts[1].removesuffix("本"), parts[2].strip()
     if tier not in TIERS:
         return [Reply(f"没有「{tier}」这个分层，可选：{' / '.join(TIERS)}。")]
-    candidates = find_clients(ctx, name)
-    if not candidates:
-        return [not_found(name)]
-    if len(candidates) > 1:
-        return [ask_which(ctx, name, candidates, lambda ref: f"/tier {ref} {tier} {reason}")]
-    client = candidates[0]
+    found = one_client(ctx, name, lambda ref: f"/tier {ref} {tier} {reason}")
+    if isinstance(found, Reply):
+        return [found]
+    client = found
     if client.tier == tier:
         return [Reply(f"「{client.name}」已在【{tier}】。")]
     previous = client.tier
@@ -38,13 +36,10 @@ def referral(ctx: Context, args: str) -> list[Reply]:
     if len(parts) != 2:
         return [Reply("用法：/referral 介绍人 新客户，如：/referral 孙先生 李四")]
     referrer_name, new_name = parts
-    referrers = find_clients(ctx, referrer_name)
-    if not referrers:
-        return [not_found(referrer_name)]
-    if len(referrers) > 1:
-        return [ask_which(ctx, referrer_name, referrers,
-                          lambda ref: f"/referral {ref} {new_name}")]
-    referrer = referrers[0]
+    found = one_client(ctx, referrer_name, lambda ref: f"/referral {ref} {new_name}")
+    if isinstance(found, Reply):
+        return [found]
+    referrer = found
     referred = find_clients(ctx, new_name)
     if len(referred) > 1:
         return [ask_which(ctx, new_name, referred,
