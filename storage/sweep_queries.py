@@ -203,15 +203,13 @@ class SweepQueries:
         return [(r[0], r[1], r[2], r[3], r[4]) for r in self._session.execute(query)]
 
     # -- writing ------------------------------------------------------------------
-    def insert_nudges(self, rows: list[dict[str, Any]], batch: int = 2000) -> int:
+    def insert_nudges(self, rows: list[dict[str, Any]]) -> int:
         """Insert, skipping any (kind, subject, occurrence) that exists; returns how many new."""
-        inserted = 0
-        for start in range(0, len(rows), batch):
-            chunk = rows[start:start + batch]
-            statement = insert_ignoring_conflicts(self._session, Nudge, chunk)
-            result = self._session.execute(statement.returning(Nudge.__table__.c.id))
-            inserted += len(result.all())
-        return inserted
+        if not rows:
+            return 0
+        table = Nudge.__table__
+        statement = insert_ignoring_conflicts(self._session, Nudge).returning(table.c.id)
+        return len(self._session.execute(statement, rows).all())
 
     def swept_days(self, since: date) -> set[date]:
         return set(self._session.scalars(select(SweepDay.day).where(SweepDay.day >= since)))
