@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from bot.channels.base import Channel, DeliveryError
 from handlers.types import Clock, Reply, reply_from_json, reply_to_json
+from storage.agents import ConcurrentUpdate
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -85,13 +86,24 @@ class DeliveryWorker:
             log.exception("unexpected error delivering outbox #%s", message.id)
             await asyncio.to_thread(self._failed, message, DeliveryError(repr(error)))
             return 0
-        await asyncio.to_thread(self._sent, message.id)
+        await asyncio.to_thread(self._sent, message, replies)
         return 1
 
-    def _sent(self, message_id: int) -> None:
-        with self._uow() as uow:
-            uow.outbox.mark_sent(message_id, self._clock.now())
-            uow.commit()
+    def _sent(self, message: OutboxMessage, replies: list[Reply]) -> None:
+        options = [option.value for reply in replies for option in reply.options]
+        for attempt in range(3):
+            with self._uow() as uow:
+                uow.outbox.mark_sent(message.id, self._clock.now())
+                try:
+                    if options:
+                        uow.agents.offer_options(message.agent_id, options)
+                    uow.commit()
+                    return
+                except ConcurrentUpdate:
+                    if attempt == 2:  # the agent keeps typing: keep their conversation's options
+                        uow.rollback()
+                        uow.outbox.mark_sent(message.id, self._clock.now())
+                        uow.commit()
 
     def _failed(self, message: OutboxMessage, error: DeliveryError) -> None:
         now = self._clock.now()

@@ -45,6 +45,16 @@ class FormDraft:
     def from_json(cls, data: dict[str, Any]) -> FormDraft:
         return cls(**data)
 
+    def known_to(self, templates: Templates) -> FormDraft:
+        """This draft without fields the template no longer has (config.yaml changed)."""
+        keep = [key for key in self.queue if templates.find(self.form, self.tier, key)]
+        if len(keep) == len(self.queue):
+            return self
+        done = [key for key in self.queue[: self.pos] if key in keep]
+        answers = {key: value for key, value in self.answers.items() if key in keep}
+        return FormDraft(self.form, self.client_name, self.client_id, self.tier, keep,
+                         len(done), answers)
+
     @property
     def finished(self) -> bool:
         return self.pos >= len(self.queue)

@@ -99,6 +99,11 @@ class AgentRepository:
             self._session.flush()
         return state
 
+    def offer_options(self, agent_id: int, values: list[str]) -> None:
+        """A push just offered these options: a bare number in the next message picks one."""
+        state = self.load_session(agent_id)
+        self.save_session(state, state.draft, values)
+
     def save_session(
         self, state: AgentSession, draft: dict[str, Any] | None, options: list[str]
     ) -> None:

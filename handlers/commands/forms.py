@@ -57,9 +57,9 @@ def _start_sub_form(ctx: Context, form: str, args: str) -> list[Reply]:
 def _begin(ctx: Context, form: str, name: str, client: Client | None,
            everything: bool) -> list[Reply]:
     if ctx.form is not None:
-        current = flow.FormDraft.from_json(ctx.form)
+        current = flow.FormDraft.from_json(ctx.form).known_to(ctx.config.templates)
         if current.form == form and current.client_id == (client.id if client else None) \
-                and current.client_name == name:
+                and current.client_name == name and not current.finished:
             return [Reply("继续上次的记录："), flow.question(current, ctx.config.templates)]
         return [Reply(f"正在记录「{current.client_name}」的{FORM_NAMES[current.form]}"
                       f"（第{current.pos + 1}/{len(current.queue)}项）。"
@@ -82,7 +82,10 @@ def _begin(ctx: Context, form: str, name: str, client: Client | None,
 def answer(ctx: Context, text: str) -> list[Reply]:
     """One message inside an active form."""
     assert ctx.form is not None
-    draft = flow.FormDraft.from_json(ctx.form)
+    draft = flow.FormDraft.from_json(ctx.form).known_to(ctx.config.templates)
+    if draft.finished:
+        ctx.form = None
+        return save(ctx, draft)
     result = flow.step(draft, text, ctx.config.templates)
     if result.outcome == "cancel":
         ctx.form = None

@@ -88,3 +88,19 @@ def test_redelivered_message_is_ignored(chat):
     assert "第2/" in chat.send("女", message_id="tg-77")
     assert chat.send("女", message_id="tg-77") == ""
     assert "第3/" in chat.send("1976-3-5", message_id="tg-78")
+
+
+def test_a_draft_survives_a_template_change(make_app, chat, app):
+    chat.script("/record 张丽华", "女")
+    with app.uow() as uow:
+        agent = uow.agents.by_name("王芳")
+        state = uow.agents.load_session(agent.id)
+        draft = dict(state.draft)
+        form = dict(draft["form"])
+        form["queue"] = ["gender", "removed_field", *form["queue"][1:]]
+        form["answers"] = {**form["answers"], "removed_field": "旧答案"}
+        uow.agents.save_session(state, {**draft, "form": form}, [])
+        uow.commit()
+    reply = chat.send("1976-3-5")  # the birthday question is still answered normally
+    assert "第3/" in reply and "年龄" in reply
+    assert "✅ 已保存「张丽华」的档案（2 项）" in chat.send("保存")
