@@ -118,8 +118,10 @@ def _books(client: Client, templates: Templates) -> list[str]:
             if spec.target.startswith("attr.") and spec.target[5:] in client.attrs:
                 value = fields.display(spec.type, client.attrs[spec.target[5:]])
                 rows.append(f"{spec.label}：{value}")
-            elif spec.target == "client.payment_account" and client.payment_account_masked:
-                rows.append(f"{spec.label}：{client.payment_account_masked}")
+            elif spec.target.startswith("client.") and spec.type in {"account", "id_number"}:
+                masked = getattr(client, f"{spec.target[7:]}_masked", None)
+                if masked:
+                    rows.append(f"{spec.label}：{masked}")
         if rows:
             lines += [f"—— {tier}本 ——", *rows]
     return lines

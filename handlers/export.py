@@ -36,6 +36,7 @@ def client_to_dict(client: Client) -> dict[str, Any]:
         "household_income": client.household_income,
         "investable_assets": client.investable_assets,
         "liabilities": client.liabilities,
+        "id_number": client.id_number_masked,
         "payment_account": client.payment_account_masked,
         "policies": [
             {

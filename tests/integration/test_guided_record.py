@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import text
 
-from bot.queries import export_clients
+from bot.queries import export_clients, show_client
 
 ZHANG_ANSWERS = [
     ("性别", "2"),  # numbered option → 女
@@ -120,3 +120,27 @@ def test_every_tier_change_is_kept_with_reason_and_time(chat, app):
                    for c in repo.tier_history(client)]
     assert history[0] == ("普通", "筛选", "年收入高，关注养老", False)
     assert history[1][:2] == ("筛选", "精选") and history[1][3] is True
+
+
+def test_id_and_payment_account_of_a_signed_client_are_encrypted_and_masked(chat, app):
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/policy 孙明", "是", "本公司", "重疾", "2021-4-1", "1万", "20", "跳过", "跳过",
+                "有效")
+    reply = chat.send("/record 孙明")
+    for _ in range(30):  # skip to the 成交本 fields
+        if "身份证号" in reply:
+            break
+        reply = chat.send("跳过")
+    assert "成交本" in reply
+    reply = chat.send("11010519491231002X")
+    assert "缴费账户" in reply
+    chat.send("6222 0212 3456 7890")
+    card = chat.send("/card 孙明")
+    assert "1101**********002X" in card and "6222 **** **** 7890" in card
+    assert "11010519491231002X" not in card and "6222021234567890" not in card
+    with app.uow() as uow:
+        raw = uow.session.execute(
+            text("SELECT id_number_enc, payment_account_enc FROM clients")).one()
+    assert "1949" not in raw.id_number_enc and "7890" not in raw.payment_account_enc
+    row = show_client(app, "王芳", "孙明")
+    assert row["id_number"] == "1101**********002X"
