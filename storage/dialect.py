@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -23,3 +24,28 @@ def insert_ignoring_conflicts(session: Session, model: Any,
     if values is not None:
         statement = statement.values(values)
     return statement.on_conflict_do_nothing()
+
+
+def insert_rows_ignoring_conflicts(session: Session, model: Any,
+                                   rows: list[dict[str, Any]]) -> int:
+    """Insert many rows, skipping conflicts; returns how many were new.
+
+    PostgreSQL gets one statement over unnest()ed arrays (one round trip, no per-row
+    statement work); SQLite gets executemany with one cached statement.
+    """
+    if not rows:
+        return 0
+    table = model.__table__
+    primary = next(iter(table.primary_key.columns))
+    if session.get_bind().dialect.name != "postgresql":
+        statement = insert_ignoring_conflicts(session, model).returning(primary)
+        return len(session.execute(statement, rows).all())
+    dialect = session.get_bind().dialect
+    columns = [column for column in table.columns if column.name in rows[0]]
+    arrays = ", ".join(
+        f"CAST(:{c.name} AS {c.type.compile(dialect=dialect)}[])" for c in columns)
+    names = ", ".join(c.name for c in columns)
+    sql = (f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays}) "
+           f"ON CONFLICT DO NOTHING RETURNING {primary.name}")
+    values = {c.name: [row[c.name] for row in rows] for c in columns}
+    return len(session.execute(text(sql), values).all())

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from storage.dialect import insert_ignoring_conflicts
+from storage.dialect import insert_ignoring_conflicts, insert_rows_ignoring_conflicts
 from storage.models import (
     Client,
     ClientDate,
@@ -205,11 +205,7 @@ class SweepQueries:
     # -- writing ------------------------------------------------------------------
     def insert_nudges(self, rows: list[dict[str, Any]]) -> int:
         """Insert, skipping any (kind, subject, occurrence) that exists; returns how many new."""
-        if not rows:
-            return 0
-        table = Nudge.__table__
-        statement = insert_ignoring_conflicts(self._session, Nudge).returning(table.c.id)
-        return len(self._session.execute(statement, rows).all())
+        return insert_rows_ignoring_conflicts(self._session, Nudge, rows)
 
     def swept_days(self, since: date) -> set[date]:
         return set(self._session.scalars(select(SweepDay.day).where(SweepDay.day >= since)))
