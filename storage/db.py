@@ -19,20 +19,25 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; for a SQLite file, create its folder and set the pragmas."""
+    """Create an engine; for a SQLite file, create its folder and set the pragmas.
+
+    Statement parameters are hidden from error messages: they carry client data, and
+    errors end up in logs.
+    """
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                               json_serializer=_json_dumps)
+                               json_serializer=_json_dumps, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         # Take the write lock when a transaction starts: two processes then queue on
         # busy_timeout instead of failing later on a stale read snapshot.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps)
+    return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps,
+                         hide_parameters=True)
 
 
 def _json_dumps(value: object) -> str:

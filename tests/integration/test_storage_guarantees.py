@@ -75,3 +75,15 @@ def test_the_same_update_racing_into_two_processes_is_handled_once(make_app, cha
         (client,) = repo.by_name("张丽华")
         timeline = [entry.text for entry in repo.timeline(client, limit=50)]
     assert sorted(t for t in timeline if "拜访" in t) == sorted(f"第{n}次拜访" for n in range(12))
+
+
+def test_database_errors_do_not_carry_client_data_into_logs(app):
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.models import Agent
+
+    with app.uow() as uow:
+        uow.session.add(Agent(name="张丽华的秘密", created_at=None))
+        with pytest.raises(IntegrityError) as raised:
+            uow.session.flush()
+    assert "张丽华的秘密" not in str(raised.value)
