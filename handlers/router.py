@@ -59,9 +59,10 @@ class Router:
                 replies = handle_unknown(uow, incoming, now)
                 uow.commit()
                 return replies
-            if incoming.is_group:
+            if incoming.is_group:  # never client data; a help line only when addressed
                 uow.commit()
-                return [Reply(texts.GROUP_ONLY_HELP)]
+                addressed = incoming.text.strip().startswith("/")
+                return [Reply(texts.GROUP_ONLY_HELP)] if addressed else []
             if agent.unreachable:
                 agent.unreachable = False  # they wrote to us: pushes can reach them again
             state = uow.agents.load_session(agent.id)

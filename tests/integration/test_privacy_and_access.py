@@ -79,6 +79,9 @@ def test_group_chats_never_show_client_data(app, chat):
         uow.commit()
     (reply,) = app.router.handle(group)
     assert "私聊" in reply.text and "张丽华" not in reply.text
+    chatter = Incoming(platform="telegram", user_id="王芳", chat_id="-100", text="张丽华 在吗",
+                       message_id="g2", is_group=True)
+    assert app.router.handle(chatter) == []
 
 
 def test_every_lookup_and_change_is_audited(app, chat):
