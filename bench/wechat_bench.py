@@ -1,0 +1,185 @@
+"""WeChat round trip: our bot against a bare wechaty echo bot, on the same fake puppet service.
+
+A round trip: a text is injected on the fake service → the bot receives the event, fetches the
+message and its talker over gRPC, answers → the fake records the reply (its receive time ends
+the measurement). Ours is WeChatChannel + the real router on a temporary SQLite app, running the
+guided-record script of the router benchmark; the echo bot is a minimal ``Wechaty`` subclass
+that says the same text back. Pacing is off (``min_gap_seconds=0``): this measures our
+overhead, not the ban-avoidance gap. A third run, our channel with a trivial answer in a worker
+thread instead of the router, shows how much of the difference is the channel's. The bots take
+turns, in the same process and run.
+
+Target: our p50 ≤ 1.3 × the echo bot's p50.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import itertools
+import logging
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+from bench.fixtures import make_bench_app
+from bench.router_bench import RECORD_SCRIPT, percentile
+from bot.agents_admin import add_agent
+from bot.bootstrap import App
+from bot.channels.base import MessageHandler
+from bot.channels.wechat import free_port
+from bot.channels.wechat_setup import wechat_channel
+from bot.channels.wechaty_compat import (
+    MessageType,
+    PuppetOptions,
+    PuppetService,
+    Wechaty,
+    WechatyOptions,
+    WechatySchedulerOptions,
+    isolate_caches,
+    quiet_deprecations,
+)
+from bot.runner import message_handler
+from handlers.types import Incoming, Reply
+from tests.fakes.wechat_puppet import FakePuppetService
+
+CONTACT = "wxid_bench"
+TOKEN = "bench_puppet_token"
+SETTLE = 0.005  # between round trips: lets the echo of each reply (a message event) be handled
+
+
+class EchoBot(Wechaty):
+    """The bare baseline: answers every text with the same text."""
+
+    async def init_puppet(self) -> None:
+        await super().init_puppet()
+        isolate_caches(self)  # a second bot in this process needs its own object caches
+
+    async def on_message(self, msg: Any) -> None:
+        if msg.is_self() or msg.type() != MessageType.MESSAGE_TYPE_TEXT:
+            return
+        await msg.say(msg.text())
+
+
+def script_texts() -> Iterator[str]:
+    for n in itertools.count():
+        for template in RECORD_SCRIPT:
+            yield template.format(n=n)
+
+
+async def round_trips(fake: FakePuppetService, texts: Iterator[str], count: int) -> list[float]:
+    latencies = []
+    for text in itertools.islice(texts, count):
+        before = len(fake.sent)
+        started = time.monotonic()
+        fake.inject_text(CONTACT, text)
+        sent = await fake.wait_for_sent(before + 1)
+        latencies.append(sent[before].at - started)
+        await asyncio.sleep(SETTLE)
+    return latencies
+
+
+async def run_channel(
+    fake: FakePuppetService, texts: Iterator[str], count: int, *, app: App,
+    handler: MessageHandler,
+) -> list[float]:
+    channel = wechat_channel(app, min_gap_seconds=0.0, daily_cap=10**6, login_timeout=10.0)
+    await channel.start(handler)
+    try:
+        return await round_trips(fake, texts, count)
+    finally:
+        await channel.stop()
+
+
+def threaded_echo() -> MessageHandler:
+    """The channel's part alone: like ``message_handler`` (a worker thread), minus the router."""
+
+    async def on_message(incoming: Incoming) -> list[Reply]:
+        return await asyncio.to_thread(lambda: [Reply(incoming.text)])
+
+    return on_message
+
+
+async def run_echo(fake: FakePuppetService, texts: Iterator[str], count: int) -> list[float]:
+    options = PuppetOptions(end_point=fake.endpoint)  # a fresh one per bot
+    with quiet_deprecations():
+        puppet = PuppetService(options)
+    options.token = TOKEN
+    with quiet_deprecations():
+        bot = EchoBot(WechatyOptions(
+            puppet=puppet, puppet_options=options, host="127.0.0.1", port=free_port(),
+            scheduler=WechatySchedulerOptions(job_store="sqlite://")))
+    logged_in = asyncio.Event()
+    bot.on("login", lambda *_: logged_in.set())
+    running = asyncio.create_task(bot.start())
+    await asyncio.wait_for(logged_in.wait(), 10.0)
+    try:
+        return await round_trips(fake, texts, count)
+    finally:
+        fake.drop_stream()  # end the event stream first: start() then returns
+        await asyncio.wait_for(running, 10.0)
+        await bot.stop()
+        scheduler = bot._plugin_manager.scheduler
+        if scheduler.running:
+            with contextlib.suppress(Exception):
+                scheduler.shutdown(wait=False)
+
+
+Runner = Callable[[FakePuppetService, Iterator[str], int], Awaitable[list[float]]]
+
+
+async def bench_async(round_trips_each: int, rounds: int, warmup: int) -> dict[str, float]:
+    fake = FakePuppetService()
+    fake.add_contact(CONTACT, "压测")
+    await fake.start()
+    app = make_bench_app()
+    app.secrets = app.secrets.model_copy(
+        update={"wechaty_token": TOKEN, "wechaty_endpoint": fake.endpoint})
+    add_agent(app, "压测", None, CONTACT, False)
+    runners: dict[str, Runner] = {
+        "ours": functools.partial(run_channel, app=app, handler=message_handler(app)),
+        "channel": functools.partial(run_channel, app=app, handler=threaded_echo()),
+        "echo": run_echo,
+    }
+    samples: dict[str, list[float]] = {name: [] for name in runners}
+    texts = {name: script_texts() for name in runners}  # each bot: the whole script, in order
+    try:
+        for _ in range(rounds):  # in turns, so drift in machine speed affects all alike
+            for name, runner in runners.items():
+                measured = await runner(fake, texts[name], warmup + round_trips_each // rounds)
+                samples[name] += measured[warmup:]
+    finally:
+        await fake.stop()
+        app.dispose()
+    result: dict[str, float] = {"n": len(samples["ours"])}
+    for name, latencies in samples.items():
+        result[f"{name}_p50_ms"] = percentile(latencies, 0.5) * 1000
+        result[f"{name}_mean_ms"] = statistics.mean(latencies) * 1000
+    result["ratio"] = result["ours_p50_ms"] / result["echo_p50_ms"]
+    result["channel_ratio"] = result["channel_p50_ms"] / result["echo_p50_ms"]
+    return result
+
+
+def bench_wechat(
+    round_trips_each: int = 200, rounds: int = 2, warmup: int = 20
+) -> dict[str, float]:
+    return asyncio.run(bench_async(round_trips_each, rounds, warmup))
+
+
+def main() -> None:
+    # once per bot start: "there is not registed blueprint in the plugins" (we use no plugins)
+    logging.getLogger("wechaty.plugin").setLevel(logging.ERROR)
+    r = bench_wechat()
+    print(f"wechat round trip ({r['n']:.0f} each): "
+          f"ours p50 {r['ours_p50_ms']:.2f} ms (mean {r['ours_mean_ms']:.2f}), "
+          f"echo p50 {r['echo_p50_ms']:.2f} ms (mean {r['echo_mean_ms']:.2f}), "
+          f"ratio {r['ratio']:.2f} (target ≤ 1.3)")
+    print(f"  of which the channel (router replaced by a trivial threaded answer): "
+          f"p50 {r['channel_p50_ms']:.2f} ms (mean {r['channel_mean_ms']:.2f}), "
+          f"ratio {r['channel_ratio']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
