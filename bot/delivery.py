@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.channels.base import Channel, DeliveryError
+from handlers.safe_log import log_failure
 from handlers.types import Clock, Reply, reply_from_json, reply_to_json
 from storage.agents import ConcurrentUpdate
 from storage.models import OutboxMessage
@@ -83,8 +84,8 @@ class DeliveryWorker:
             await asyncio.to_thread(self._failed, message, error)
             return 0
         except Exception as error:  # a bug or an unexpected client error: retry, don't crash
-            log.exception("unexpected error delivering outbox #%s", message.id)
-            await asyncio.to_thread(self._failed, message, DeliveryError(repr(error)))
+            log_failure(log, f"unexpected error delivering outbox #{message.id}", error)
+            await asyncio.to_thread(self._failed, message, DeliveryError(type(error).__name__))
             return 0
         await asyncio.to_thread(self._sent, message, replies)
         return 1

@@ -13,6 +13,7 @@ from handlers.commands.notes import confirm_facts
 from handlers.config import HandlerConfig
 from handlers.context import Context
 from handlers.onboarding import handle_unknown
+from handlers.safe_log import log_failure
 from handlers.types import Clock, Incoming, Option, Reply
 from storage.agents import ConcurrentUpdate
 from storage.uow import UnitOfWorkFactory
@@ -42,8 +43,8 @@ class Router:
                     return self._handle_once(incoming)
                 except ConcurrentUpdate:
                     continue  # another process moved this agent's session; redo on fresh state
-                except Exception:
-                    log.exception("failed to handle a %s message", incoming.platform)
+                except Exception as error:
+                    log_failure(log, f"failed to handle a {incoming.platform} message", error)
                     return [Reply(texts.INTERNAL_ERROR)]
             return [Reply(texts.INTERNAL_ERROR)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from handlers.fields import FIELD_TYPES
 
@@ -88,6 +88,10 @@ class Templates(BaseModel):
     books: dict[str, list[FieldSpec]]
     policy: list[FieldSpec]
     family: list[FieldSpec]
+    _fields_cache: dict[tuple[str, str], list[tuple[str, FieldSpec]]] = PrivateAttr(
+        default_factory=dict)
+    _key_cache: dict[tuple[str, str], dict[str, tuple[str, FieldSpec]]] = PrivateAttr(
+        default_factory=dict)
 
     @model_validator(mode="after")
     def _targets_known(self) -> Templates:
@@ -117,19 +121,25 @@ class Templates(BaseModel):
         return pairs
 
     def form_fields(self, name: str, tier: str = "普通") -> list[tuple[str, FieldSpec]]:
-        if name == "record":
-            return self.record_fields(tier)
-        specs: list[FieldSpec] = getattr(self, name)
-        title = {"policy": "保单", "family": "家人"}[name]
-        return [(title, spec) for spec in specs]
+        """The fields of a form, in order (computed once per form and tier)."""
+        cached = self._fields_cache.get((name, tier))
+        if cached is None:
+            if name == "record":
+                cached = self.record_fields(tier)
+            else:
+                title = {"policy": "保单", "family": "家人"}[name]
+                cached = [(title, spec) for spec in getattr(self, name)]
+            self._fields_cache[(name, tier)] = cached
+        return list(cached)
 
     def find(self, name: str, tier: str, key: str) -> tuple[str, FieldSpec] | None:
-        for title, spec in self.form_fields(name, tier):
-            if spec.key == key:
-                return title, spec
-        # a key may belong to another tier's book when the client moved tiers mid-record
-        for tier_name, fields in self.books.items():
-            for spec in fields:
-                if spec.key == key:
-                    return f"{tier_name}本", spec
-        return None
+        """The (section title, field) of ``key`` in a form; None when the form lacks it."""
+        index = self._key_cache.get((name, tier))
+        if index is None:
+            # a key may belong to another tier's book when the client moved tiers mid-record
+            index = {spec.key: (f"{t}本", spec) for t, fields in self.books.items()
+                     for spec in fields} if name == "record" else {}
+            index.update({spec.key: (title, spec)
+                          for title, spec in self.form_fields(name, tier)})
+            self._key_cache[(name, tier)] = index
+        return index.get(key)

@@ -6,10 +6,26 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Agent, AgentSession, Identity, Invite
+
+# Built once: these run on every incoming message.
+_BY_IDENTITY = (
+    select(Agent)
+    .join(Identity)
+    .where(Identity.platform == bindparam("platform"),
+           Identity.external_id == bindparam("external_id"))
+)
+_SAVE_SESSION = (
+    update(AgentSession)
+    .where(AgentSession.agent_id == bindparam("b_agent_id"),
+           AgentSession.version == bindparam("b_old_version"))
+    .values(draft=bindparam("b_draft"), options=bindparam("b_options"),
+            version=bindparam("b_new_version"))
+    .execution_options(synchronize_session=False)
+)
 
 
 class ConcurrentUpdate(Exception):
@@ -40,12 +56,8 @@ class AgentRepository:
         return agent
 
     def by_identity(self, platform: str, external_id: str) -> Agent | None:
-        query = (
-            select(Agent)
-            .join(Identity)
-            .where(Identity.platform == platform, Identity.external_id == external_id)
-        )
-        return self._session.scalar(query)
+        return self._session.scalar(_BY_IDENTITY,
+                                    {"platform": platform, "external_id": external_id})
 
     def identities(self, agent: Agent) -> list[Identity]:
         return list(self._session.scalars(select(Identity).where(Identity.agent_id == agent.id)))
@@ -108,12 +120,9 @@ class AgentRepository:
         self, state: AgentSession, draft: dict[str, Any] | None, options: list[str]
     ) -> None:
         """Write the state back, guarded by its version (optimistic lock across processes)."""
-        result = self._session.execute(
-            update(AgentSession)
-            .where(AgentSession.agent_id == state.agent_id, AgentSession.version == state.version)
-            .values(draft=draft, options=options, version=state.version + 1)
-            .execution_options(synchronize_session=False)
-        )
+        result = self._session.execute(_SAVE_SESSION, {
+            "b_agent_id": state.agent_id, "b_old_version": state.version, "b_draft": draft,
+            "b_options": options, "b_new_version": state.version + 1})
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentUpdate(state.agent_id)
         self._session.expire(state)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from storage.dialect import insert_ignoring_conflicts
-from storage.models import AuditEntry, ProcessedMessage
+from storage.models import AuditEntry
+
+# The same ON CONFLICT DO NOTHING … RETURNING text is valid on SQLite and PostgreSQL;
+# built once because it runs on every incoming message.
+_CLAIM_MESSAGE = text(
+    "INSERT INTO processed_messages (platform, message_id, at) "
+    "VALUES (:platform, :message_id, :at) ON CONFLICT DO NOTHING RETURNING message_id"
+).bindparams(bindparam("at", type_=DateTime()))
 
 
 class AuditLog:
@@ -36,10 +42,7 @@ class MessageLedger:
 
     def first_time(self, platform: str, message_id: str, now: datetime) -> bool:
         """Claim the id; False when it was already handled (the update is a redelivery)."""
-        statement = insert_ignoring_conflicts(
-            self._session, ProcessedMessage, {"platform": platform, "message_id": message_id,
-                                              "at": now}
-        )
-        table = ProcessedMessage.__table__
-        claimed = self._session.execute(statement.returning(table.c.message_id))
+        claimed = self._session.execute(_CLAIM_MESSAGE,
+                                        {"platform": platform, "message_id": message_id,
+                                         "at": now})
         return claimed.scalar() is not None

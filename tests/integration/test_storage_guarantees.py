@@ -77,13 +77,23 @@ def test_the_same_update_racing_into_two_processes_is_handled_once(make_app, cha
     assert sorted(t for t in timeline if "拜访" in t) == sorted(f"第{n}次拜访" for n in range(12))
 
 
-def test_database_errors_do_not_carry_client_data_into_logs(app):
+def test_failures_are_logged_without_client_data(app, chat, caplog, monkeypatch):
+    """A database error quotes the failing row (PostgreSQL's DETAIL, SQLite's parameters);
+    the router logs the type and stack only, and the agent gets a polite reply."""
     from sqlalchemy.exc import IntegrityError
 
+    import handlers.router
+    from handlers import texts
     from storage.models import Agent
 
-    with app.uow() as uow:
-        uow.session.add(Agent(name="张丽华的秘密", created_at=None))
-        with pytest.raises(IntegrityError) as raised:
-            uow.session.flush()
-    assert "张丽华的秘密" not in str(raised.value)
+    def failing_dispatch(ctx, text):
+        ctx.uow.session.add(Agent(name=f"{text} 13812345678", created_at=None))
+        ctx.uow.session.flush()
+
+    monkeypatch.setattr(handlers.router, "dispatch", failing_dispatch)
+    with caplog.at_level("ERROR"):
+        reply = chat.send("张丽华的秘密")
+    assert reply == texts.INTERNAL_ERROR
+    logged = caplog.text
+    assert IntegrityError.__name__ in logged and "failed to handle" in logged
+    assert "张丽华的秘密" not in logged and "13812345678" not in logged
