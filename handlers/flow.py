@@ -47,7 +47,8 @@ class FormDraft:
 
     def known_to(self, templates: Templates) -> FormDraft:
         """This draft without fields the template no longer has (config.yaml changed)."""
-        keep = [key for key in self.queue if templates.find(self.form, self.tier, key)]
+        known = templates.field_index(self.form, self.tier)
+        keep = [key for key in self.queue if key in known]
         if len(keep) == len(self.queue):
             return self
         done = [key for key in self.queue[: self.pos] if key in keep]

@@ -55,18 +55,18 @@ class Router:
                 incoming.platform, incoming.message_id, now
             ):
                 return []
-            agent = uow.agents.by_identity(incoming.platform, incoming.user_id)
-            if agent is None:
+            found = uow.agents.with_session(incoming.platform, incoming.user_id)
+            if found is None:
                 replies = handle_unknown(uow, incoming, now)
                 uow.commit()
                 return replies
+            agent, state = found
             if incoming.is_group:  # never client data; a help line only when addressed
                 uow.commit()
                 addressed = incoming.text.strip().startswith("/")
                 return [Reply(texts.GROUP_ONLY_HELP)] if addressed else []
             if agent.unreachable:
                 agent.unreachable = False  # they wrote to us: pushes can reach them again
-            state = uow.agents.load_session(agent.id)
             draft = state.draft or {}
             ctx = Context(uow=uow, agent=agent, clients=uow.clients(agent.id), now=now,
                           config=self._config, form=draft.get("form"),

@@ -134,6 +134,10 @@ class Templates(BaseModel):
 
     def find(self, name: str, tier: str, key: str) -> tuple[str, FieldSpec] | None:
         """The (section title, field) of ``key`` in a form; None when the form lacks it."""
+        return self.field_index(name, tier).get(key)
+
+    def field_index(self, name: str, tier: str) -> dict[str, tuple[str, FieldSpec]]:
+        """Every key a form of ``name`` for a client of ``tier`` knows (computed once)."""
         index = self._key_cache.get((name, tier))
         if index is None:
             # a key may belong to another tier's book when the client moved tiers mid-record
@@ -142,4 +146,4 @@ class Templates(BaseModel):
             index.update({spec.key: (title, spec)
                           for title, spec in self.form_fields(name, tier)})
             self._key_cache[(name, tier)] = index
-        return index.get(key)
+        return index

@@ -18,6 +18,13 @@ _BY_IDENTITY = (
     .where(Identity.platform == bindparam("platform"),
            Identity.external_id == bindparam("external_id"))
 )
+_WITH_SESSION = (
+    select(Agent, AgentSession)
+    .join(Identity, Identity.agent_id == Agent.id)
+    .outerjoin(AgentSession, AgentSession.agent_id == Agent.id)
+    .where(Identity.platform == bindparam("platform"),
+           Identity.external_id == bindparam("external_id"))
+)
 _SAVE_SESSION = (
     update(AgentSession)
     .where(AgentSession.agent_id == bindparam("b_agent_id"),
@@ -101,6 +108,16 @@ class AgentRepository:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return None
         return self._session.get(Invite, hash_code(code))
+
+    def with_session(self, platform: str, external_id: str
+                     ) -> tuple[Agent, AgentSession] | None:
+        """The agent behind a chat identity and its conversation state, in one query."""
+        row = self._session.execute(
+            _WITH_SESSION, {"platform": platform, "external_id": external_id}).first()
+        if row is None:
+            return None
+        agent, state = row
+        return agent, state if state is not None else self.load_session(agent.id)
 
     # -- conversation state ------------------------------------------------------
     def load_session(self, agent_id: int) -> AgentSession:

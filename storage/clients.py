@@ -58,6 +58,14 @@ class ClientRepository:
             return None
         return client
 
+    def get_many(self, client_ids: list[int]) -> dict[int, Client]:
+        """The agent's clients among ``client_ids``, by id, in one query."""
+        if not client_ids:
+            return {}
+        query = select(Client).where(Client.agent_id == self.agent_id,
+                                     Client.id.in_(client_ids))
+        return {client.id: client for client in self._session.scalars(query)}
+
     def by_name(self, name: str) -> list[Client]:
         query = select(Client).where(Client.agent_id == self.agent_id, Client.name == name)
         return list(self._session.scalars(query.order_by(Client.id)))

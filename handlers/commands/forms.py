@@ -104,6 +104,7 @@ def save(ctx: Context, draft: flow.FormDraft) -> list[Reply]:
     client = ctx.clients.get(draft.client_id) if draft.client_id else None
     if draft.client_id and client is None:
         return [Reply("这位客户已不存在，本次记录无法保存。")]
+    created = client is None
     if client is None:
         client = new_client(ctx.clients, draft.client_name, ctx.now)
     specs = {spec.key: spec for _, spec in templates.form_fields(draft.form, draft.tier)}
@@ -118,10 +119,14 @@ def save(ctx: Context, draft: flow.FormDraft) -> list[Reply]:
     else:
         member = add_member(ctx.clients, client, {t.split(".", 1)[1]: v for t, v in pairs})
         summary = f"新增家人：{member.relation} {member.name or ''}"
-    ctx.touch(client)
+    if created:
+        client.last_contact_at = ctx.now  # a new client has no follow-ups to close
+    else:
+        ctx.touch(client)
     ctx.clients.add_timeline(client, draft.form, summary.strip(), ctx.now)
     ctx.audit(f"save_{draft.form}", client, summary)
-    promote_if_due(ctx, client)
+    if draft.form != "record":  # tiers follow policies and referrals, not profile answers
+        promote_if_due(ctx, client)
     saved = Reply(f"✅ 已保存「{client.name}」的{FORM_NAMES[draft.form]}（{len(pairs)} 项）。"
                   f"发送 /card #{client.id} 查看档案。")
     return [saved]

@@ -18,11 +18,9 @@ def find(ctx: Context, args: str) -> list[Reply]:
     ctx.audit("find", detail=query)
     if not matches:
         return [Reply(f"没有找到和「{query}」相关的客户。")]
-    options = []
-    for match in matches:
-        client = ctx.clients.get(match.client_id)
-        if client is not None:
-            options.append(Option(describe(client, ctx.now), f"/card #{client.id}"))
+    clients = ctx.clients.get_many([match.client_id for match in matches])
+    options = [Option(describe(clients[m.client_id], ctx.now), f"/card #{m.client_id}")
+               for m in matches if m.client_id in clients]
     return [Reply(f"找到 {len(options)} 位客户（点选或回复序号查看档案）：", tuple(options))]
 
 
