@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -59,9 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+    # In a terminal chat, log lines would interleave with the conversation: warnings only.
+    chatting = args.command == "chat" or (
+        args.command == "run" and not os.environ.get("TELEGRAM_TOKEN")
+        and not os.environ.get("WECHATY_PUPPET_SERVICE_TOKEN"))
+    logging.basicConfig(level=logging.WARNING if chatting else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "alembic"):
+    for noisy in ("httpx", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings()

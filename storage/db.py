@@ -27,8 +27,9 @@ def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path != ":memory:" and not Path(path).parent.exists():
+            # the archive holds client data: only its owner may read the folder
+            Path(path).parent.mkdir(mode=0o700, parents=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                json_serializer=_json_dumps, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)

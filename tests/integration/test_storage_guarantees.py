@@ -97,3 +97,11 @@ def test_failures_are_logged_without_client_data(app, chat, caplog, monkeypatch)
     logged = caplog.text
     assert IntegrityError.__name__ in logged and "failed to handle" in logged
     assert "张丽华的秘密" not in logged and "13812345678" not in logged
+
+
+def test_the_embedded_database_folder_is_private(tmp_path):
+    from storage.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'new' / 'dangan.db'}")
+    engine.dispose()
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
