@@ -12,6 +12,8 @@ from storage.clients import ClientRepository
 from storage.models import Client
 
 NEW_CLIENT = "#new"
+MAX_ID = 2**31 - 1  # larger numbers cannot be ids (and overflow the databases' integers)
+MAX_NAME = 30
 
 
 def find_clients(ctx: Context, ref: str) -> list[Client]:
@@ -21,7 +23,8 @@ def find_clients(ctx: Context, ref: str) -> list[Client]:
 
 def find_clients_by_ref(repo: ClientRepository, ref: str) -> list[Client]:
     if ref.startswith("#") and ref[1:].isdigit():
-        client = repo.get(int(ref[1:]))
+        client_id = int(ref[1:])
+        client = repo.get(client_id) if client_id <= MAX_ID else None
         return [client] if client else []
     return repo.by_name(ref)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import unicodedata
 from collections import defaultdict
 
 from handlers import texts
@@ -67,11 +68,11 @@ class Router:
                 return [Reply(texts.GROUP_ONLY_HELP)] if addressed else []
             if agent.unreachable:
                 agent.unreachable = False  # they wrote to us: pushes can reach them again
-            draft = state.draft or {}
+            draft = uow.agents.draft_of(state) or {}
             ctx = Context(uow=uow, agent=agent, clients=uow.clients(agent.id), now=now,
                           config=self._config, form=draft.get("form"),
                           pending=draft.get("pending"))
-            text = _pick_option(incoming.text.strip()[:MAX_TEXT], state.options)
+            text = _pick_option(clean_text(incoming.text), state.options)
             replies = dispatch(ctx, text) + ctx.notices
             options = next((list(r.options) for r in reversed(replies) if r.options), [])
             new_draft = {"form": ctx.form, "pending": ctx.pending}
@@ -79,6 +80,12 @@ class Router:
                                     [option.value for option in options])
             uow.commit()
             return replies
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters (a NUL breaks PostgreSQL), keep line breaks; bound the size."""
+    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return kept.strip()[:MAX_TEXT]
 
 
 def _pick_option(text: str, values: list[str]) -> str:

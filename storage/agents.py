@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from storage.crypto import FieldCipher
 from storage.models import Agent, AgentSession, Identity, Invite
 
 # Built once: these run on every incoming message.
@@ -44,8 +46,20 @@ def hash_code(code: str) -> str:
 
 
 class AgentRepository:
-    def __init__(self, session: Session) -> None:
+    """Agents, identities, invites and conversation state. The draft is client data (a phone
+    number typed a minute ago, say), so it is stored encrypted."""
+
+    def __init__(self, session: Session, cipher: FieldCipher) -> None:
         self._session = session
+        self._cipher = cipher
+
+    def draft_of(self, state: AgentSession) -> dict[str, Any] | None:
+        """The decrypted conversation draft."""
+        if not state.draft:
+            return None
+        if "enc" not in state.draft:
+            return state.draft  # written before drafts were encrypted
+        return json.loads(self._cipher.decrypt(state.draft["enc"]))
 
     def by_name(self, name: str) -> Agent | None:
         return self._session.scalar(select(Agent).where(Agent.name == name))
@@ -129,16 +143,21 @@ class AgentRepository:
         return state
 
     def offer_options(self, agent_id: int, values: list[str]) -> None:
-        """A push just offered these options: a bare number in the next message picks one."""
+        """A push just offered these options: a bare number in the next message picks one —
+        unless a form or question is open, whose numbered answers must not change meaning."""
         state = self.load_session(agent_id)
-        self.save_session(state, state.draft, values)
+        if state.draft:
+            return
+        self.save_session(state, None, values)
 
     def save_session(
         self, state: AgentSession, draft: dict[str, Any] | None, options: list[str]
     ) -> None:
         """Write the state back, guarded by its version (optimistic lock across processes)."""
+        stored = ({"enc": self._cipher.encrypt(json.dumps(draft, ensure_ascii=False))}
+                  if draft else None)
         result = self._session.execute(_SAVE_SESSION, {
-            "b_agent_id": state.agent_id, "b_old_version": state.version, "b_draft": draft,
+            "b_agent_id": state.agent_id, "b_old_version": state.version, "b_draft": stored,
             "b_options": options, "b_new_version": state.version + 1})
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentUpdate(state.agent_id)

@@ -24,7 +24,7 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
-        self.agents = AgentRepository(self.session)
+        self.agents = AgentRepository(self.session, self._cipher)
         self.audit = AuditLog(self.session)
         self.ledger = MessageLedger(self.session)
         self.outbox = Outbox(self.session)

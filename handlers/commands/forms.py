@@ -7,7 +7,7 @@ from handlers.apply import add_member, add_policy, apply_to_client, new_client
 from handlers.context import Context
 from handlers.filled import filled_keys
 from handlers.promotion import promote_if_due
-from handlers.resolve import NEW_CLIENT, ask_which, find_clients, one_client
+from handlers.resolve import MAX_NAME, NEW_CLIENT, ask_which, find_clients, one_client
 from handlers.types import Reply
 from storage.models import Client
 
@@ -20,10 +20,15 @@ def start_record(ctx: Context, args: str) -> list[Reply]:
     parts = args.split()
     if not parts:
         return [Reply("请写上客户姓名，如：/record 张三（加「更新」可重新填写全部项目）")]
-    name, everything = parts[0], any(word in UPDATE_WORDS for word in parts[1:])
+    everything = len(parts) > 1 and parts[-1] in UPDATE_WORDS
+    if everything:
+        parts = parts[:-1]
+    if parts[0] == NEW_CLIENT:
+        return _start_new(ctx, " ".join(parts[1:]))
+    name = " ".join(parts)  # "Zhang Wei" and "孙 明" are one name
+    if len(name) > MAX_NAME:
+        return [Reply(f"姓名太长了（最多 {MAX_NAME} 个字）。备注可以写在档案里。")]
     suffix = " 更新" if everything else ""
-    if name == NEW_CLIENT and len(parts) > 1:
-        return _begin(ctx, "record", parts[1], None, everything=False)
     candidates = find_clients(ctx, name)
     if len(candidates) > 1:
 
@@ -34,6 +39,13 @@ def start_record(ctx: Context, args: str) -> list[Reply]:
     client = candidates[0] if candidates else None
     display_name = client.name if client else name
     return _begin(ctx, "record", display_name, client, everything)
+
+
+def _start_new(ctx: Context, name: str) -> list[Reply]:
+    """Another client with a name that already exists (chosen from the which-one question)."""
+    if not name or len(name) > MAX_NAME:
+        return [Reply("请写上客户姓名，如：/record 张三")]
+    return _begin(ctx, "record", name, None, everything=False)
 
 
 def start_policy(ctx: Context, args: str) -> list[Reply]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.context import Context
+from handlers.resolve import MAX_ID
 from handlers.types import Option, Reply
 from handlers.when import local_now, zone_of
 
@@ -17,7 +18,7 @@ def _today(ctx: Context):  # type: ignore[no-untyped-def]
 
 def _nudge_id(args: str) -> int | None:
     word = args.strip().lstrip("#")
-    return int(word) if word.isdigit() else None
+    return int(word) if word.isdigit() and int(word) <= MAX_ID else None
 
 
 def menu(ctx: Context, args: str) -> list[Reply]:

@@ -8,7 +8,7 @@ from bot.queries import export_clients, show_client
 def _draft(app, agent="王芳"):
     with app.uow() as uow:
         agent_row = uow.agents.by_name(agent)
-        return uow.agents.load_session(agent_row.id).draft
+        return uow.agents.draft_of(uow.agents.load_session(agent_row.id))
 
 
 def test_bad_input_re_asks_with_the_reason_and_keeps_the_draft(chat, app):
@@ -95,7 +95,7 @@ def test_a_draft_survives_a_template_change(make_app, chat, app):
     with app.uow() as uow:
         agent = uow.agents.by_name("王芳")
         state = uow.agents.load_session(agent.id)
-        draft = dict(state.draft)
+        draft = dict(uow.agents.draft_of(state))
         form = dict(draft["form"])
         form["queue"] = ["gender", "removed_field", *form["queue"][1:]]
         form["answers"] = {**form["answers"], "removed_field": "旧答案"}

@@ -27,6 +27,15 @@ def test_embedded_default_creates_the_key_file_with_mode_0600(tmp_path):
     assert load_or_create_key("from-env", key_file) == b"from-env"
 
 
+def test_the_conversation_draft_is_encrypted_at_rest(app, chat):
+    chat.script("/record 张丽华", "女", "1976-3-5", "50", "13812345678")
+    with app.uow() as uow:
+        raw = uow.session.execute(text("SELECT draft FROM agent_sessions")).scalar()
+    raw = raw if isinstance(raw, str) else str(raw)
+    assert "13812345678" not in raw and "张丽华" not in raw and "enc" in raw
+    assert "第5/" in chat.send("/record 张丽华")  # and it still resumes
+
+
 def test_a_stale_session_write_is_refused(make_app, chat):
     """Two processes: the second writer of the same session version loses and retries."""
     chat.script("/record 张丽华", "女")
