@@ -40,12 +40,14 @@ class DeliveryWorker:
         self._channels = dict(channels)
         self._clock = clock
         self._policy = policy or DeliveryPolicy()
+        self.last_claimed = 0
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many messages were sent."""
         if not self._channels:
             return 0
         claimed = await asyncio.to_thread(self._claim)
+        self.last_claimed = len(claimed)
         by_chat: dict[tuple[str, str], list[OutboxMessage]] = {}
         for message in claimed:
             by_chat.setdefault((message.platform, message.chat_id), []).append(message)
@@ -61,12 +63,14 @@ class DeliveryWorker:
         return sum(await asyncio.gather(*(serve(chat) for chat in by_chat.values())))
 
     async def run_forever(self, interval: float = 2.0) -> None:
+        """Deliver until cancelled; pause only when a round found less than a full batch."""
         while True:
             try:
                 await self.run_once()
-            except Exception:
-                log.exception("delivery round failed")
-            await asyncio.sleep(interval)
+            except Exception as error:
+                log_failure(log, "delivery round failed", error)
+                self.last_claimed = 0
+            await asyncio.sleep(0 if self.last_claimed >= self._policy.batch else interval)
 
     def _claim(self) -> list[OutboxMessage]:
         with self._uow() as uow:

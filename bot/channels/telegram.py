@@ -32,7 +32,7 @@ from bot.channels.telegram_config import (
     TelegramWebhook,
 )
 from bot.channels.telegram_sender import TelegramSender
-from bot.channels.telegram_support import ChatPacer, TokenRedactor
+from bot.channels.telegram_support import ChatPacer, PushRateLimitFilter, TokenRedactor
 from handlers.types import Incoming, Reply
 
 __all__ = ["COMMANDS", "TelegramChannel", "TelegramStartError", "TelegramWebhook"]
@@ -65,6 +65,7 @@ class TelegramChannel:
         self._redactor = TokenRedactor(token)
         self._sender = TelegramSender(self._bot, ChatPacer(per_chat_interval), self._redact)
         self._filtered: list[logging.Logger] = []
+        self._push_429 = PushRateLimitFilter()
         self._app: Application | None = None
         self._requests: tuple[HTTPXRequest, ...] = ()
         self._on_message: MessageHandler | None = None
@@ -104,6 +105,7 @@ class TelegramChannel:
             raise RuntimeError("TelegramChannel already started")
         logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs URLs, token included
         self._filtered = self._redactor.install(log)
+        logging.getLogger(PushRateLimitFilter.LOGGER).addFilter(self._push_429)
         self._on_message = on_message
         self._app = app = self._build()
         try:
@@ -163,6 +165,7 @@ class TelegramChannel:
                     await request.shutdown()  # a no-op when already closed
         self._redactor.uninstall(self._filtered)
         self._filtered = []
+        logging.getLogger(PushRateLimitFilter.LOGGER).removeFilter(self._push_429)
 
     # -- incoming ----------------------------------------------------------------------------
 

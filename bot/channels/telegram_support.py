@@ -96,6 +96,21 @@ def to_delivery_error(exc: TelegramError, redact: Callable[[str], str]) -> Deliv
     return DeliveryError(text)
 
 
+class PushRateLimitFilter(logging.Filter):
+    """Drops AIORateLimiter's error-with-traceback for a push refused with 429.
+
+    Pushes go out with no rate-limiter retries on purpose: the 429 becomes a DeliveryError and
+    the outbox tries again after retry_after (the worker logs one warning line). A
+    conversational reply that still meets a 429 after its one retry is logged as before.
+    """
+
+    LOGGER = "telegram.ext.AIORateLimiter"
+    _MESSAGE = "Rate limit hit after maximum of %d retries"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.msg == self._MESSAGE and record.args == (0,))
+
+
 class TokenRedactor(logging.Filter):
     """Replaces the bot token in log records (message, arguments and traceback)."""
 
