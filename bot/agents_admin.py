@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from bot.bootstrap import App
+from storage.agents import IdentityTaken
 from storage.models import Agent
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I look-alikes
@@ -20,12 +21,17 @@ def add_agent(app: App, name: str, telegram: str | None, wechat: str | None,
     with app.uow() as uow:
         if uow.agents.by_name(name) is not None:
             raise AdminError(f"经纪人「{name}」已存在")
+        if len(name) > 48:
+            raise AdminError("经纪人名字最多 48 个字")
         agent = uow.agents.add(name, app.clock.now(), is_leader=leader)
-        uow.agents.bind(agent, "terminal", name, name)
-        if telegram:
-            uow.agents.bind(agent, "telegram", telegram, telegram)
-        if wechat:
-            uow.agents.bind(agent, "wechat", wechat, wechat)
+        try:
+            uow.agents.bind(agent, "terminal", name, name)
+            if telegram:
+                uow.agents.bind(agent, "telegram", telegram, telegram)
+            if wechat:
+                uow.agents.bind(agent, "wechat", wechat, wechat)
+        except IdentityTaken as taken:
+            raise AdminError(f"{taken} 已绑定给另一位经纪人，未做任何更改") from taken
         uow.audit.write(agent.id, "agent_add", app.clock.now())
         uow.commit()
         return agent

@@ -10,6 +10,7 @@ from bot.bootstrap import App
 from handlers.card import render_card
 from handlers.export import client_to_dict
 from handlers.resolve import find_clients_by_ref
+from handlers.when import zone_of
 from storage.models import Client
 from storage.uow import UnitOfWork
 
@@ -53,7 +54,9 @@ def show_card(app: App, agent_name: str, ref: str) -> str:
         agent_id, client = _one_client(uow, agent_name, ref)
         uow.audit.write(agent_id, "show", app.clock.now(), client_id=client.id)
         recent = list(uow.clients(agent_id).timeline(client, limit=3))
-        card = render_card(client, app.settings.templates, app.clock.now(), recent)
+        agent = uow.agents.get(agent_id)
+        zone = zone_of(agent.timezone if agent else None)
+        card = render_card(client, app.settings.templates, app.clock.now(), recent, zone)
         uow.commit()
         return card
 

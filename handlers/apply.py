@@ -64,6 +64,10 @@ def _apply_one(repo: ClientRepository, client: Client, target: str, value: Any,
 
 
 def _set_birthday(person: Client | FamilyMember, value: dict[str, Any]) -> None:
+    same_day = (person.birth_calendar, person.birth_month, person.birth_day) == (
+        value["calendar"], value["month"], value["day"])
+    if value.get("year") is None and same_day:
+        return  # "生日3月5号" must not erase a known 1991
     person.birth_calendar = value["calendar"]
     person.birth_year = value.get("year")
     person.birth_month = value["month"]
@@ -131,12 +135,30 @@ def add_policy(repo: ClientRepository, client: Client, answers: dict[str, Any],
 
 
 def add_member(repo: ClientRepository, client: Client, answers: dict[str, Any]) -> FamilyMember:
-    """A family member from family-template answers (keys are member.* attribute names)."""
-    member = repo.add_family(
-        client, relation=answers.get("relation") or "其他", name=answers.get("name"),
-        occupation=answers.get("occupation"), lives_together=answers.get("lives_together"),
-        notes=answers.get("notes"),
-    )
+    """A family member from family-template answers (keys are member.* attribute names);
+    completes the member already known (the spouse, "女儿 2岁") instead of adding a twin."""
+    relation = answers.get("relation") or "其他"
+    member = _same_member(client, relation, answers)
+    if member is None:
+        member = repo.add_family(client, relation=relation)
+    for attr in ("name", "occupation", "lives_together", "notes"):
+        if answers.get(attr) is not None:
+            setattr(member, attr, answers[attr])
     if answers.get("birthday"):
         _set_birthday(member, answers["birthday"])
     return member
+
+
+def _same_member(client: Client, relation: str,
+                 answers: dict[str, Any]) -> FamilyMember | None:
+    name, birthday = answers.get("name"), answers.get("birthday") or {}
+    for member in client.family:
+        if member.relation != relation:
+            continue
+        if relation == "配偶" or (name and member.name == name):
+            return member
+        years_agree = (member.birth_year is None or birthday.get("year") is None
+                       or abs(member.birth_year - birthday["year"]) <= 1)
+        if not member.name and years_agree and relation not in {"其他"}:
+            return member
+    return None

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from handlers import fields
 from handlers.template import SOFT_HEADINGS, Templates
+from handlers.when import local_now
 from storage.models import Client, FamilyMember, TimelineEntry
 
 
@@ -34,8 +36,10 @@ def _join(*parts: str | None, sep: str = " ｜ ") -> str:
 
 
 def render_card(client: Client, templates: Templates, now: datetime,
-                recent: list[TimelineEntry]) -> str:
-    """The card as plain text (channels escape and split it as they need)."""
+                recent: list[TimelineEntry], zone: ZoneInfo | None = None) -> str:
+    """The card as plain text (channels escape and split it as they need); times are shown
+    in the agent's time zone."""
+    zone = zone or ZoneInfo("Asia/Shanghai")
     age = age_of(client, now)
     who = _join(client.gender, f"{age}岁" if age is not None else None, sep="，")
     lines = [f"📇 {client.name}" + (f"（{who}）" if who else "") + f" · 【{client.tier}】"]
@@ -53,10 +57,11 @@ def render_card(client: Client, templates: Templates, now: datetime,
     if client.dates:
         dates = "；".join(f"{entry.label} {_date(entry)}" for entry in client.dates)
         lines += ["—— 纪念日 ——", dates]
-    last = client.last_contact_at
-    lines.append(f"最近联系：{last:%Y-%m-%d}（{(now - last).days}天前）"
+    today = local_now(now, zone).date()
+    last = local_now(client.last_contact_at, zone) if client.last_contact_at else None
+    lines.append(f"最近联系：{last:%Y-%m-%d}（{(today - last.date()).days}天前）"
                  if last else "最近联系：无")
-    lines += [f"· {entry.at:%m-%d} {entry.text[:60]}" for entry in recent]
+    lines += [f"· {local_now(entry.at, zone):%m-%d} {entry.text[:60]}" for entry in recent]
     return "\n".join(lines)
 
 

@@ -14,7 +14,6 @@ from rapidfuzz import fuzz, process
 
 from storage.clients import ClientRepository, SearchRow
 
-LAST4 = re.compile(r"^\d{4}$")
 STRONG = 85
 MINIMUM = 60
 
@@ -42,7 +41,7 @@ def search(repo: ClientRepository, query: str, limit: int = 10) -> list[Match]:
         return []
     latin = query.lower().replace(" ", "")
     pinyin_query = latin if latin.isascii() and latin.isalpha() else None
-    phone_ids = set(repo.ids_by_phone_last4(query)) if LAST4.match(query) else set()
+    phone_ids = _phone_matches(repo, query)
     rows = {row.id: row for row in repo.search_candidates(query, pinyin_query)}
     rows.update({row.id: row for row in repo.search_rows_by_ids(phone_ids - rows.keys())})
     scored = {row.id: _score(row, query, pinyin_query, phone_ids) for row in rows.values()}
@@ -55,6 +54,19 @@ def search(repo: ClientRepository, query: str, limit: int = 10) -> list[Match]:
                for row_id, (score, why) in scored.items() if score >= MINIMUM]
     matches.sort(key=lambda match: (-match.score, match.name, match.client_id))
     return matches[:limit]
+
+
+def _phone_matches(repo: ClientRepository, query: str) -> set[int]:
+    """Clients whose phone ends in the query's digits: the last four, or a whole number."""
+    digits = re.sub(r"[\s+-]", "", query)
+    if not digits.isdigit() or not (len(digits) == 4 or len(digits) >= 7):
+        return set()
+    ids = repo.ids_by_phone_last4(digits[-4:])
+    if len(digits) == 4:
+        return set(ids)
+    found = repo.get_many(ids)  # confirm the whole number against the decrypted phones
+    return {client_id for client_id, client in found.items()
+            if (repo.secret(client, "phone") or "").endswith(digits[-11:])}
 
 
 def _score(row: SearchRow, query: str, latin: str | None,

@@ -46,9 +46,16 @@ def quiet_until(now: datetime, agent: Agent) -> datetime | None:
     return end.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
+def as_of(nudge: Nudge, day: date) -> str:
+    """The nudge's text, dated when shown after its day ("今天生日" said three days ago)."""
+    if nudge.due_date < day:
+        return f"（{texts.md(nudge.due_date)}）{nudge.text}"
+    return nudge.text
+
+
 def digest_reply(day: date, nudges: list[Nudge]) -> Reply:
     lines = [f"☀️ {texts.md(day)} 今日提醒（{len(nudges)} 项）"]
-    lines += [f"{n}. {nudge.text}" for n, nudge in enumerate(nudges, start=1)]
+    lines += [f"{n}. {as_of(nudge, day)}" for n, nudge in enumerate(nudges, start=1)]
     lines.append("点选某一项可标记完成、推迟或查看档案；发送 /today 随时查看。")
     options = tuple(Option(f"第{n}项", f"/nudge {nudge.id}")
                     for n, nudge in enumerate(nudges[:MAX_BUTTONS], start=1))

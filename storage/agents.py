@@ -37,6 +37,10 @@ _SAVE_SESSION = (
 )
 
 
+class IdentityTaken(Exception):
+    """A chat account is already bound to another agent."""
+
+
 class ConcurrentUpdate(Exception):
     """Another process changed the agent's session since we read it."""
 
@@ -95,8 +99,10 @@ class AgentRepository:
                     agent_id=agent.id, platform=platform, external_id=external_id, chat_id=chat_id
                 )
             )
+        elif existing.agent_id != agent.id:
+            # moving it would hand this chat account another agent's archive
+            raise IdentityTaken(f"{platform}:{external_id}")
         else:
-            existing.agent_id = agent.id
             existing.chat_id = chat_id
 
     # -- invites -----------------------------------------------------------------

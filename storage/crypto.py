@@ -40,7 +40,7 @@ def load_or_create_key(env_value: str | None, key_file: Path) -> bytes:
         return env_value.strip().encode()
     if key_file.exists():
         return key_file.read_bytes().strip()
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = Fernet.generate_key()
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:

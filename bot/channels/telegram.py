@@ -33,6 +33,7 @@ from bot.channels.telegram_config import (
 )
 from bot.channels.telegram_sender import TelegramSender
 from bot.channels.telegram_support import ChatPacer, PushRateLimitFilter, TokenRedactor
+from handlers.safe_log import log_failure
 from handlers.types import Incoming, Reply
 
 __all__ = ["COMMANDS", "TelegramChannel", "TelegramStartError", "TelegramWebhook"]
@@ -200,8 +201,8 @@ class TelegramChannel:
         assert self._on_message is not None
         try:
             replies = await self._on_message(incoming)
-        except Exception:
-            log.exception("message handler failed for %s", incoming.message_id)
+        except Exception as error:
+            log_failure(log, f"message handler failed for {incoming.message_id}", error)
             replies = [Reply(FAILURE_TEXT)]
         try:
             for reply in replies:

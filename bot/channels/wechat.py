@@ -25,6 +25,7 @@ from bot.channels.base import DeliveryError, MessageHandler
 from bot.channels.wechat_connection import WechatyConnection
 from bot.channels.wechat_inbound import RecentIds, to_incoming
 from bot.channels.wechat_outgoing import SendPacer, pack_texts
+from handlers.safe_log import log_failure
 from handlers.types import Incoming, Reply
 
 log = logging.getLogger(__name__)
@@ -164,8 +165,8 @@ class WeChatChannel:
         assert self._on_message is not None
         try:
             replies = await self._on_message(incoming)
-        except Exception:
-            log.exception("wechat: handler failed for message %s", incoming.message_id)
+        except Exception as error:
+            log_failure(log, f"wechat: handler failed for message {incoming.message_id}", error)
             if incoming.message_id:  # not answered: a redelivery may try again
                 self._seen.forget(incoming.message_id)
             self.stats["failed"] += 1

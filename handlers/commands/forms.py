@@ -137,7 +137,7 @@ def save(ctx: Context, draft: flow.FormDraft) -> list[Reply]:
         ctx.touch(client)
     ctx.clients.add_timeline(client, draft.form, summary.strip(), ctx.now)
     ctx.audit(f"save_{draft.form}", client, summary)
-    if draft.form != "record":  # tiers follow policies and referrals, not profile answers
+    if draft.form == "policy":  # tiers follow policies and referrals, not profile answers
         promote_if_due(ctx, client)
     saved = Reply(f"✅ 已保存「{client.name}」的{FORM_NAMES[draft.form]}（{len(pairs)} 项）。"
                   f"发送 /card #{client.id} 查看档案。")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from handlers.card import render_card
 from handlers.context import Context
 from handlers.lookup import search
+from handlers.masking import mask_numbers
 from handlers.resolve import describe, one_client
 from handlers.template import TIERS
 from handlers.types import Option, Reply
+from handlers.when import zone_of
 
 
 def find(ctx: Context, args: str) -> list[Reply]:
@@ -15,7 +17,7 @@ def find(ctx: Context, args: str) -> list[Reply]:
     if not query:
         return [Reply("请写上要找的内容：姓名、拼音或首字母（zs）、手机尾号4位、标签或城市。")]
     matches = search(ctx.clients, query)
-    ctx.audit("find", detail=query)
+    ctx.audit("find", detail=mask_numbers(query))
     if not matches:
         return [Reply(f"没有找到和「{query}」相关的客户。")]
     clients = ctx.clients.get_many([match.client_id for match in matches])
@@ -34,7 +36,8 @@ def card(ctx: Context, args: str) -> list[Reply]:
     client = found
     ctx.audit("card", client)
     recent = list(ctx.clients.timeline(client, limit=3))
-    return [Reply(render_card(client, ctx.config.templates, ctx.now, recent))]
+    zone = zone_of(ctx.agent.timezone)
+    return [Reply(render_card(client, ctx.config.templates, ctx.now, recent, zone))]
 
 
 def book(ctx: Context, args: str) -> list[Reply]:

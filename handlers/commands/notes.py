@@ -6,7 +6,8 @@ import re
 
 from handlers.apply import apply_to_client
 from handlers.context import Context
-from handlers.notes import extract_facts
+from handlers.masking import mask_numbers, mobile_in
+from handlers.notes import Fact, extract_facts
 from handlers.resolve import one_client
 from handlers.types import Option, Reply
 
@@ -25,10 +26,13 @@ def quick_note(ctx: Context, args: str) -> list[Reply]:
     if isinstance(found, Reply):
         return [found]
     client = found
-    ctx.clients.add_timeline(client, "note", text, ctx.now)
+    ctx.clients.add_timeline(client, "note", mask_numbers(text), ctx.now)  # never in full
     ctx.touch(client)
     ctx.audit("note", client)
     facts = extract_facts(text, ctx.config.note_keywords.to_keywords())
+    phone = mobile_in(text)
+    if phone is not None:
+        facts.insert(0, Fact("client.phone", phone, f"手机：{phone['masked']}"))
     saved = Reply(f"📝 已记下「{client.name}」的笔记。")
     if not facts:
         return [saved]

@@ -71,7 +71,10 @@ def today(ctx: Context, args: str) -> list[Reply]:
     if not nudges:
         return [Reply("今天没有待办提醒。")]
     lines = [f"今天的提醒（{len(nudges)} 项）："]
-    lines += [f"{n}. {nudge.text}" for n, nudge in enumerate(nudges, start=1)]
+    day = _today(ctx)
+    lines += [f"{n}. " + (f"（{nudge.due_date.month}月{nudge.due_date.day}日）"
+                          if nudge.due_date < day else "") + nudge.text
+              for n, nudge in enumerate(nudges, start=1)]
     options = tuple(Option(f"第{n}项", f"/nudge {nudge.id}")
                     for n, nudge in enumerate(nudges[:10], start=1))
     return [Reply("\n".join(lines), options)]

@@ -28,7 +28,8 @@ _ARABIC_TOKEN = re.compile(r"(\d+(?:\.\d+)?)(万亿|百万|千万|亿|万|千|�
 _ARABIC_AMOUNT = re.compile(r"(?:\d+(?:\.\d+)?(?:万亿|百万|千万|亿|万|千|百|k|w)?)+")
 CN_NUMERAL_CHARS = frozenset("〇零一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟点")
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
-_MEASURE_SUFFIX = re.compile(r"(?:个|人|次|位|件|份|张|单|家|套|辆|只|台|条|项|名)$")
+_MEASURE_SUFFIX = re.compile(
+    r"(?:个|人|次|位|件|份|张|单|家|套|辆|只|台|条|项|名|年交|年缴|年期|年|期)$")
 _AGE = re.compile(
     r"^(?:今年|年龄|年纪|虚岁|周岁|实岁)?[:：]?(?P<n>.+?)(?:周岁|岁半|岁)?(?:了|左右)?$"
 )
@@ -127,6 +128,8 @@ def _whole(text: str, what: str, accepted: str, maximum: int) -> int:
 def parse_integer(text: str) -> int:
     """A non-negative whole number up to 10^9: 12, 十二, 1,000, 1万."""
     cleaned = _MEASURE_SUFFIX.sub("", compact(text))
+    if cleaned in {"趸交", "趸缴", "一次性"}:
+        return 1  # a single premium: one payment year
     if cleaned.startswith(("-", "负")):
         raise ParseError("数字不能是负数。可以这样写：12、十二、1000。")
     return _whole(cleaned, "数字", "可以这样写：12、十二、1000。", MAX_INTEGER)

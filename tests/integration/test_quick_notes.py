@@ -41,3 +41,25 @@ def test_a_note_without_facts_is_just_kept(chat):
     chat.script("/record 孙明", "男", "保存")
     reply = chat.send("/note 孙明 今天天气不错")
     assert "📝 已记下" in reply and "识别到" not in reply
+
+
+def test_numbers_in_a_note_are_masked_and_a_new_mobile_is_offered_encrypted(chat, app):
+    from sqlalchemy import text
+
+    chat.script("/record 张丽华", "女", "保存")
+    reply = chat.send("/note 张丽华 她换了新手机13900001111，身份证110101197608151234，"
+                      "工行卡6222021234567890123")
+    assert "手机：139****1111" in reply
+    assert "13900001111" not in reply and "110101197608151234" not in reply
+    chat.send("保存 1")
+    card = chat.send("/card 张丽华")
+    assert "139****1111" in card
+    for secret in ("13900001111", "110101197608151234", "6222021234567890123"):
+        assert secret not in card
+    with app.uow() as uow:
+        stored = " ".join(uow.session.execute(text("SELECT text FROM timeline")).scalars())
+        audit = " ".join(uow.session.execute(text("SELECT detail FROM audit_log")).scalars())
+    assert "13900001111" not in stored and "110101197608151234" not in stored
+    assert "13900001111" not in audit
+    assert "张丽华" in chat.send("/find 139 0000 1111")  # a whole number finds the client
+    assert "张丽华" not in chat.send("/find 13900002222")

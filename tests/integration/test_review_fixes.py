@@ -1,0 +1,89 @@
+"""Regressions found in review: each test is one reported problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.agents_admin import AdminError, add_agent
+from bot.queries import show_client
+from handlers import texts
+
+
+def test_long_answers_and_control_characters_are_saved_not_refused(chat, app):
+    chat.send("/record 王五")
+    chat.script("男", "跳过", "跳过", "跳过")
+    assert "第6/" in chat.send("长" * 120)  # 常住城市, far beyond any short column
+    assert "✅ 已保存「王五」" in chat.send("保存")
+    assert show_client(app, "王芳", "王五")["city"] == "长" * 120
+    for garbage in ("/record 王\x00六", "/find 王\x00六", "\x00"):
+        assert texts.INTERNAL_ERROR not in chat.send(garbage)
+    chat.send("取消")
+
+
+def test_huge_ids_are_simply_not_found(chat):
+    for command in ("/card #99999999999999999999", "/tier #99999999999999999999 核心 x",
+                    "/nudge 99999999999999999999", "/snooze 99999999999999999999 3"):
+        reply = chat.send(command)
+        assert texts.INTERNAL_ERROR not in reply and "没有找到" in reply
+
+
+def test_names_with_spaces_are_kept_whole(chat, app):
+    assert "开始记录新客户「Zhang Wei」" in chat.send("/record Zhang Wei")
+    chat.send("保存")
+    assert "Zhang Wei" in chat.send("/card Zhang Wei")
+    assert "太长" in chat.send("/record " + "名" * 40)
+
+
+def test_a_hand_set_tier_is_not_undone_by_unrelated_edits(chat):
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/policy 孙明", "是", "本公司", "年金", "2024-6-18", "20万", "10", "跳过", "跳过",
+                "有效")
+    assert "【精选】" in chat.send("/card 孙明")
+    chat.send("/tier 孙明 普通 客户要求降低联系频率")
+    chat.script("/family 孙明", "女儿", "孙小美", "2024-8-8", "跳过", "是", "保存")
+    assert "【普通】" in chat.send("/card 孙明")
+
+
+def test_a_note_does_not_erase_the_birth_year(chat, app):
+    chat.script("/record 孙明", "男", "1991-3-5", "保存")
+    chat.send("/note 孙明 他说生日是3月5号")
+    chat.send("全部保存")
+    assert show_client(app, "王芳", "孙明")["birthday"]["year"] == 1991
+
+
+def test_family_entries_complete_known_members_instead_of_duplicating(chat, app):
+    chat.script("/record 孙明", "男", "跳过", "跳过", "跳过", "跳过", "跳过", "跳过", "跳过",
+                "已婚", "李娜", "医生", "跳过", "女儿2岁", "保存")
+    chat.script("/family 孙明", "配偶", "李娜", "1992-2-2", "医生", "是", "保存")
+    chat.script("/family 孙明", "女儿", "孙小小", "2024-5-1", "跳过", "是", "保存")
+    family = show_client(app, "王芳", "孙明")["family"]
+    assert [m["relation"] for m in family].count("配偶") == 1
+    assert [m["relation"] for m in family].count("女儿") == 1
+    daughter = next(m for m in family if m["relation"] == "女儿")
+    assert daughter["name"] == "孙小小" and daughter["birthday"]["month"] == 5
+
+
+def test_payment_years_as_agents_write_them(chat, app):
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/policy 孙明", "是", "本公司", "年金", "2024-6-18", "5万")
+    assert "受益人" in chat.send("10年交")
+    chat.script("跳过", "跳过", "有效")
+    assert show_client(app, "王芳", "孙明")["policies"][0]["payment_years"] == 10
+
+
+def test_a_chat_account_is_never_moved_to_another_agent(app):
+    add_agent(app, "李四", "111", None, False)
+    with pytest.raises(AdminError):
+        add_agent(app, "赵五", "111", None, False)
+    with app.uow() as uow:
+        assert uow.agents.by_identity("telegram", "111").name == "李四"
+        assert uow.agents.by_name("赵五") is None  # nothing half-done
+
+
+def test_a_carried_over_reminder_says_which_day_it_was_for(app, chat, clock):
+    from datetime import datetime
+
+    chat.script("/record 张丽华", "女", "1976-11-24", "保存")
+    app.nudges.tick()
+    clock.set(datetime(2026, 11, 26, 1, 0))
+    assert "（11月24日）🎂 张丽华 今天生日" in chat.send("/today")
