@@ -109,7 +109,10 @@ def step(draft: FormDraft, text: str, templates: Templates) -> Step:
     if word in SAVE:
         return Step(draft, [], "save")
     if word in BACK:
-        moved = _copy(draft, pos=max(0, draft.pos - 1))
+        pos = draft.pos - 1
+        while pos > 0 and not _applies(draft, draft.queue[pos], templates):
+            pos -= 1
+        moved = _copy(draft, pos=max(0, pos))
         return Step(moved, [question(moved, templates)], "continue")
     if word in SKIP:
         answers = dict(draft.answers)
@@ -127,10 +130,24 @@ def step(draft: FormDraft, text: str, templates: Templates) -> Step:
 
 
 def _advance(draft: FormDraft, templates: Templates) -> Step:
-    moved = _copy(draft, pos=draft.pos + 1)
+    pos = draft.pos + 1
+    while pos < len(draft.queue) and not _applies(draft, draft.queue[pos], templates):
+        pos += 1  # e.g. no spouse questions after 未婚
+    moved = _copy(draft, pos=pos)
     if moved.finished:
         return Step(moved, [], "save")
     return Step(moved, [question(moved, templates)], "continue")
+
+
+def _applies(draft: FormDraft, key: str, templates: Templates) -> bool:
+    """Whether the field's ask_if conditions allow asking it, given this form's answers."""
+    found = templates.find(draft.form, draft.tier, key)
+    if found is None:
+        return True
+    for other, allowed in found[1].ask_if.items():
+        if other in draft.answers and draft.answers[other] not in allowed:
+            return False
+    return True
 
 
 def _current(draft: FormDraft, templates: Templates) -> tuple[str, FieldSpec]:

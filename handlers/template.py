@@ -57,6 +57,9 @@ class FieldSpec(BaseModel):
     choices: list[str] = []
     prompt: str | None = None
     year_required: bool = False
+    # Ask only when an earlier answer in the same form is one of these values,
+    # e.g. {marital_status: [已婚]}; asked as usual when that answer is not known.
+    ask_if: dict[str, list[str | bool]] = {}
 
     @field_validator("type")
     @classmethod
@@ -112,6 +115,12 @@ class Templates(BaseModel):
                 if (scope, spec.key) in seen:
                     raise ValueError(f"字段 key 重复：{spec.key}")
                 seen.add((scope, spec.key))
+        for kind, where, fields in groups:
+            for spec in fields:
+                unknown = [key for key in spec.ask_if if ("record" if kind == "record" else kind,
+                                                          key) not in seen]
+                if unknown:
+                    raise ValueError(f"{where} 的字段 {spec.key}：ask_if 引用了未知字段 {unknown}")
         return self
 
     def record_fields(self, tier: str) -> list[tuple[str, FieldSpec]]:

@@ -8,6 +8,7 @@ from handlers.promotion import promote_if_due
 from handlers.resolve import ask_which, find_clients, not_found, one_client
 from handlers.template import TIERS
 from handlers.types import Reply
+from storage.models import Client
 
 
 def set_tier(ctx: Context, args: str) -> list[Reply]:
@@ -49,6 +50,13 @@ def referral(ctx: Context, args: str) -> list[Reply]:
     client = referred[0] if referred else new_client(ctx.clients, new_name, ctx.now)
     if client.id == referrer.id:
         return [Reply("客户不能介绍自己。")]
+    if client.referred_by_id not in (None, referrer.id):
+        earlier = ctx.clients.get(client.referred_by_id)
+        return [Reply(f"「{client.name}」已登记为由「{earlier.name if earlier else '他人'}」"
+                      "介绍，未做更改。")]
+    if _refers_back(ctx, referrer, client.id):
+        return [Reply(f"「{client.name}」已经是「{referrer.name}」的介绍人（直接或间接），"
+                      "不能互相介绍。")]
     client.referred_by_id = referrer.id
     ctx.clients.add_timeline(referrer, "referral", f"转介绍：{client.name}", ctx.now)
     ctx.clients.add_timeline(client, "referral", f"由{referrer.name}介绍", ctx.now)
@@ -57,3 +65,18 @@ def referral(ctx: Context, args: str) -> list[Reply]:
     created = "（已新建档案）" if not referred else ""
     return [Reply(f"✅ 已登记：「{referrer.name}」介绍了「{client.name}」{created}。"
                   f"可发送 /record {client.name} 补充档案。")]
+
+
+def _refers_back(ctx: Context, referrer: Client, client_id: int) -> bool:
+    """Whether ``client_id`` already stands above ``referrer`` in the referral chain."""
+    seen: set[int] = set()
+    current = referrer
+    while current.referred_by_id and current.referred_by_id not in seen:
+        if current.referred_by_id == client_id:
+            return True
+        seen.add(current.referred_by_id)
+        parent = ctx.clients.get(current.referred_by_id)
+        if parent is None:
+            return False
+        current = parent
+    return False

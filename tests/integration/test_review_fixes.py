@@ -87,3 +87,25 @@ def test_a_carried_over_reminder_says_which_day_it_was_for(app, chat, clock):
     app.nudges.tick()
     clock.set(datetime(2026, 11, 26, 1, 0))
     assert "（11月24日）🎂 张丽华 今天生日" in chat.send("/today")
+
+
+def test_questions_that_do_not_apply_are_skipped(chat, app):
+    chat.send("/record 林晓")
+    chat.script("女", "跳过", "跳过", "跳过", "跳过", "跳过", "跳过", "跳过")
+    reply = chat.send("未婚")
+    assert "第13/24项" in reply and "孩子" in reply and "配偶" not in reply  # skipped 3
+    assert "婚姻状况" in chat.send("返回")  # and going back skips them too
+    chat.send("取消")
+    chat.script("/record 林晓", "保存")
+    reply = chat.script("/policy 林晓", "是")
+    assert "险种" in reply and "保险公司" not in reply
+    reply = chat.script("返回", "否")
+    assert "保险公司" in reply
+
+
+def test_referrals_cannot_loop_or_silently_change(chat):
+    chat.script("/record 孙明", "男", "保存")
+    assert "已登记" in chat.send("/referral 孙明 周强")
+    assert "不能互相介绍" in chat.send("/referral 周强 孙明")
+    chat.script("/record 吴敏", "女", "保存")
+    assert "已登记为由「孙明」介绍" in chat.send("/referral 吴敏 周强")
