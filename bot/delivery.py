@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class DeliveryPolicy:
     max_attempts: int = 5
-    base_backoff: timedelta = timedelta(seconds=30)
-    max_backoff: timedelta = timedelta(hours=1)
+    # 5xx and timeouts are usually momentary (a 429 carries its own wait): 5, 10, 20, 40 s
+    base_backoff: timedelta = timedelta(seconds=5)
+    max_backoff: timedelta = timedelta(minutes=10)
     lease: timedelta = timedelta(minutes=5)
     batch: int = 50
     concurrency: int = 20  # chats served at once; one chat's messages stay in order
