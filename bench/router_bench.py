@@ -86,3 +86,7 @@ def main() -> None:
     find = bench_find()
     print(f"/find over {find['clients']} clients: {find['queries']} queries, "
           f"p50 {find['p50_ms']:.2f} ms, p99 {find['p99_ms']:.2f} ms (target p99 ≤ 30 ms)")
+
+
+if __name__ == "__main__":
+    main()
