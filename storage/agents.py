@@ -27,13 +27,13 @@ _WITH_SESSION = (
     .where(Identity.platform == bindparam("platform"),
            Identity.external_id == bindparam("external_id"))
 )
+_SESSIONS = AgentSession.__table__  # Core: skips the ORM's bulk-update bookkeeping
 _SAVE_SESSION = (
-    update(AgentSession)
-    .where(AgentSession.agent_id == bindparam("b_agent_id"),
-           AgentSession.version == bindparam("b_old_version"))
+    update(_SESSIONS)
+    .where(_SESSIONS.c.agent_id == bindparam("b_agent_id"),
+           _SESSIONS.c.version == bindparam("b_old_version"))
     .values(draft=bindparam("b_draft"), options=bindparam("b_options"),
             version=bindparam("b_new_version"))
-    .execution_options(synchronize_session=False)
 )
 
 
