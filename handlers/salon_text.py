@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -37,6 +38,9 @@ class NewSalon:
     tiers: list[str] = field(default_factory=list)
 
 
+_CLOCK_LIKE = re.compile(r"\d{1,2}[:：]\d{1,2}")
+
+
 def parse_new_salon(args: str, today: date) -> NewSalon | str:
     """The salon described by ``args``, or a polite Chinese message saying what is wrong."""
     salon = NewSalon()
@@ -55,6 +59,8 @@ def parse_new_salon(args: str, today: date) -> NewSalon | str:
             if tier not in salon.tiers:
                 salon.tiers.append(tier)
         elif not _take_when(salon, token, today):
+            if _CLOCK_LIKE.fullmatch(token):
+                return f"时间「{token}」不对，请写 0:00 到 23:59 之间的时间，如 19:30。"
             words.append(token)
     if salon.day is None:
         return f"没看懂沙龙的日期。\n\n{USAGE}"

@@ -109,3 +109,9 @@ def test_referrals_cannot_loop_or_silently_change(chat):
     assert "不能互相介绍" in chat.send("/referral 周强 孙明")
     chat.script("/record 吴敏", "女", "保存")
     assert "已登记为由「孙明」介绍" in chat.send("/referral 吴敏 周强")
+
+
+def test_an_impossible_salon_time_is_refused(chat):
+    reply = chat.send("/salon 12月31日 25:00 测试")
+    assert "时间「25:00」不对" in reply
+    assert "25:00" not in chat.send("/salon")  # nothing was created
