@@ -124,9 +124,12 @@ class Templates(BaseModel):
         return self
 
     def record_fields(self, tier: str) -> list[tuple[str, FieldSpec]]:
-        """(section title, field) pairs the guided record walks for a client of ``tier``."""
+        """(section title, field) pairs the guided record walks for a client of ``tier``:
+        hard and soft info, then the book of every tier up to the client's."""
         pairs = [(section.title, spec) for section in self.record for spec in section.fields]
-        pairs += [(f"{tier}本", spec) for spec in self.books.get(tier, [])]
+        # a client collects books as they move up: a 精选 client has a 成交本 too
+        for book in TIERS[: TIERS.index(tier) + 1] if tier in TIERS else [tier]:
+            pairs += [(f"{book}本", spec) for spec in self.books.get(book, [])]
         return pairs
 
     def form_fields(self, name: str, tier: str = "普通") -> list[tuple[str, FieldSpec]]:

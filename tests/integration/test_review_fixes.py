@@ -115,3 +115,18 @@ def test_an_impossible_salon_time_is_refused(chat):
     reply = chat.send("/salon 12月31日 25:00 测试")
     assert "时间「25:00」不对" in reply
     assert "25:00" not in chat.send("/salon")  # nothing was created
+
+
+def test_a_select_client_is_also_asked_the_signed_book(chat):
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/policy 孙明", "是", "年金", "2024-6-18", "20万", "10", "跳过", "跳过", "有效")
+    reply = chat.send("/record 孙明")
+    books = set()
+    for _ in range(60):
+        for book in ("普通本", "筛选本", "成交本", "精选本"):
+            if book in reply:
+                books.add(book)
+        if "✅" in reply:
+            break
+        reply = chat.send("跳过")
+    assert books == {"普通本", "筛选本", "成交本", "精选本"}
