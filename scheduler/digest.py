@@ -102,11 +102,12 @@ def push_record_reminders(uow_factory: UnitOfWorkFactory, now: datetime,
                  for agent, ids in agents_with_chats(uow.session)}
         meetings = SweepQueries(uow.session).unrecorded_meetings(now - timedelta(days=1),
                                                                  now - after)
-        for meeting_id, agent_id, client_id, name, _at in meetings:
+        for meeting_id, agent_id, client_id, name, at in meetings:
             agent, chat = chats.get(agent_id, (None, None))
             if agent is None or chat is None:
                 continue
-            reply = Reply(f"✍️ 刚才见了 {name}，趁记忆新鲜记下聊到的软信息吧。",
+            met = local_time(at, agent)
+            reply = Reply(f"✍️ {met:%H:%M} 见了 {name}，还没有记录。趁记忆新鲜记下聊到的软信息吧。",
                           (Option("记录档案", f"/record #{client_id}"),
                            Option("查看档案", f"/card #{client_id}")))
             pushed += uow.outbox.enqueue(

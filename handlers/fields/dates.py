@@ -37,6 +37,11 @@ SOLAR_FORMS = (
         rf"(?P<d>\d{{1,2}}|[一二三四五六七八九十廿卅]{{1,3}})[日号]?"
     ),
     re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
+    # two-digit years only with 年, as agents write them: 85年3月5日
+    re.compile(
+        r"(?P<y>\d{2})年(?P<m>\d{1,2}|十[一二]|[一二三四五六七八九十])月"
+        r"(?P<d>\d{1,2}|[一二三四五六七八九十廿卅]{1,3})[日号]?"
+    ),
     re.compile(
         r"(?P<m>\d{1,2}|十[一二]|[一二三四五六七八九十])(?:月|[-/.])"
         r"(?P<d>\d{1,2}|[一二三四五六七八九十廿卅]{1,3})[日号]?"
@@ -75,7 +80,11 @@ def _date_value(calendar_name: str, year: int | None, month: int, day: int, leap
 
 def _parts(match: re.Match[str]) -> tuple[int | None, int | None, int | None]:
     year_text = match.groupdict().get("y")
-    year = year_int(year_text) if year_text else None
+    if year_text is not None and len(year_text) == 2 and year_text.isdigit():
+        two = int(year_text)
+        year: int | None = two + (2000 if two < 30 else 1900)  # 85年 → 1985, 05年 → 2005
+    else:
+        year = year_int(year_text) if year_text else None
     return year, _month(match["m"]), _day(match["d"])
 
 

@@ -582,3 +582,13 @@ def test_display_reads_back(field_type: str, text: str) -> None:
     except ParseError:
         return
     assert parse(field_type, display(field_type, value), SPORTS) == value
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("85年3月5日", solar(1985, 3, 5)),
+    ("05年12月1号", solar(2005, 12, 1)),
+    ("76年八月十日", solar(1976, 8, 10)),
+])
+def test_two_digit_years_with_nian(text, expected):
+    assert parse("date", text) == expected
+    assert parse("birthday", text) == expected
