@@ -13,6 +13,7 @@ from handlers.commands.forms import answer as answer_form
 from handlers.commands.notes import confirm_facts
 from handlers.config import HandlerConfig
 from handlers.context import Context
+from handlers.flow import FormDraft
 from handlers.onboarding import handle_unknown
 from handlers.safe_log import log_failure
 from handlers.types import Clock, Incoming, Option, Reply
@@ -107,10 +108,22 @@ def dispatch(ctx: Context, text: str) -> list[Reply]:
     parsed = parse_command(text, in_form=ctx.form is not None)
     if parsed is not None:
         command, args = parsed
-        return command.run(ctx, args)
+        form_before = ctx.form
+        replies = command.run(ctx, args)
+        if form_before is not None and ctx.form == form_before and not command.starts_form:
+            replies.append(_form_reminder(form_before))
+        return replies
     if ctx.form is not None:
         return answer_form(ctx, text)
     return [Reply(texts.NOT_UNDERSTOOD)]
+
+
+def _form_reminder(form: dict) -> Reply:
+    """After a command typed mid-form: the record is still open, and how to go on."""
+    draft = FormDraft.from_json(form)
+    progress = f"第{draft.pos + 1}/{len(draft.queue)}项"
+    return Reply(f"📝「{draft.client_name}」的记录还没完成（{progress}）。"
+                 f"发送 /record {draft.client_name} 继续，或回复 保存 / 取消。")
 
 
 def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:

@@ -77,7 +77,9 @@ def test_restart_in_the_middle_of_a_record_resumes_at_the_same_question(make_app
 def test_lookups_work_in_the_middle_of_a_form_without_losing_it(chat):
     chat.script("/record 孙明", "男", "保存")
     chat.script("/record 张丽华", "女")
-    assert "孙明" in chat.send("/find 孙")
+    reply = chat.send("/find 孙")
+    assert "孙明" in reply
+    assert "「张丽华」的记录还没完成（第2/24项）" in reply
     reply = chat.send("/record 张丽华")
     assert "继续上次的记录" in reply and "第2/" in reply
     assert "请先回复 保存 或 取消" in chat.send("/record 孙明")
