@@ -96,20 +96,18 @@ class DeliveryWorker:
         return 1
 
     def _sent(self, message: OutboxMessage, replies: list[Reply]) -> None:
+        with self._uow() as uow:
+            uow.outbox.mark_sent(message.id, self._clock.now())
+            uow.commit()
         options = [option.value for reply in replies for option in reply.options]
-        for attempt in range(3):
+        if not options:
+            return
+        try:
             with self._uow() as uow:
-                uow.outbox.mark_sent(message.id, self._clock.now())
-                try:
-                    if options:
-                        uow.agents.offer_options(message.agent_id, options)
-                    uow.commit()
-                    return
-                except ConcurrentUpdate:
-                    if attempt == 2:  # the agent keeps typing: keep their conversation's options
-                        uow.rollback()
-                        uow.outbox.mark_sent(message.id, self._clock.now())
-                        uow.commit()
+                uow.agents.offer_options(message.agent_id, options)
+                uow.commit()
+        except ConcurrentUpdate:
+            pass  # the agent is typing right now: their conversation's options stay
 
     def _failed(self, message: OutboxMessage, error: DeliveryError) -> None:
         now = self._clock.now()

@@ -18,7 +18,6 @@ SKIP = frozenset({"跳过", "/skip", "skip", "略过", "不知道"})
 BACK = frozenset({"返回", "/back", "back", "上一项", "上一步"})
 CANCEL = frozenset({"取消", "/cancel", "cancel", "放弃"})
 SAVE = frozenset({"保存", "/save", "save", "完成", "结束"})
-CONTROL_WORDS = SKIP | BACK | CANCEL | SAVE
 CONTROLS_HINT = "可回复：跳过 / 返回 / 保存 / 取消"
 
 Outcome = Literal["continue", "save", "cancel"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from handlers.nudge_list import numbered
 from handlers.types import Option, Reply, reply_to_json
+from handlers.when import local_now, to_utc, zone_of
 from scheduler import texts
 from scheduler.config import NudgeRules
 from storage.models import Agent, Identity, Nudge
@@ -14,7 +15,6 @@ from storage.sweep_queries import SweepQueries
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 PLATFORM_PREFERENCE = ("telegram", "wechat", "terminal")
-MAX_BUTTONS = 10
 
 
 def preferred_chat(identities: list[Identity]) -> Identity | None:
@@ -25,7 +25,8 @@ def preferred_chat(identities: list[Identity]) -> Identity | None:
 
 
 def local_time(now: datetime, agent: Agent) -> datetime:
-    return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(agent.timezone))
+    """``now`` (naive UTC) as the agent's naive local time."""
+    return local_now(now, zone_of(agent.timezone))
 
 
 def in_quiet_hours(hour: int, agent: Agent) -> bool:
@@ -43,23 +44,12 @@ def quiet_until(now: datetime, agent: Agent) -> datetime | None:
     end = local.replace(hour=agent.quiet_end, minute=0, second=0, microsecond=0)
     if end <= local:
         end += timedelta(days=1)
-    return end.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-
-def as_of(nudge: Nudge, day: date) -> str:
-    """The nudge's text, dated when shown after its day ("今天生日" said three days ago)."""
-    if nudge.due_date < day:
-        return f"（{texts.md(nudge.due_date)}）{nudge.text}"
-    return nudge.text
+    return to_utc(end.date(), end.time(), zone_of(agent.timezone))
 
 
 def digest_reply(day: date, nudges: list[Nudge]) -> Reply:
-    lines = [f"☀️ {texts.md(day)} 今日提醒（{len(nudges)} 项）"]
-    lines += [f"{n}. {as_of(nudge, day)}" for n, nudge in enumerate(nudges, start=1)]
-    lines.append("点选某一项可标记完成、推迟或查看档案；发送 /today 随时查看。")
-    options = tuple(Option(f"第{n}项", f"/nudge {nudge.id}")
-                    for n, nudge in enumerate(nudges[:MAX_BUTTONS], start=1))
-    return Reply("\n".join(lines), options)
+    return numbered(f"☀️ {texts.md(day)} 今日提醒（{len(nudges)} 项）", nudges, day,
+                    "点选某一项可标记完成、推迟或查看档案；发送 /today 随时查看。")
 
 
 def build_digests(uow_factory: UnitOfWorkFactory, now: datetime) -> int:

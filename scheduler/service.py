@@ -8,10 +8,11 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from handlers.types import Clock
+from handlers.when import local_now
 from scheduler.config import NudgeRules
 from scheduler.digest import build_digests, push_record_reminders
 from scheduler.rules import DueNudge
-from scheduler.sweep import Sweeper, local_today
+from scheduler.sweep import Sweeper
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -58,4 +59,4 @@ class NudgeService:
         return self.sweeper.preview(day)
 
     def _today(self) -> date:
-        return local_today(self._clock.now(), self.sweeper.zone)
+        return local_now(self._clock.now(), self.sweeper.zone).date()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.when import local_now, to_utc
 from scheduler import rules as r
 from scheduler.config import NudgeRules
 from storage.sweep_queries import SweepQueries
@@ -19,16 +20,7 @@ DAY_RULES = (r.birthdays, r.anniversaries, r.renewals, r.reviews, r.life_stages,
 
 def local_midnight_utc(zone: ZoneInfo) -> Callable[[date], datetime]:
     """The naive-UTC instant at which a local day starts."""
-
-    def convert(day: date) -> datetime:
-        local = datetime.combine(day, time.min, tzinfo=zone)
-        return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-    return convert
-
-
-def local_today(now: datetime, zone: ZoneInfo) -> date:
-    return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
+    return lambda day: to_utc(day, time.min, zone)
 
 
 def compute(q: SweepQueries, day: date, rules: NudgeRules, zone: ZoneInfo) -> list[r.DueNudge]:
@@ -44,19 +36,18 @@ class Sweeper:
     def __init__(self, uow: UnitOfWorkFactory, rules: NudgeRules, zone: ZoneInfo) -> None:
         self._uow = uow
         self._rules = rules
-        self._zone = zone
         self.zone = zone
 
     def preview(self, day: date) -> list[r.DueNudge]:
         """What falls due on ``day``, without writing anything."""
         with self._uow() as uow:
-            return compute(SweepQueries(uow.session), day, self._rules, self._zone)
+            return compute(SweepQueries(uow.session), day, self._rules, self.zone)
 
     def sweep_day(self, day: date, now: datetime) -> int:
         """Insert the day's nudges (existing ones are skipped); returns how many were new."""
         with self._uow() as uow:
             queries = SweepQueries(uow.session)
-            due = compute(queries, day, self._rules, self._zone)
+            due = compute(queries, day, self._rules, self.zone)
             inserted = queries.insert_nudges([nudge.row(now) for nudge in due])
             queries.mark_swept(day, now)
             uow.commit()
@@ -65,7 +56,7 @@ class Sweeper:
 
     def catch_up(self, now: datetime) -> int:
         """Sweep every day from the last swept one up to tomorrow (agents east of us)."""
-        today = local_today(now, self._zone)
+        today = local_now(now, self.zone).date()
         with self._uow() as uow:
             queries = SweepQueries(uow.session)
             last = queries.last_swept_day()

@@ -87,12 +87,6 @@ class Outbox:
     def mark_unreachable(self, agent_id: int) -> None:
         self._session.execute(update(Agent).where(Agent.id == agent_id).values(unreachable=True))
 
-    def get(self, message_id: int) -> OutboxMessage | None:
-        return self._session.get(OutboxMessage, message_id)
-
-    def all(self) -> list[OutboxMessage]:
-        return list(self._session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
     def _set(self, message_id: int, **values: Any) -> None:
         self._session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
                               .values(**values).execution_options(synchronize_session=False))

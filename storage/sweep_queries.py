@@ -93,12 +93,31 @@ def _date_match(calendar_col: Any, month_col: Any, day_col: Any, leap_col: Any,
 
 
 class SweepQueries:
+    """One sweep's reads. Birthday rows are remembered per set of keys: the birthday and the
+    life-stage rules both ask for the same day."""
+
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._people: dict[tuple[Any, ...], list[PersonRow]] = {}
 
     def client_birthdays(self, solar: SolarKeys, lunar: LunarKeys,
                          tiers: list[str] | None = None) -> list[PersonRow]:
         solar, lunar = list(solar), list(lunar)
+        key = ("clients", tuple(solar), tuple(lunar), tuple(tiers) if tiers else None)
+        if key not in self._people:
+            self._people[key] = self._client_birthdays(solar, lunar, tiers)
+        return self._people[key]
+
+    def member_birthdays(self, solar: SolarKeys, lunar: LunarKeys,
+                         tiers: list[str] | None = None) -> list[PersonRow]:
+        solar, lunar = list(solar), list(lunar)
+        key = ("members", tuple(solar), tuple(lunar), tuple(tiers) if tiers else None)
+        if key not in self._people:
+            self._people[key] = self._member_birthdays(solar, lunar, tiers)
+        return self._people[key]
+
+    def _client_birthdays(self, solar: list[tuple[int, int]], lunar: list[tuple[int, int, bool]],
+                          tiers: list[str] | None) -> list[PersonRow]:
         query = select(Client).where(_date_match(Client.birth_calendar, Client.birth_month,
                                                  Client.birth_day, Client.birth_leap,
                                                  solar, lunar))
@@ -110,9 +129,8 @@ class SweepQueries:
         return [PersonRow(r[0], r[1], r[2], r[3], None, None, None, r[4], r[5], r[6], r[7],
                           bool(r[8])) for r in rows]
 
-    def member_birthdays(self, solar: SolarKeys, lunar: LunarKeys,
-                         tiers: list[str] | None = None) -> list[PersonRow]:
-        solar, lunar = list(solar), list(lunar)
+    def _member_birthdays(self, solar: list[tuple[int, int]], lunar: list[tuple[int, int, bool]],
+                          tiers: list[str] | None) -> list[PersonRow]:
         query = (
             select(*_MEMBER_COLUMNS)
             .join(Client, Client.id == FamilyMember.client_id)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from handlers.context import Context
+from handlers.nudge_list import month_day, numbered
 from handlers.resolve import MAX_ID
 from handlers.types import Option, Reply
 from handlers.when import local_now, zone_of
@@ -12,7 +13,7 @@ from handlers.when import local_now, zone_of
 SNOOZE_DAYS = (1, 3, 7)
 
 
-def _today(ctx: Context):  # type: ignore[no-untyped-def]
+def _today(ctx: Context) -> date:
     return local_now(ctx.now, zone_of(ctx.agent.timezone)).date()
 
 
@@ -63,18 +64,11 @@ def snooze(ctx: Context, args: str) -> list[Reply]:
     nudge.show_on = _today(ctx) + timedelta(days=days)
     nudge.status = "open"
     ctx.audit("nudge_snooze", None, f"{nudge.id}:{days}")
-    return [Reply(f"⏰ 好的，{days}天后（{nudge.show_on.month}月{nudge.show_on.day}日）再提醒你。")]
+    return [Reply(f"⏰ 好的，{days}天后（{month_day(nudge.show_on)}）再提醒你。")]
 
 
 def today(ctx: Context, args: str) -> list[Reply]:
     nudges = ctx.uow.nudges(ctx.agent.id).open_until(_today(ctx))
     if not nudges:
         return [Reply("今天没有待办提醒。")]
-    lines = [f"今天的提醒（{len(nudges)} 项）："]
-    day = _today(ctx)
-    lines += [f"{n}. " + (f"（{nudge.due_date.month}月{nudge.due_date.day}日）"
-                          if nudge.due_date < day else "") + nudge.text
-              for n, nudge in enumerate(nudges, start=1)]
-    options = tuple(Option(f"第{n}项", f"/nudge {nudge.id}")
-                    for n, nudge in enumerate(nudges[:10], start=1))
-    return [Reply("\n".join(lines), options)]
+    return [numbered(f"今天的提醒（{len(nudges)} 项）：", nudges, _today(ctx))]
