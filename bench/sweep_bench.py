@@ -25,7 +25,7 @@ from bench.sweep_data import NOW, generate
 from scheduler.config import NudgeRules
 from scheduler.sweep import Sweeper
 from storage.crypto import FieldCipher
-from storage.db import make_engine, make_session_factory, normalise_url
+from storage.db import make_engine, normalise_url
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
 
@@ -38,7 +38,7 @@ def run(url: str, clients: int, agents: int) -> dict[str, float]:
     started = time.perf_counter()
     generate(engine, agents, clients)
     generated = time.perf_counter() - started
-    uow = UnitOfWorkFactory(make_session_factory(engine),
+    uow = UnitOfWorkFactory(engine,
                             FieldCipher(Fernet.generate_key()))
     sweeper = Sweeper(uow, NudgeRules(), ZoneInfo("Asia/Shanghai"))
     started = time.perf_counter()

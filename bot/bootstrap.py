@@ -10,7 +10,7 @@ from handlers.router import Router
 from handlers.types import Clock, SystemClock
 from scheduler.service import NudgeService
 from storage.crypto import FieldCipher, load_or_create_key
-from storage.db import make_engine, make_session_factory
+from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
 
@@ -25,7 +25,7 @@ class App:
     nudges: NudgeService
 
     def dispose(self) -> None:
-        self.uow.session_factory.kw["bind"].dispose()
+        self.uow.engine.dispose()
 
 
 def build_app(settings: Settings, secrets: Secrets, clock: Clock | None = None,
@@ -35,7 +35,7 @@ def build_app(settings: Settings, secrets: Secrets, clock: Clock | None = None,
         upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     key = load_or_create_key(secrets.secret_key, Path(settings.key_file).expanduser())
-    uow = UnitOfWorkFactory(make_session_factory(engine), FieldCipher(key))
+    uow = UnitOfWorkFactory(engine, FieldCipher(key))
     clock = clock or SystemClock()
     router = Router(uow, clock, settings.handler_config())
     nudges = NudgeService(uow, clock, settings.nudges, settings.timezone)

@@ -96,11 +96,12 @@ def _dispatch(app: App, args: argparse.Namespace) -> int:
         terminal_agent(app, args.agent, create=embedded)
         asyncio.run(run_terminal(app, args.agent))
     elif args.command == "demo":
-        terminal_agent(app, args.agent, create=True)
+        agent_id = terminal_agent(app, args.agent, create=True)
         with app.uow() as uow:
-            agent = uow.agents.by_name(args.agent)
-            assert agent is not None
-            names = load_demo(uow, agent, app.clock.now(), app.settings.handler_config())
+            conversation = uow.conversations.by_agent(agent_id)
+            assert conversation is not None
+            names = load_demo(uow, conversation.agent, app.clock.now(),
+                              app.settings.handler_config())
             uow.commit()
         print(f"已为 {args.agent} 载入示例客户：{'、'.join(names)}")
     elif args.command == "agent" and args.agent_command == "add":

@@ -16,7 +16,7 @@ from datetime import timedelta
 from bot.channels.base import Channel, DeliveryError
 from handlers.safe_log import log_failure
 from handlers.types import Clock, Reply, reply_from_json, reply_to_json
-from storage.agents import ConcurrentUpdate
+from storage.conversations import ConcurrentUpdate
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -104,7 +104,7 @@ class DeliveryWorker:
             return
         try:
             with self._uow() as uow:
-                uow.agents.offer_options(message.agent_id, options)
+                uow.conversations.offer_options(message.agent_id, options)
                 uow.commit()
         except ConcurrentUpdate:
             pass  # the agent is typing right now: their conversation's options stay

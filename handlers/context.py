@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from handlers.config import HandlerConfig
 from handlers.types import Reply
 from storage.clients import ClientRepository
-from storage.models import Agent, Client
+from storage.conversations import AgentInfo
+from storage.models import Client
 from storage.uow import UnitOfWork
 
 
 @dataclass
 class Context:
     uow: UnitOfWork
-    agent: Agent
-    clients: ClientRepository
+    agent: AgentInfo  # read-only here; settings change the row through uow.agents
     now: datetime
     config: HandlerConfig
     # The session slots, written back after the command: the active form, and a pending
@@ -25,6 +26,11 @@ class Context:
     form: dict[str, Any] | None = None
     pending: dict[str, Any] | None = None
     notices: list[Reply] = field(default_factory=list)
+
+    @cached_property
+    def clients(self) -> ClientRepository:
+        """The agent's clients (opened on first use: most messages never need them)."""
+        return self.uow.clients(self.agent.id)
 
     def audit(self, action: str, client: Client | None = None, detail: str = "") -> None:
         self.uow.audit.write(self.agent.id, action, self.now,

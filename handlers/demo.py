@@ -9,7 +9,8 @@ from handlers.apply import add_policy, apply_to_client, new_client
 from handlers.config import HandlerConfig
 from handlers.context import Context
 from handlers.promotion import promote_if_due
-from storage.models import Agent, Client
+from storage.conversations import AgentInfo
+from storage.models import Client
 from storage.uow import UnitOfWork
 
 
@@ -34,9 +35,10 @@ def _policy(ctx: Context, client: Client, product: str, premium: int, start: tup
     promote_if_due(ctx, client)
 
 
-def load_demo(uow: UnitOfWork, agent: Agent, now: datetime, config: HandlerConfig) -> list[str]:
+def load_demo(uow: UnitOfWork, agent: AgentInfo, now: datetime,
+              config: HandlerConfig) -> list[str]:
     """Create Ms Zhang, Mr Sun (with the friends he refers) and a young professional."""
-    ctx = Context(uow=uow, agent=agent, clients=uow.clients(agent.id), now=now, config=config)
+    ctx = Context(uow=uow, agent=agent, now=now, config=config)
     zhang = _client(ctx, "张丽华", [
         ("client.gender", "女"), ("client.age", 50), ("client.city", "上海"),
         ("client.birthday", _date("lunar", 1976, 8, 15)),

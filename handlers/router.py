@@ -17,7 +17,7 @@ from handlers.flow import FormDraft
 from handlers.onboarding import handle_unknown
 from handlers.safe_log import log_failure
 from handlers.types import Clock, Incoming, Option, Reply
-from storage.agents import ConcurrentUpdate
+from storage.conversations import ConcurrentUpdate
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -53,32 +53,33 @@ class Router:
     def _handle_once(self, incoming: Incoming) -> list[Reply]:
         now = self._clock.now()
         with self._uow_factory() as uow:
-            if incoming.message_id and not uow.ledger.first_time(
+            talk = uow.conversations
+            if incoming.message_id and not talk.claim_message(
                 incoming.platform, incoming.message_id, now
             ):
                 return []
-            found = uow.agents.with_session(incoming.platform, incoming.user_id)
-            if found is None:
+            conversation = talk.by_identity(incoming.platform, incoming.user_id)
+            if conversation is None:
                 replies = handle_unknown(uow, incoming, now)
                 uow.commit()
                 return replies
-            agent, state = found
+            agent = conversation.agent
             if incoming.is_group:  # never client data; a help line only when addressed
                 uow.commit()
                 addressed = incoming.text.strip().startswith("/")
                 return [Reply(texts.GROUP_ONLY_HELP)] if addressed else []
             if agent.unreachable:
-                agent.unreachable = False  # they wrote to us: pushes can reach them again
-            draft = uow.agents.draft_of(state) or {}
-            ctx = Context(uow=uow, agent=agent, clients=uow.clients(agent.id), now=now,
+                talk.mark_reachable(agent.id)
+            draft = conversation.draft or {}
+            ctx = Context(uow=uow, agent=agent, now=now,
                           config=self._config, form=draft.get("form"),
                           pending=draft.get("pending"))
-            text = _pick_option(clean_text(incoming.text), state.options)
+            text = _pick_option(clean_text(incoming.text), conversation.options)
             replies = dispatch(ctx, text) + ctx.notices
             options = next((list(r.options) for r in reversed(replies) if r.options), [])
             new_draft = {"form": ctx.form, "pending": ctx.pending}
-            uow.agents.save_session(state, new_draft if ctx.form or ctx.pending else None,
-                                    [option.value for option in options])
+            talk.save(conversation, new_draft if ctx.form or ctx.pending else None,
+                      [option.value for option in options])
             uow.commit()
             return replies
 

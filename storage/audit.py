@@ -1,20 +1,13 @@
-"""The audit log and the de-duplication of platform messages."""
+"""The audit log: who did what to which client, and when."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, bindparam, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import AuditEntry
-
-# The same ON CONFLICT DO NOTHING … RETURNING text is valid on SQLite and PostgreSQL;
-# built once because it runs on every incoming message.
-_CLAIM_MESSAGE = text(
-    "INSERT INTO processed_messages (platform, message_id, at) "
-    "VALUES (:platform, :message_id, :at) ON CONFLICT DO NOTHING RETURNING message_id"
-).bindparams(bindparam("at", type_=DateTime()))
 
 
 class AuditLog:
@@ -32,17 +25,3 @@ class AuditLog:
     def entries(self, agent_id: int) -> list[AuditEntry]:
         query = select(AuditEntry).where(AuditEntry.agent_id == agent_id).order_by(AuditEntry.id)
         return list(self._session.scalars(query))
-
-
-class MessageLedger:
-    """Remembers handled platform message ids inside the message's own transaction."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def first_time(self, platform: str, message_id: str, now: datetime) -> bool:
-        """Claim the id; False when it was already handled (the update is a redelivery)."""
-        claimed = self._session.execute(_CLAIM_MESSAGE,
-                                        {"platform": platform, "message_id": message_id,
-                                         "at": now})
-        return claimed.scalar() is not None

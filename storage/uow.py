@@ -1,14 +1,22 @@
-"""Unit of work: one transaction, rolled back unless committed."""
+"""Unit of work: one transaction, rolled back unless committed.
+
+The connection and the ORM session are opened when first used: most messages (an answer to a
+form question) need only the conversation statements, and an ORM session's own transaction
+bookkeeping would cost more than those statements. When both are used, the session takes
+full control of the connection's transaction, so everything commits or rolls back together.
+"""
 
 from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
 
 from storage.agents import AgentRepository
-from storage.audit import AuditLog, MessageLedger
+from storage.audit import AuditLog
 from storage.clients import ClientRepository
+from storage.conversations import ConversationStore, Statements
 from storage.crypto import FieldCipher
 from storage.events import EventRepository
 from storage.nudges import NudgeRepository
@@ -18,16 +26,14 @@ from storage.outbox import Outbox
 class UnitOfWork:
     """``with uow_factory() as uow: ...; uow.commit()`` — anything uncommitted is rolled back."""
 
-    def __init__(self, session_factory: sessionmaker[Session], cipher: FieldCipher) -> None:
-        self._session_factory = session_factory
+    def __init__(self, engine: Engine, cipher: FieldCipher, statements: Statements) -> None:
+        self._engine = engine
         self._cipher = cipher
+        self._connection: Connection | None = None
+        self._session: Session | None = None
+        self.conversations = ConversationStore(self._transaction, cipher, statements)
 
     def __enter__(self) -> UnitOfWork:
-        self.session = self._session_factory()
-        self.agents = AgentRepository(self.session, self._cipher)
-        self.audit = AuditLog(self.session)
-        self.ledger = MessageLedger(self.session)
-        self.outbox = Outbox(self.session)
         return self
 
     def __exit__(
@@ -36,9 +42,41 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self.session.in_transaction():
-            self.session.rollback()
-        self.session.close()
+        try:
+            self.rollback()
+        finally:
+            if self._session is not None:
+                self._session.close()
+            if self._connection is not None:
+                self._connection.close()
+
+    def _transaction(self) -> Connection:
+        """The connection, inside a transaction (begun on first use, again after a commit)."""
+        if self._connection is None:
+            self._connection = self._engine.connect()
+        if not self._connection.in_transaction():
+            self._connection.begin()
+        return self._connection
+
+    @property
+    def session(self) -> Session:
+        """The ORM session, on this unit of work's connection and transaction."""
+        if self._session is None:
+            self._session = Session(bind=self._transaction(), expire_on_commit=False,
+                                    join_transaction_mode="control_fully")
+        return self._session
+
+    @property
+    def agents(self) -> AgentRepository:
+        return AgentRepository(self.session)
+
+    @property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.session)
+
+    @property
+    def outbox(self) -> Outbox:
+        return Outbox(self.session)
 
     def clients(self, agent_id: int) -> ClientRepository:
         """The client repository of one agent."""
@@ -53,16 +91,23 @@ class UnitOfWork:
         return NudgeRepository(self.session, agent_id)
 
     def commit(self) -> None:
-        self.session.commit()
+        if self._session is not None:
+            self._session.commit()  # flushes, and commits the connection's transaction
+        if self._connection is not None and self._connection.in_transaction():
+            self._connection.commit()  # statements run after the session's last commit
 
     def rollback(self) -> None:
-        self.session.rollback()
+        if self._session is not None:
+            self._session.rollback()
+        if self._connection is not None and self._connection.in_transaction():
+            self._connection.rollback()
 
 
 class UnitOfWorkFactory:
-    def __init__(self, session_factory: sessionmaker[Session], cipher: FieldCipher) -> None:
-        self.session_factory = session_factory
+    def __init__(self, engine: Engine, cipher: FieldCipher) -> None:
+        self.engine = engine
         self.cipher = cipher
+        self._statements = Statements(engine.dialect)
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.cipher)
+        return UnitOfWork(self.engine, self.cipher, self._statements)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from handlers.context import Context
 from handlers.fields.text import compact
 from handlers.types import Reply
+from storage.models import Agent
 
 ZONE_ALIASES = {"北京": "Asia/Shanghai", "上海": "Asia/Shanghai", "中国": "Asia/Shanghai",
                 "香港": "Asia/Hong_Kong", "澳门": "Asia/Macau", "台北": "Asia/Taipei",
@@ -35,6 +36,12 @@ def settings(ctx: Context, args: str) -> list[Reply]:
     return [Reply(f"没有「{key[:20]}」这项设置。\n{USAGE}")]
 
 
+def _agent_row(ctx: Context) -> Agent:
+    agent = ctx.uow.agents.get(ctx.agent.id)
+    assert agent is not None  # the message was routed to this agent in this transaction
+    return agent
+
+
 def _current(ctx: Context) -> str:
     agent = ctx.agent
     return (f"⚙️ 当前设置\n每日提醒时间：{agent.digest_hour}:00\n"
@@ -51,7 +58,7 @@ def _digest_hour(ctx: Context, value: str) -> str:
     hour = _hour(compact(value))
     if hour is None:
         return "提醒时间请写0到23之间的整点，如：/settings 提醒时间 7"
-    ctx.agent.digest_hour = hour
+    _agent_row(ctx).digest_hour = hour
     ctx.audit("settings", detail=f"digest_hour={hour}")
     return f"✅ 好的，以后每天 {hour}:00 发送提醒汇总。"
 
@@ -63,7 +70,8 @@ def _quiet_hours(ctx: Context, value: str) -> str:
         return "免打扰时段请写成“开始-结束”的整点（0到23），如：/settings 免打扰 22-8"
     if start == end:
         return "免打扰的开始和结束不能是同一个钟点，如：/settings 免打扰 22-8"
-    ctx.agent.quiet_start, ctx.agent.quiet_end = start, end
+    agent = _agent_row(ctx)
+    agent.quiet_start, agent.quiet_end = start, end
     ctx.audit("settings", detail=f"quiet={start}-{end}")
     return f"✅ 好的，{start}:00 到 {end}:00 之间不主动打扰您。"
 
@@ -73,7 +81,7 @@ def _timezone(ctx: Context, value: str) -> str:
     if not _valid_zone(name):
         return ("没有找到这个时区，请写标准时区名，如：/settings 时区 Asia/Shanghai"
                 "（也可以写：北京、香港、新加坡、东京、伦敦、纽约）")
-    ctx.agent.timezone = name
+    _agent_row(ctx).timezone = name
     ctx.audit("settings", detail=f"timezone={name}")
     return f"✅ 好的，时区已改为 {name}。"
 

@@ -8,7 +8,7 @@ from bot.queries import export_clients, show_client
 def _draft(app, agent="王芳"):
     with app.uow() as uow:
         agent_row = uow.agents.by_name(agent)
-        return uow.agents.draft_of(uow.agents.load_session(agent_row.id))
+        return uow.conversations.by_agent(agent_row.id).draft
 
 
 def test_bad_input_re_asks_with_the_reason_and_keeps_the_draft(chat, app):
@@ -96,12 +96,12 @@ def test_a_draft_survives_a_template_change(make_app, chat, app):
     chat.script("/record 张丽华", "女")
     with app.uow() as uow:
         agent = uow.agents.by_name("王芳")
-        state = uow.agents.load_session(agent.id)
-        draft = dict(uow.agents.draft_of(state))
+        state = uow.conversations.by_agent(agent.id)
+        draft = dict(state.draft)
         form = dict(draft["form"])
         form["queue"] = ["gender", "removed_field", *form["queue"][1:]]
         form["answers"] = {**form["answers"], "removed_field": "旧答案"}
-        uow.agents.save_session(state, {**draft, "form": form}, [])
+        uow.conversations.save(state, {**draft, "form": form}, [])
         uow.commit()
     reply = chat.send("1976-3-5")  # the birthday question is still answered normally
     assert "第3/" in reply and "年龄" in reply

@@ -27,7 +27,7 @@ _agents = itertools.count()
 
 def _draft(app, agent):
     with app.uow() as uow:
-        return uow.agents.draft_of(uow.agents.load_session(uow.agents.by_name(agent).id))
+        return uow.conversations.by_agent(uow.agents.by_name(agent).id).draft
 
 
 @FUZZ

@@ -7,7 +7,7 @@ import stat
 import pytest
 from sqlalchemy import text
 
-from storage.agents import ConcurrentUpdate
+from storage.conversations import ConcurrentUpdate
 from storage.crypto import load_or_create_key
 
 
@@ -42,14 +42,13 @@ def test_a_stale_session_write_is_refused(make_app, chat):
     other = make_app()
     with other.uow() as second:
         agent_id = second.agents.by_name("王芳").id
-        stale = second.agents.load_session(agent_id)
-        second.session.expunge(stale)
+        stale = second.conversations.by_agent(agent_id)
     with chat.app.uow() as first:
-        state = first.agents.load_session(agent_id)
-        first.agents.save_session(state, {"form": None, "pending": None}, [])
+        state = first.conversations.by_agent(agent_id)
+        first.conversations.save(state, {"form": None, "pending": None}, [])
         first.commit()
     with other.uow() as second, pytest.raises(ConcurrentUpdate):
-        second.agents.save_session(stale, None, [])
+        second.conversations.save(stale, None, [])
 
 
 def test_two_processes_answering_in_turn_keep_every_answer(make_app, chat):

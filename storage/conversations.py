@@ -1,0 +1,174 @@
+"""The agent behind a chat account and its conversation state: the statements every message runs.
+
+Every incoming message claims its id, reads the agent and the conversation, and writes the
+conversation back, inside the unit of work's transaction. These few statements run in the
+driver's own SQL on the transaction's connection: through the ORM they cost ten times as much
+as the rest of a typical message (an answer to a form question), and that time is the agent's
+wait for every reply. The rows and their meaning are the ORM models' (``ProcessedMessage``,
+``Agent``, ``Identity``, ``AgentSession``); the draft is client data (a phone number typed a
+minute ago), so it is stored encrypted, as ``{"enc": token}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, DateTime, Dialect
+
+from storage.crypto import FieldCipher
+
+
+class ConcurrentUpdate(Exception):
+    """Another process changed the agent's conversation since we read it."""
+
+
+@dataclass(frozen=True)
+class AgentInfo:
+    """An agent as one message sees it (change settings through ``AgentRepository``)."""
+
+    id: int
+    name: str
+    is_leader: bool
+    timezone: str
+    digest_hour: int
+    quiet_start: int
+    quiet_end: int
+    unreachable: bool
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The agent and the conversation state as read; ``version`` None: no state row yet."""
+
+    agent: AgentInfo
+    version: int | None
+    draft: dict[str, Any] | None
+    options: list[str]
+
+
+_AGENT_COLUMNS = (
+    "a.id, a.name, a.is_leader, a.timezone, a.digest_hour, a.quiet_start, a.quiet_end, "
+    "a.unreachable, s.version, s.draft, s.options"
+)
+
+
+class Statements:
+    """The SQL texts and parameter conversions of one database dialect, built once."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        postgres = dialect.name == "postgresql"
+        mark = "%s" if postgres else "?"
+        as_json = f"{mark}::json" if postgres else mark
+
+        def sql(text: str) -> str:
+            return text.replace("?", mark).replace("<json>", as_json)
+
+        self.claim = sql(
+            "INSERT INTO processed_messages (platform, message_id, at) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING RETURNING message_id")
+        self.by_identity = sql(
+            f"SELECT {_AGENT_COLUMNS} FROM identities i JOIN agents a ON a.id = i.agent_id "
+            "LEFT JOIN agent_sessions s ON s.agent_id = a.id "
+            "WHERE i.platform = ? AND i.external_id = ?")
+        self.by_agent = sql(
+            f"SELECT {_AGENT_COLUMNS} FROM agents a "
+            "LEFT JOIN agent_sessions s ON s.agent_id = a.id WHERE a.id = ?")
+        self.update = sql(
+            "UPDATE agent_sessions SET draft = <json>, options = <json>, version = ? "
+            "WHERE agent_id = ? AND version = ?")
+        self.insert = sql(
+            "INSERT INTO agent_sessions (agent_id, draft, options, version) "
+            "VALUES (?, <json>, <json>, 1) ON CONFLICT DO NOTHING")
+        self.reachable = sql("UPDATE agents SET unreachable = ? WHERE id = ?")
+        # Datetimes as the ORM stores them (SQLite: text in SQLAlchemy's format).
+        processor = DateTime().dialect_impl(dialect).bind_processor(dialect)
+        self.timestamp: Callable[[datetime], Any] = processor or (lambda value: value)
+
+
+def _json(value: object) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _parsed(value: Any) -> Any:
+    """A JSON column as read by the driver: text on SQLite, already parsed on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class ConversationStore:
+    """Message ids, agent lookups and conversation state, in the unit of work's transaction
+    (``transaction()`` returns its connection, with the transaction begun)."""
+
+    def __init__(self, transaction: Callable[[], Connection], cipher: FieldCipher,
+                 statements: Statements) -> None:
+        self._transaction = transaction
+        self._cipher = cipher
+        self._sql = statements
+
+    def _cursor(self) -> Any:
+        return self._transaction().connection.cursor()
+
+    def claim_message(self, platform: str, message_id: str, now: datetime) -> bool:
+        """Claim a platform message id; False when it was handled before (a redelivery)."""
+        cursor = self._cursor()
+        cursor.execute(self._sql.claim, (platform, message_id, self._sql.timestamp(now)))
+        return cursor.fetchone() is not None
+
+    def by_identity(self, platform: str, external_id: str) -> Conversation | None:
+        """The agent behind a chat account and its conversation, in one query."""
+        cursor = self._cursor()
+        cursor.execute(self._sql.by_identity, (platform, external_id))
+        return self._conversation(cursor.fetchone())
+
+    def by_agent(self, agent_id: int) -> Conversation | None:
+        cursor = self._cursor()
+        cursor.execute(self._sql.by_agent, (agent_id,))
+        return self._conversation(cursor.fetchone())
+
+    def save(self, conversation: Conversation, draft: dict[str, Any] | None,
+             options: list[str]) -> None:
+        """Write the state back, guarded by the version read (an optimistic lock across
+        processes): ``ConcurrentUpdate`` when another process wrote it in between."""
+        stored = ({"enc": self._cipher.encrypt(json.dumps(draft, ensure_ascii=False))}
+                  if draft else None)
+        cursor = self._cursor()
+        agent_id, version = conversation.agent.id, conversation.version
+        if version is None:
+            cursor.execute(self._sql.insert, (agent_id, _json(stored), _json(options)))
+        else:
+            cursor.execute(self._sql.update,
+                           (_json(stored), _json(options), version + 1, agent_id, version))
+        if cursor.rowcount != 1:
+            raise ConcurrentUpdate(agent_id)
+
+    def offer_options(self, agent_id: int, values: list[str]) -> None:
+        """A push just offered these options: a bare number in the next message picks one —
+        unless a form or question is open, whose numbered answers must not change meaning."""
+        conversation = self.by_agent(agent_id)
+        if conversation is None or conversation.draft:
+            return
+        self.save(conversation, None, values)
+
+    def mark_reachable(self, agent_id: int) -> None:
+        """They wrote to us: pushes can reach them again."""
+        self._cursor().execute(self._sql.reachable, (False, agent_id))
+
+    def _conversation(self, row: tuple[Any, ...] | None) -> Conversation | None:
+        if row is None:
+            return None
+        (agent_id, name, is_leader, timezone, digest_hour, quiet_start, quiet_end, unreachable,
+         version, stored, options) = row
+        agent = AgentInfo(agent_id, name, bool(is_leader), timezone, digest_hour, quiet_start,
+                          quiet_end, bool(unreachable))
+        return Conversation(agent, version, self._draft(_parsed(stored)),
+                            list(_parsed(options) or []))
+
+    def _draft(self, stored: dict[str, Any] | None) -> dict[str, Any] | None:
+        if not stored:
+            return None
+        if "enc" not in stored:
+            return stored  # written before drafts were encrypted
+        return json.loads(self._cipher.decrypt(stored["enc"]))  # type: ignore[no-any-return]
