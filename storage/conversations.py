@@ -6,7 +6,7 @@ driver's own SQL on the transaction's connection: through the ORM they cost ten 
 as the rest of a typical message (an answer to a form question), and that time is the agent's
 wait for every reply. The rows and their meaning are the ORM models' (``ProcessedMessage``,
 ``Agent``, ``Identity``, ``AgentSession``); the draft is client data (a phone number typed a
-minute ago), so it is stored encrypted, as ``{"enc": token}``.
+minute ago), so it is stored sealed (AES-GCM, bound to its agent), as ``{"sealed": token}``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, DateTime, Dialect
 
 from storage.crypto import FieldCipher
@@ -89,13 +90,24 @@ class Statements:
         self.timestamp: Callable[[datetime], Any] = processor or (lambda value: value)
 
 
+def _dumps(value: object) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # an integer beyond 64 bits, say: the standard library writes those
+        return json.dumps(value, ensure_ascii=False).encode()
+
+
 def _json(value: object) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    return None if value is None else _dumps(value).decode()
 
 
 def _parsed(value: Any) -> Any:
     """A JSON column as read by the driver: text on SQLite, already parsed on PostgreSQL."""
-    return json.loads(value) if isinstance(value, str) else value
+    return orjson.loads(value) if isinstance(value, str) else value
+
+
+def _bound_to(agent_id: int) -> bytes:
+    return f"draft:{agent_id}".encode()
 
 
 class ConversationStore:
@@ -132,10 +144,11 @@ class ConversationStore:
              options: list[str]) -> None:
         """Write the state back, guarded by the version read (an optimistic lock across
         processes): ``ConcurrentUpdate`` when another process wrote it in between."""
-        stored = ({"enc": self._cipher.encrypt(json.dumps(draft, ensure_ascii=False))}
-                  if draft else None)
-        cursor = self._cursor()
         agent_id, version = conversation.agent.id, conversation.version
+        stored = None
+        if draft:
+            stored = {"sealed": self._cipher.seal(_dumps(draft), _bound_to(agent_id))}
+        cursor = self._cursor()
         if version is None:
             cursor.execute(self._sql.insert, (agent_id, _json(stored), _json(options)))
         else:
@@ -163,12 +176,15 @@ class ConversationStore:
          version, stored, options) = row
         agent = AgentInfo(agent_id, name, bool(is_leader), timezone, digest_hour, quiet_start,
                           quiet_end, bool(unreachable))
-        return Conversation(agent, version, self._draft(_parsed(stored)),
+        return Conversation(agent, version, self._draft(agent_id, _parsed(stored)),
                             list(_parsed(options) or []))
 
-    def _draft(self, stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    def _draft(self, agent_id: int, stored: dict[str, Any] | None) -> dict[str, Any] | None:
         if not stored:
             return None
-        if "enc" not in stored:
-            return stored  # written before drafts were encrypted
-        return json.loads(self._cipher.decrypt(stored["enc"]))  # type: ignore[no-any-return]
+        if "sealed" in stored:
+            plain = self._cipher.open(stored["sealed"], _bound_to(agent_id))
+            return orjson.loads(plain)  # type: ignore[no-any-return]
+        if "enc" in stored:  # sealed with Fernet by earlier versions
+            return json.loads(self._cipher.decrypt(stored["enc"]))  # type: ignore[no-any-return]
+        return stored  # written before drafts were encrypted

@@ -1,4 +1,5 @@
-"""Field encryption at rest and keyed blind indexes for searching encrypted numbers."""
+"""Field encryption at rest, sealed conversation drafts, and keyed blind indexes for searching
+encrypted numbers."""
 
 from __future__ import annotations
 
@@ -8,11 +9,18 @@ import hmac
 import os
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_NONCE_BYTES = 12
 
 
 class FieldCipher:
-    """Encrypts sensitive fields with Fernet; derives search indexes with HMAC-SHA256."""
+    """Encrypts sensitive fields with Fernet; seals drafts with AES-GCM (a subkey of the same
+    key); derives search indexes with HMAC-SHA256."""
 
     def __init__(self, key: bytes) -> None:
         raw = base64.urlsafe_b64decode(key)
@@ -20,6 +28,8 @@ class FieldCipher:
             raise ValueError("encryption key must be 32 url-safe base64 bytes")
         self._fernet = Fernet(key)
         self._index_key = hashlib.sha256(b"dangan-blind-index" + raw).digest()
+        seal_key = HKDF(SHA256(), length=32, salt=None, info=b"dangan-drafts").derive(raw)
+        self._aead = AESGCM(seal_key)
 
     def encrypt(self, value: str) -> str:
         return self._fernet.encrypt(value.encode()).decode()
@@ -29,6 +39,21 @@ class FieldCipher:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as error:
             raise ValueError("cannot decrypt: wrong DANGAN_SECRET_KEY?") from error
+
+    def seal(self, plaintext: bytes, bound_to: bytes) -> str:
+        """Encrypt and authenticate ``plaintext``; it opens only with the same ``bound_to``
+        (so a sealed value copied into another row does not open). One C call each way: it
+        runs twice on every message, where Fernet's Python layers cost ten times as much."""
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, plaintext, bound_to)
+        return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def open(self, token: str, bound_to: bytes) -> bytes:
+        data = base64.urlsafe_b64decode(token)
+        try:
+            return self._aead.decrypt(data[:_NONCE_BYTES], data[_NONCE_BYTES:], bound_to)
+        except InvalidTag as error:
+            raise ValueError("cannot open: wrong DANGAN_SECRET_KEY, or moved data") from error
 
     def blind_index(self, value: str) -> str:
         return hmac.new(self._index_key, value.encode(), hashlib.sha256).hexdigest()[:32]

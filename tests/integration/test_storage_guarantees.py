@@ -32,7 +32,7 @@ def test_the_conversation_draft_is_encrypted_at_rest(app, chat):
     with app.uow() as uow:
         raw = uow.session.execute(text("SELECT draft FROM agent_sessions")).scalar()
     raw = raw if isinstance(raw, str) else str(raw)
-    assert "13812345678" not in raw and "张丽华" not in raw and "enc" in raw
+    assert "13812345678" not in raw and "张丽华" not in raw and "sealed" in raw
     assert "第5/" in chat.send("/record 张丽华")  # and it still resumes
 
 
@@ -113,3 +113,19 @@ def test_the_embedded_database_folder_is_private(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'new' / 'dangan.db'}")
     engine.dispose()
     assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
+
+
+def test_a_draft_sealed_by_an_earlier_version_still_resumes(app, chat):
+    """Drafts were Fernet tokens ({"enc": ...}) before they were sealed with AES-GCM."""
+    import json
+
+    chat.script("/record 张丽华", "女")
+    with app.uow() as uow:
+        agent_id = uow.agents.by_name("王芳").id
+        draft = uow.conversations.by_agent(agent_id).draft
+        old = {"enc": app.uow.cipher.encrypt(json.dumps(draft, ensure_ascii=False))}
+        uow.session.execute(text("UPDATE agent_sessions SET draft = :d"),
+                            {"d": json.dumps(old)})
+        uow.commit()
+    assert "第3/" in chat.send("1976-3-5")
+    assert "✅ 已保存「张丽华」的档案（2 项）" in chat.send("保存")
