@@ -2,10 +2,13 @@
 
 a) Round trip: a text is injected on the fake Bot API → the bot's long poll returns it → the
    bot answers → the fake records the sendMessage (its arrival time ends the measurement).
+   The fake runs in a process of its own, as a real Bot API server would (bench/fake_process.py
+   says why), and takes both times itself.
    Ours is TelegramChannel + the real router on a temporary SQLite app, running the guided-record
    script of the router benchmark (the first reply ends a round trip); the baseline is a bare
    python-telegram-bot Application with one MessageHandler that replies with the same text.
-   Both poll the same fake, in turns, in the same run. Target: our p50 ≤ 1.3 × the echo's.
+   Both poll the same fake, in turns (ten rounds each), in the same run. Target: our p50 ≤ 1.3 ×
+   the echo's.
 
    The round trips are spaced ``SPACING`` apart (≈ 20 a second, far above any person's pace):
    AIORateLimiter keeps every bot under Telegram's 30 messages a second, and back-to-back round
@@ -39,6 +42,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, filters
 from telegram.ext import MessageHandler as PTBMessageHandler
 
+from bench.fake_process import FakeProcess
 from bench.fixtures import make_bench_app
 from bench.router_bench import RECORD_SCRIPT, percentile
 from bot.agents_admin import add_agent
@@ -82,27 +86,24 @@ class Counting:
         return replies
 
 
-async def round_trips(fake: FakeBotApi, texts: Iterator[str], count: int,
+async def round_trips(fake: FakeProcess, texts: Iterator[str], count: int,
                       expected: Callable[[int], int]) -> list[float]:
     """``expected(before)``: how many messages the chat will have once all replies are out."""
     latencies = []
     for _ in range(count):
-        before = len(fake.sent_messages(USER))
-        started = time.monotonic()
-        fake.inject_message(next(texts), user_id=USER)
-        calls = await fake.wait_for_messages(USER, before + 1, timeout=10)
-        latencies.append(calls[before].at - started)
-        await fake.wait_for_messages(USER, expected(before), timeout=10)
+        latency, before = await fake.call("round_trip", USER, next(texts))
+        latencies.append(latency)
+        await fake.call("wait_messages", USER, expected(before))
         await asyncio.sleep(SPACING)
     return latencies
 
 
-async def run_ours(app: App, fake: FakeBotApi, texts: Iterator[str], count: int,
+async def run_ours(app: App, fake: FakeProcess, texts: Iterator[str], count: int,
                    handler_seconds: list[float]) -> list[float]:
     counting = Counting(message_handler(app))
     channel = telegram_channel(app, poll_timeout=POLL_TIMEOUT)
     await channel.start(counting)
-    sent_before = len(fake.sent_messages(USER))
+    sent_before = await fake.call("sent_count", USER)
     try:
         return await round_trips(fake, texts, count,
                                  lambda before: sent_before + counting.messages)
@@ -116,8 +117,9 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.message.reply_text(update.message.text)
 
 
-async def run_echo(fake: FakeBotApi, texts: Iterator[str], count: int) -> list[float]:
-    bot = Application.builder().token(fake.token).base_url(fake.base_url).build()
+async def run_echo(fake: FakeProcess, texts: Iterator[str], count: int) -> list[float]:
+    bot = (Application.builder().token(fake.info["token"]).base_url(fake.info["base_url"])
+           .build())
     bot.add_handler(PTBMessageHandler(filters.TEXT, echo))
     await bot.initialize()
     await bot.start()
@@ -132,10 +134,10 @@ async def run_echo(fake: FakeBotApi, texts: Iterator[str], count: int) -> list[f
 
 
 async def bench_round_trip_async(each: int, rounds: int, warmup: int) -> dict[str, float]:
-    fake = await FakeBotApi().start()
+    fake = await FakeProcess("telegram").start()
     app = make_bench_app()
     app.secrets = app.secrets.model_copy(
-        update={"telegram_token": fake.token, "telegram_base_url": fake.base_url})
+        update={"telegram_token": fake.info["token"], "telegram_base_url": fake.info["base_url"]})
     add_agent(app, "压测", str(USER), None, False)
     ours_texts, echo_texts = script_texts(), script_texts()
     ours: list[float] = []
@@ -255,7 +257,7 @@ async def bench_delivery_async(messages: int, failure_share: float, policy: Deli
             "injected": dict(fake.injected)}
 
 
-def bench_round_trip(each: int = 200, rounds: int = 2, warmup: int = 20) -> dict[str, float]:
+def bench_round_trip(each: int = 400, rounds: int = 10, warmup: int = 10) -> dict[str, float]:
     return asyncio.run(bench_round_trip_async(each, rounds, warmup))
 
 
