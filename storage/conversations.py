@@ -120,25 +120,26 @@ class ConversationStore:
         self._cipher = cipher
         self._sql = statements
 
-    def _cursor(self) -> Any:
-        return self._transaction().connection.cursor()
+    def _run(self, sql: str, params: tuple[Any, ...]) -> tuple[tuple[Any, ...] | None, int]:
+        """Execute one statement: its first row (if it returns rows) and its row count."""
+        cursor = self._transaction().connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            return (cursor.fetchone() if cursor.description else None), cursor.rowcount
+        finally:
+            cursor.close()
 
     def claim_message(self, platform: str, message_id: str, now: datetime) -> bool:
         """Claim a platform message id; False when it was handled before (a redelivery)."""
-        cursor = self._cursor()
-        cursor.execute(self._sql.claim, (platform, message_id, self._sql.timestamp(now)))
-        return cursor.fetchone() is not None
+        row, _ = self._run(self._sql.claim, (platform, message_id, self._sql.timestamp(now)))
+        return row is not None
 
     def by_identity(self, platform: str, external_id: str) -> Conversation | None:
         """The agent behind a chat account and its conversation, in one query."""
-        cursor = self._cursor()
-        cursor.execute(self._sql.by_identity, (platform, external_id))
-        return self._conversation(cursor.fetchone())
+        return self._conversation(self._run(self._sql.by_identity, (platform, external_id))[0])
 
     def by_agent(self, agent_id: int) -> Conversation | None:
-        cursor = self._cursor()
-        cursor.execute(self._sql.by_agent, (agent_id,))
-        return self._conversation(cursor.fetchone())
+        return self._conversation(self._run(self._sql.by_agent, (agent_id,))[0])
 
     def save(self, conversation: Conversation, draft: dict[str, Any] | None,
              options: list[str]) -> None:
@@ -148,13 +149,12 @@ class ConversationStore:
         stored = None
         if draft:
             stored = {"sealed": self._cipher.seal(_dumps(draft), _bound_to(agent_id))}
-        cursor = self._cursor()
         if version is None:
-            cursor.execute(self._sql.insert, (agent_id, _json(stored), _json(options)))
+            _, written = self._run(self._sql.insert, (agent_id, _json(stored), _json(options)))
         else:
-            cursor.execute(self._sql.update,
-                           (_json(stored), _json(options), version + 1, agent_id, version))
-        if cursor.rowcount != 1:
+            _, written = self._run(self._sql.update, (_json(stored), _json(options),
+                                                      version + 1, agent_id, version))
+        if written != 1:
             raise ConcurrentUpdate(agent_id)
 
     def offer_options(self, agent_id: int, values: list[str]) -> None:
@@ -167,7 +167,7 @@ class ConversationStore:
 
     def mark_reachable(self, agent_id: int) -> None:
         """They wrote to us: pushes can reach them again."""
-        self._cursor().execute(self._sql.reachable, (False, agent_id))
+        self._run(self._sql.reachable, (False, agent_id))
 
     def _conversation(self, row: tuple[Any, ...] | None) -> Conversation | None:
         if row is None:

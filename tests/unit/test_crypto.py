@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from cryptography.fernet import Fernet
 
@@ -29,10 +31,10 @@ def test_sealing_twice_gives_different_tokens_and_another_key_cannot_open(cipher
 
 
 def test_a_tampered_token_does_not_open(cipher):
-    token = bytearray(cipher.seal(b"secret", b"a").encode())
-    token[-3] = ord("A") if token[-3] != ord("A") else ord("B")
+    data = bytearray(base64.urlsafe_b64decode(cipher.seal(b"secret", b"a")))
+    data[14] ^= 0x01  # one bit of the ciphertext
     with pytest.raises(ValueError):
-        cipher.open(token.decode(), b"a")
+        cipher.open(base64.urlsafe_b64encode(bytes(data)).decode(), b"a")
 
 
 def test_fields_round_trip_and_blind_indexes_are_keyed(cipher):
