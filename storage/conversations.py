@@ -91,10 +91,9 @@ class Statements:
 
 
 def _dumps(value: object) -> bytes:
-    try:
-        return orjson.dumps(value)
-    except TypeError:  # an integer beyond 64 bits, say: the standard library writes those
-        return json.dumps(value, ensure_ascii=False).encode()
+    # orjson refuses what it could not read back exactly (an integer beyond 64 bits, say); the
+    # field parsers bound every number far below that.
+    return orjson.dumps(value)
 
 
 def _json(value: object) -> str | None:
