@@ -14,12 +14,13 @@ SECRET_TARGETS = {"client.phone": "phone", "client.id_number": "id_number",
 DATE_LABELS = {"wedding": "结婚纪念日", "first_meeting": "初次见面", "custom": "纪念日"}
 
 
-def new_client(repo: ClientRepository, name: str, now: datetime) -> Client:
-    """Create a client with its search keys and a first-meeting anniversary of today."""
+def new_client(repo: ClientRepository, name: str, now: datetime, today: date) -> Client:
+    """Create a client with its search keys and a first-meeting anniversary of ``today``
+    (the agent's local date)."""
     pinyin, initials = search_keys(name)
     client = repo.add(name, now, name_pinyin=pinyin, name_initials=initials, tier="普通")
     repo.add_date(client, kind="first_meeting", label=DATE_LABELS["first_meeting"],
-                  calendar="solar", year=now.year, month=now.month, day=now.day)
+                  calendar="solar", year=today.year, month=today.month, day=today.day)
     return client
 
 

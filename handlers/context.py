@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
 from handlers.config import HandlerConfig
 from handlers.types import Reply
+from handlers.when import local_now, zone_of
 from storage.clients import ClientRepository
 from storage.conversations import AgentInfo
 from storage.models import Client
@@ -26,6 +27,11 @@ class Context:
     form: dict[str, Any] | None = None
     pending: dict[str, Any] | None = None
     notices: list[Reply] = field(default_factory=list)
+
+    @cached_property
+    def today(self) -> date:
+        """The agent's local date (the day "today" means to them)."""
+        return local_now(self.now, zone_of(self.agent.timezone)).date()
 
     @cached_property
     def clients(self) -> ClientRepository:

@@ -19,7 +19,7 @@ def _date(calendar: str, year: int | None, month: int, day: int) -> dict[str, An
 
 
 def _client(ctx: Context, name: str, pairs: list[tuple[str, Any]]) -> Client:
-    client = new_client(ctx.clients, name, ctx.now)
+    client = new_client(ctx.clients, name, ctx.now, ctx.today)
     apply_to_client(ctx.clients, client, pairs, ctx.now)
     ctx.touch(client)
     return client

@@ -118,7 +118,7 @@ def save(ctx: Context, draft: flow.FormDraft) -> list[Reply]:
         return [Reply("这位客户已不存在，本次记录无法保存。")]
     created = client is None
     if client is None:
-        client = new_client(ctx.clients, draft.client_name, ctx.now)
+        client = new_client(ctx.clients, draft.client_name, ctx.now, ctx.today)
     specs = {spec.key: spec for _, spec in templates.form_fields(draft.form, draft.tier)}
     pairs = [(specs[key].target, value) for key, value in draft.answers.items() if key in specs]
     if draft.form == "record":

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from handlers.context import Context
 from handlers.nudge_list import month_day, numbered
 from handlers.resolve import MAX_ID
 from handlers.types import Option, Reply
-from handlers.when import local_now, zone_of
 
 SNOOZE_DAYS = (1, 3, 7)
-
-
-def _today(ctx: Context) -> date:
-    return local_now(ctx.now, zone_of(ctx.agent.timezone)).date()
 
 
 def _nudge_id(args: str) -> int | None:
@@ -61,14 +56,14 @@ def snooze(ctx: Context, args: str) -> list[Reply]:
     days = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 1
     if not 1 <= days <= 30:
         return [Reply("推迟天数请在 1 到 30 之间。")]
-    nudge.show_on = _today(ctx) + timedelta(days=days)
+    nudge.show_on = ctx.today + timedelta(days=days)
     nudge.status = "open"
     ctx.audit("nudge_snooze", None, f"{nudge.id}:{days}")
     return [Reply(f"⏰ 好的，{days}天后（{month_day(nudge.show_on)}）再提醒你。")]
 
 
 def today(ctx: Context, args: str) -> list[Reply]:
-    nudges = ctx.uow.nudges(ctx.agent.id).open_until(_today(ctx))
+    nudges = ctx.uow.nudges(ctx.agent.id).open_until(ctx.today)
     if not nudges:
         return [Reply("今天没有待办提醒。")]
-    return [numbered(f"今天的提醒（{len(nudges)} 项）：", nudges, _today(ctx))]
+    return [numbered(f"今天的提醒（{len(nudges)} 项）：", nudges, ctx.today)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from handlers.context import Context
 from handlers.invitees import propose_invitees
@@ -19,7 +18,6 @@ from handlers.salon_text import (
     status_counts,
 )
 from handlers.types import Option, Reply
-from handlers.when import local_now, zone_of
 from storage.events import EventRepository
 from storage.models import Client, Salon
 
@@ -42,12 +40,8 @@ def salon(ctx: Context, args: str) -> list[Reply]:
     return _mark(ctx, events, found, words[1], words[2:])
 
 
-def _today(ctx: Context) -> date:
-    return local_now(ctx.now, zone_of(ctx.agent.timezone)).date()
-
-
 def _upcoming(ctx: Context, events: EventRepository) -> list[Reply]:
-    today = _today(ctx)
+    today = ctx.today
     salons = events.upcoming_salons(today)
     if not salons:
         return [Reply(f"暂时没有即将举行的沙龙。\n\n{USAGE}")]
@@ -59,7 +53,7 @@ def _upcoming(ctx: Context, events: EventRepository) -> list[Reply]:
 
 
 def _create(ctx: Context, events: EventRepository, args: str) -> list[Reply]:
-    today = _today(ctx)
+    today = ctx.today
     parsed = parse_new_salon(args, today)
     if not isinstance(parsed, NewSalon) or parsed.day is None:
         return [Reply(str(parsed))]
@@ -86,7 +80,7 @@ def _create(ctx: Context, events: EventRepository, args: str) -> list[Reply]:
 def _show(ctx: Context, events: EventRepository, found: Salon) -> list[Reply]:
     pairs = events.invitees(found)
     ctx.audit("salon_view", detail=f"#{found.id}")
-    title = salon_title(found.day, found.time, found.topic, _today(ctx))
+    title = salon_title(found.day, found.time, found.topic, ctx.today)
     lines = [f"🎙 沙龙 #{found.id}：{title}",
              salon_filters(found.tags, found.tiers)]
     if pairs:

@@ -47,7 +47,7 @@ def referral(ctx: Context, args: str) -> list[Reply]:
                           lambda ref: f"/referral #{referrer.id} {ref}")]
     if not referred and new_name.startswith("#"):
         return [not_found(new_name)]
-    client = referred[0] if referred else new_client(ctx.clients, new_name, ctx.now)
+    client = referred[0] if referred else new_client(ctx.clients, new_name, ctx.now, ctx.today)
     if client.id == referrer.id:
         return [Reply("客户不能介绍自己。")]
     if client.referred_by_id not in (None, referrer.id):

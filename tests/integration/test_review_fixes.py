@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from bot.agents_admin import AdminError, add_agent
@@ -81,8 +83,6 @@ def test_a_chat_account_is_never_moved_to_another_agent(app):
 
 
 def test_a_carried_over_reminder_says_which_day_it_was_for(app, chat, clock):
-    from datetime import datetime
-
     chat.script("/record 张丽华", "女", "1976-11-24", "保存")
     app.nudges.tick()
     clock.set(datetime(2026, 11, 26, 1, 0))
@@ -130,3 +130,11 @@ def test_a_select_client_is_also_asked_the_signed_book(chat):
             break
         reply = chat.send("跳过")
     assert books == {"普通本", "筛选本", "成交本", "精选本"}
+
+
+def test_the_first_meeting_is_the_agents_local_day(chat, clock):
+    """01:30 in Shanghai on the 25th is still the 24th in UTC."""
+    clock.set(datetime(2026, 11, 24, 17, 30))
+    chat.script("/record 张丽华", "女", "保存")
+    card = chat.send("/card 张丽华")
+    assert "初次见面 2026年11月25日" in card and "最近联系：2026-11-25" in card
