@@ -65,7 +65,7 @@ def terminal_agent(app: App, name: str, create: bool) -> int:
             if not create:
                 raise AdminError(f"没有经纪人「{name}」，请先运行：python -m bot agent add {name}")
             agent = uow.agents.add(name, app.clock.now())
-        if uow.agents.by_identity("terminal", name) is None:
+        if uow.conversations.by_identity("terminal", name) is None:
             uow.agents.bind(agent, "terminal", name, name)
         uow.commit()
         return agent.id

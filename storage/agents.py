@@ -5,17 +5,10 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Agent, Identity, Invite
-
-_BY_IDENTITY = (
-    select(Agent)
-    .join(Identity)
-    .where(Identity.platform == bindparam("platform"),
-           Identity.external_id == bindparam("external_id"))
-)
 
 
 class IdentityTaken(Exception):
@@ -46,10 +39,6 @@ class AgentRepository:
         self._session.add(agent)
         self._session.flush()
         return agent
-
-    def by_identity(self, platform: str, external_id: str) -> Agent | None:
-        return self._session.scalar(_BY_IDENTITY,
-                                    {"platform": platform, "external_id": external_id})
 
     def identities(self, agent: Agent) -> list[Identity]:
         return list(self._session.scalars(select(Identity).where(Identity.agent_id == agent.id)))

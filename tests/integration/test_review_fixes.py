@@ -78,7 +78,7 @@ def test_a_chat_account_is_never_moved_to_another_agent(app):
     with pytest.raises(AdminError):
         add_agent(app, "赵五", "111", None, False)
     with app.uow() as uow:
-        assert uow.agents.by_identity("telegram", "111").name == "李四"
+        assert uow.conversations.by_identity("telegram", "111").agent.name == "李四"
         assert uow.agents.by_name("赵五") is None  # nothing half-done
 
 
