@@ -18,6 +18,7 @@ from handlers.onboarding import handle_unknown
 from handlers.safe_log import log_failure
 from handlers.types import Clock, Incoming, Option, Reply
 from storage.conversations import ConcurrentUpdate
+from storage.db import DatabaseBusy
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -36,23 +37,46 @@ class Router:
         self._locks_guard = threading.Lock()
 
     def handle(self, incoming: Incoming) -> list[Reply]:
-        """Handle one message; never raises (a failure rolls back and says so politely)."""
-        with self._locks_guard:
-            lock = self._locks[(incoming.platform, incoming.user_id)]
-        with lock:
-            for _attempt in range(3):
-                try:
-                    return self._handle_once(incoming)
-                except ConcurrentUpdate:
-                    continue  # another process moved this agent's session; redo on fresh state
-                except Exception as error:
-                    log_failure(log, f"failed to handle a {incoming.platform} message", error)
-                    return [Reply(texts.INTERNAL_ERROR)]
-            return [Reply(texts.INTERNAL_ERROR)]
+        """Handle one message; never raises (a failure rolls back and says so politely).
 
-    def _handle_once(self, incoming: Incoming) -> list[Reply]:
+        Waits for the agent's previous message and for the database's write lock."""
+        with self._lock_of(incoming):
+            replies = self._handle(incoming, wait=True)
+        assert replies is not None  # only a unit that must not wait gives up
+        return replies
+
+    def handle_now(self, incoming: Incoming) -> list[Reply] | None:
+        """Like ``handle``, but None instead of waiting: while the agent's previous message is
+        still being handled, or (SQLite) while another connection is writing. Nothing has been
+        done then; ``handle`` the message in a worker thread."""
+        lock = self._lock_of(incoming)
+        if not lock.acquire(blocking=False):
+            return None
+        try:
+            return self._handle(incoming, wait=False)
+        finally:
+            lock.release()
+
+    def _lock_of(self, incoming: Incoming) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks[(incoming.platform, incoming.user_id)]
+
+    def _handle(self, incoming: Incoming, wait: bool) -> list[Reply] | None:
+        for _attempt in range(3):
+            try:
+                return self._handle_once(incoming, wait)
+            except ConcurrentUpdate:
+                continue  # another process moved this agent's session; redo on fresh state
+            except DatabaseBusy:
+                return None  # raised only when not waiting, before anything was done
+            except Exception as error:
+                log_failure(log, f"failed to handle a {incoming.platform} message", error)
+                return [Reply(texts.INTERNAL_ERROR)]
+        return [Reply(texts.INTERNAL_ERROR)]
+
+    def _handle_once(self, incoming: Incoming, wait: bool) -> list[Reply]:
         now = self._clock.now()
-        with self._uow_factory() as uow:
+        with self._uow_factory(wait_for_lock=wait) as uow:
             talk = uow.conversations
             if incoming.message_id and not talk.claim_message(
                 incoming.platform, incoming.message_id, now

@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, DateTime, Dialect
+from sqlalchemy import DateTime, Dialect
+from sqlalchemy.engine.interfaces import DBAPIConnection
 
 from storage.crypto import FieldCipher
 
@@ -111,17 +112,17 @@ def _bound_to(agent_id: int) -> bytes:
 
 class ConversationStore:
     """Message ids, agent lookups and conversation state, in the unit of work's transaction
-    (``transaction()`` returns its connection, with the transaction begun)."""
+    (``driver()`` returns the driver's connection, with the transaction begun)."""
 
-    def __init__(self, transaction: Callable[[], Connection], cipher: FieldCipher,
+    def __init__(self, driver: Callable[[], DBAPIConnection], cipher: FieldCipher,
                  statements: Statements) -> None:
-        self._transaction = transaction
+        self._driver = driver
         self._cipher = cipher
         self._sql = statements
 
     def _run(self, sql: str, params: tuple[Any, ...]) -> tuple[tuple[Any, ...] | None, int]:
         """Execute one statement: its first row (if it returns rows) and its row count."""
-        cursor = self._transaction().connection.cursor()
+        cursor = self._driver().cursor()
         try:
             cursor.execute(sql, params)
             return (cursor.fetchone() if cursor.description else None), cursor.rowcount

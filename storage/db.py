@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Dialect, Engine, create_engine, event
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class DatabaseBusy(Exception):
+    """Another connection holds SQLite's write lock, and this transaction was not to wait."""
 
 
 def normalise_url(url: str) -> str:
@@ -29,11 +37,10 @@ def make_engine(url: str) -> Engine:
         if path and path != ":memory:" and not Path(path).parent.exists():
             # the archive holds client data: only its owner may read the folder
             Path(path).parent.mkdir(mode=0o700, parents=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000,
+                                                  "check_same_thread": False},
                                json_serializer=_json_dumps, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Take the write lock when a transaction starts: two processes then queue on
-        # busy_timeout instead of failing later on a stale read snapshot.
         event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps,
@@ -51,11 +58,34 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
 def _begin_immediate(connection: Connection) -> None:
-    # On the driver's connection: it runs before every message, and SQLAlchemy's statement
-    # machinery would cost more than the statement.
-    connection.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+    begin(connection.dialect, connection.connection.driver_connection)
+
+
+def begin(dialect: Dialect, driver: Any, wait_for_lock: bool = True) -> None:
+    """Begin a transaction on a driver connection unless it is in one (a unit of work begins
+    it before its ORM session does).
+
+    SQLite: BEGIN IMMEDIATE, which takes the write lock at once, so two writers queue on
+    busy_timeout instead of failing later on a stale read snapshot. ``wait_for_lock=False``:
+    raise DatabaseBusy at once when another connection is writing. PostgreSQL: nothing
+    (psycopg begins with the first statement).
+    """
+    if dialect.name != "sqlite" or driver.in_transaction:
+        return
+    if wait_for_lock:
+        driver.execute("BEGIN IMMEDIATE")
+        return
+    driver.execute("PRAGMA busy_timeout=0")
+    try:
+        driver.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:  # or an extended BUSY code
+            raise DatabaseBusy from None
+        raise
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

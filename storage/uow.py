@@ -11,13 +11,16 @@ from __future__ import annotations
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import PoolProxiedConnection
 
 from storage.agents import AgentRepository
 from storage.audit import AuditLog
 from storage.clients import ClientRepository
 from storage.conversations import ConversationStore, Statements
 from storage.crypto import FieldCipher
+from storage.db import begin
 from storage.events import EventRepository
 from storage.nudges import NudgeRepository
 from storage.outbox import Outbox
@@ -26,12 +29,15 @@ from storage.outbox import Outbox
 class UnitOfWork:
     """``with uow_factory() as uow: ...; uow.commit()`` — anything uncommitted is rolled back."""
 
-    def __init__(self, engine: Engine, cipher: FieldCipher, statements: Statements) -> None:
+    def __init__(self, engine: Engine, cipher: FieldCipher, statements: Statements,
+                 wait_for_lock: bool = True) -> None:
         self._engine = engine
+        self._wait_for_lock = wait_for_lock
         self._cipher = cipher
-        self._connection: Connection | None = None
+        self._pooled: PoolProxiedConnection | None = None
+        self._connection: Connection | None = None  # SQLAlchemy's, made for the ORM session
         self._session: Session | None = None
-        self.conversations = ConversationStore(self._transaction, cipher, statements)
+        self.conversations = ConversationStore(self._driver, cipher, statements)
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -48,21 +54,32 @@ class UnitOfWork:
             if self._session is not None:
                 self._session.close()
             if self._connection is not None:
-                self._connection.close()
+                self._connection.close()  # returns the pooled connection too
+            elif self._pooled is not None:
+                self._pooled.close()
 
-    def _transaction(self) -> Connection:
-        """The connection, inside a transaction (begun on first use, again after a commit)."""
-        if self._connection is None:
-            self._connection = self._engine.connect()
-        if not self._connection.in_transaction():
-            self._connection.begin()
-        return self._connection
+    def _driver(self) -> DBAPIConnection:
+        """The driver's connection from the pool, inside a transaction (begun on first use,
+        again after a commit). SQLAlchemy's ``Connection`` costs more than the statements of a
+        typical message, so it is made only for the ORM session."""
+        if self._pooled is None:
+            self._pooled = self._engine.raw_connection()
+        driver = self._pooled.driver_connection
+        begin(self._engine.dialect, driver, self._wait_for_lock)
+        # Only the first transaction may fail as busy: nothing has been done yet, so the
+        # caller can run the whole unit again elsewhere.
+        self._wait_for_lock = True
+        return driver
 
     @property
     def session(self) -> Session:
         """The ORM session, on this unit of work's connection and transaction."""
         if self._session is None:
-            self._session = Session(bind=self._transaction(), expire_on_commit=False,
+            self._driver()
+            self._connection = Connection(self._engine, connection=self._pooled)
+            # The session begins (and commits) SQLAlchemy's side of the transaction; on the
+            # driver it is already open, and the engine's begin hook leaves it so.
+            self._session = Session(bind=self._connection, expire_on_commit=False,
                                     join_transaction_mode="control_fully")
         return self._session
 
@@ -93,14 +110,14 @@ class UnitOfWork:
     def commit(self) -> None:
         if self._session is not None:
             self._session.commit()  # flushes, and commits the connection's transaction
-        if self._connection is not None and self._connection.in_transaction():
-            self._connection.commit()  # statements run after the session's last commit
+        if self._pooled is not None:
+            self._pooled.driver_connection.commit()  # statements run after the session's
 
     def rollback(self) -> None:
         if self._session is not None:
             self._session.rollback()
-        if self._connection is not None and self._connection.in_transaction():
-            self._connection.rollback()
+        if self._pooled is not None:
+            self._pooled.driver_connection.rollback()
 
 
 class UnitOfWorkFactory:
@@ -109,5 +126,14 @@ class UnitOfWorkFactory:
         self.cipher = cipher
         self._statements = Statements(engine.dialect)
 
-    def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.cipher, self._statements)
+    @property
+    def local(self) -> bool:
+        """The database is a file on this machine (SQLite): no statement waits on a network."""
+        return self.engine.dialect.name == "sqlite"
+
+    def __call__(self, *, wait_for_lock: bool = True) -> UnitOfWork:
+        """``wait_for_lock=False``: on SQLite, the unit's first transaction raises
+        ``DatabaseBusy`` at once, before anything is done, when another connection is writing
+        (elsewhere it has no effect)."""
+        return UnitOfWork(self.engine, self.cipher, self._statements, wait_for_lock)
+
