@@ -10,7 +10,8 @@ from handlers.router import Router
 from handlers.types import Clock, SystemClock
 from scheduler.service import NudgeService
 from storage.crypto import FieldCipher, load_or_create_key
-from storage.db import make_engine
+from storage.db import make_engine, make_single_connection_engine
+from storage.loop_connection import LoopConnection
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
 
@@ -25,7 +26,7 @@ class App:
     nudges: NudgeService
 
     def dispose(self) -> None:
-        self.uow.engine.dispose()
+        self.uow.dispose()
 
 
 def build_app(settings: Settings, secrets: Secrets, clock: Clock | None = None,
@@ -35,7 +36,9 @@ def build_app(settings: Settings, secrets: Secrets, clock: Clock | None = None,
         upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     key = load_or_create_key(secrets.secret_key, Path(settings.key_file).expanduser())
-    uow = UnitOfWorkFactory(engine, FieldCipher(key))
+    single = make_single_connection_engine(settings.database_url)
+    loop = LoopConnection(single) if single is not None else None
+    uow = UnitOfWorkFactory(engine, FieldCipher(key), loop)
     clock = clock or SystemClock()
     router = Router(uow, clock, settings.handler_config())
     nudges = NudgeService(uow, clock, settings.nudges, settings.timezone)

@@ -18,22 +18,20 @@ log = logging.getLogger(__name__)
 def message_handler(app: App) -> MessageHandler:
     """The async callback channels call: the synchronous router.
 
-    On a local SQLite file the router runs on the event loop, unless it would have to wait (for
-    the write lock, or for the agent's previous message); then, and always on PostgreSQL, in a
+    On a SQLite file the router runs on the event loop, unless it would have to wait (for the
+    write lock, or for the agent's previous message); then, and always on PostgreSQL, in a
     worker thread. Why: on SQLite a message is CPU work that holds the GIL, so a worker thread
-    frees the loop for almost nothing and costs two thread switches, most of the bot's own share
-    of a reply's latency. On PostgreSQL every statement is a network round trip, during which
-    the loop must keep serving other chats.
+    frees the loop for almost nothing and costs two thread switches, most of the bot's own
+    share of a reply's latency. On PostgreSQL every statement is a network round trip, during
+    which the loop must go on serving other chats.
     """
     router = app.router
-    on_loop = app.uow.local
 
     async def on_message(incoming: Incoming) -> list[Reply]:
-        if on_loop:
-            replies = router.handle_now(incoming)
-            if replies is not None:
-                return replies
-        return await asyncio.to_thread(router.handle, incoming)
+        replies = router.handle_now(incoming)
+        if replies is None:
+            replies = await asyncio.to_thread(router.handle, incoming)
+        return replies
 
     return on_message
 

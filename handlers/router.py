@@ -46,9 +46,12 @@ class Router:
         return replies
 
     def handle_now(self, incoming: Incoming) -> list[Reply] | None:
-        """Like ``handle``, but None instead of waiting: while the agent's previous message is
-        still being handled, or (SQLite) while another connection is writing. Nothing has been
-        done then; ``handle`` the message in a worker thread."""
+        """Like ``handle``, on the event loop's own SQLite connection, but None instead of
+        waiting: on PostgreSQL (every statement is a network round trip), while the agent's
+        previous message is still being handled, or while another connection writes to SQLite.
+        Nothing has been done then; ``handle`` the message in a worker thread."""
+        if self._uow_factory.loop is None:
+            return None
         lock = self._lock_of(incoming)
         if not lock.acquire(blocking=False):
             return None
@@ -68,7 +71,7 @@ class Router:
             except ConcurrentUpdate:
                 continue  # another process moved this agent's session; redo on fresh state
             except DatabaseBusy:
-                return None  # raised only when not waiting, before anything was done
+                return None  # raised only on the loop's connection, before anything was done
             except Exception as error:
                 log_failure(log, f"failed to handle a {incoming.platform} message", error)
                 return [Reply(texts.INTERNAL_ERROR)]
@@ -76,7 +79,7 @@ class Router:
 
     def _handle_once(self, incoming: Incoming, wait: bool) -> list[Reply]:
         now = self._clock.now()
-        with self._uow_factory(wait_for_lock=wait) as uow:
+        with self._uow_factory() if wait else self._uow_factory.on_loop() as uow:
             talk = uow.conversations
             if incoming.message_id and not talk.claim_message(
                 incoming.platform, incoming.message_id, now

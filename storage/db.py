@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Engine, create_engine, event
+from sqlalchemy.pool import StaticPool
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -33,18 +34,47 @@ def make_engine(url: str) -> Engine:
     """
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = sqlite_path(url)
         if path and path != ":memory:" and not Path(path).parent.exists():
             # the archive holds client data: only its owner may read the folder
             Path(path).parent.mkdir(mode=0o700, parents=True)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000,
-                                                  "check_same_thread": False},
-                               json_serializer=_json_dumps, hide_parameters=True)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _begin_immediate)
-        return engine
+        return _sqlite_engine(url, BUSY_TIMEOUT_MS)
     return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps,
                          hide_parameters=True)
+
+
+def make_single_connection_engine(url: str) -> Engine | None:
+    """For a SQLite file: an engine of one connection that never waits for the write lock
+    (busy_timeout 0), for the event loop's thread alone. None for any other database."""
+    url = normalise_url(url)
+    path = sqlite_path(url) if url.startswith("sqlite") else None
+    if not path or path == ":memory:":
+        return None  # PostgreSQL; an in-memory database would be a second, empty one
+    # No reset on return: the unit of work ends every transaction itself.
+    return _sqlite_engine(url, 0, poolclass=StaticPool, pool_reset_on_return=None)
+
+
+def sqlite_path(url: str) -> str:
+    return url.split("///", 1)[-1] if "///" in url else ""
+
+
+def _sqlite_engine(url: str, busy_timeout_ms: int, **pool: Any) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000,
+                                              "check_same_thread": False},
+                           json_serializer=_json_dumps, hide_parameters=True, **pool)
+
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.close()
+
+    event.listen(engine, "connect", pragmas)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
 
 
 def _json_dumps(value: object) -> str:
@@ -52,40 +82,22 @@ def _json_dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.close()
-
-
 def _begin_immediate(connection: Connection) -> None:
     begin(connection.dialect, connection.connection.driver_connection)
 
 
-def begin(dialect: Dialect, driver: Any, wait_for_lock: bool = True) -> None:
+def begin(dialect: Dialect, driver: Any) -> None:
     """Begin a transaction on a driver connection unless it is in one (a unit of work begins
     it before its ORM session does).
 
     SQLite: BEGIN IMMEDIATE, which takes the write lock at once, so two writers queue on
-    busy_timeout instead of failing later on a stale read snapshot. ``wait_for_lock=False``:
-    raise DatabaseBusy at once when another connection is writing. PostgreSQL: nothing
+    busy_timeout instead of failing later on a stale read snapshot. PostgreSQL: nothing
     (psycopg begins with the first statement).
     """
-    if dialect.name != "sqlite" or driver.in_transaction:
-        return
-    if wait_for_lock:
+    if dialect.name == "sqlite" and not driver.in_transaction:
         driver.execute("BEGIN IMMEDIATE")
-        return
-    driver.execute("PRAGMA busy_timeout=0")
-    try:
-        driver.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as error:
-        if error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:  # or an extended BUSY code
-            raise DatabaseBusy from None
-        raise
-    finally:
-        driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY (or an extended BUSY code): another connection holds the lock."""
+    return error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY

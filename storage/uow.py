@@ -9,6 +9,7 @@ full control of the connection's transaction, so everything commits or rolls bac
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -22,6 +23,7 @@ from storage.conversations import ConversationStore, Statements
 from storage.crypto import FieldCipher
 from storage.db import begin
 from storage.events import EventRepository
+from storage.loop_connection import LoopConnection
 from storage.nudges import NudgeRepository
 from storage.outbox import Outbox
 
@@ -30,10 +32,12 @@ class UnitOfWork:
     """``with uow_factory() as uow: ...; uow.commit()`` — anything uncommitted is rolled back."""
 
     def __init__(self, engine: Engine, cipher: FieldCipher, statements: Statements,
-                 wait_for_lock: bool = True) -> None:
-        self._engine = engine
-        self._wait_for_lock = wait_for_lock
+                 loop: LoopConnection | None = None) -> None:
+        """``loop``: run on the event loop's connection (acquired by the caller)."""
+        self._engine = loop.engine if loop is not None else engine
+        self._loop = loop
         self._cipher = cipher
+        self._driver_connection: Any = None
         self._pooled: PoolProxiedConnection | None = None
         self._connection: Connection | None = None  # SQLAlchemy's, made for the ORM session
         self._session: Session | None = None
@@ -57,25 +61,32 @@ class UnitOfWork:
                 self._connection.close()  # returns the pooled connection too
             elif self._pooled is not None:
                 self._pooled.close()
+            if self._loop is not None:
+                self._loop.release()
 
     def _driver(self) -> DBAPIConnection:
-        """The driver's connection from the pool, inside a transaction (begun on first use,
-        again after a commit). SQLAlchemy's ``Connection`` costs more than the statements of a
-        typical message, so it is made only for the ORM session."""
-        if self._pooled is None:
-            self._pooled = self._engine.raw_connection()
-        driver = self._pooled.driver_connection
-        begin(self._engine.dialect, driver, self._wait_for_lock)
-        # Only the first transaction may fail as busy: nothing has been done yet, so the
-        # caller can run the whole unit again elsewhere.
-        self._wait_for_lock = True
-        return driver
+        """The driver's connection, inside a transaction (begun on first use, again after a
+        commit). SQLAlchemy's ``Connection`` costs more than the statements of a typical
+        message, so it is made only for the ORM session."""
+        first = self._driver_connection is None
+        if self._loop is not None:
+            self._driver_connection = self._loop.driver
+            self._loop.begin(first)
+        else:
+            if first:
+                self._pooled = self._engine.raw_connection()
+                self._driver_connection = self._pooled.driver_connection
+            begin(self._engine.dialect, self._driver_connection)
+        return self._driver_connection  # type: ignore[no-any-return]
 
     @property
     def session(self) -> Session:
         """The ORM session, on this unit of work's connection and transaction."""
         if self._session is None:
             self._driver()
+            if self._pooled is None:
+                assert self._loop is not None
+                self._pooled = self._loop.for_sqlalchemy()
             self._connection = Connection(self._engine, connection=self._pooled)
             # The session begins (and commits) SQLAlchemy's side of the transaction; on the
             # driver it is already open, and the engine's begin hook leaves it so.
@@ -110,30 +121,39 @@ class UnitOfWork:
     def commit(self) -> None:
         if self._session is not None:
             self._session.commit()  # flushes, and commits the connection's transaction
-        if self._pooled is not None:
-            self._pooled.driver_connection.commit()  # statements run after the session's
+        if self._driver_connection is not None:
+            self._driver_connection.commit()  # statements run after the session's
 
     def rollback(self) -> None:
         if self._session is not None:
             self._session.rollback()
-        if self._pooled is not None:
-            self._pooled.driver_connection.rollback()
+        if self._driver_connection is not None:
+            self._driver_connection.rollback()
 
 
 class UnitOfWorkFactory:
-    def __init__(self, engine: Engine, cipher: FieldCipher) -> None:
+    def __init__(self, engine: Engine, cipher: FieldCipher,
+                 loop: LoopConnection | None = None) -> None:
+        """``loop``: the event loop's own connection (SQLite files only)."""
         self.engine = engine
         self.cipher = cipher
+        self.loop = loop
         self._statements = Statements(engine.dialect)
 
-    @property
-    def local(self) -> bool:
-        """The database is a file on this machine (SQLite): no statement waits on a network."""
-        return self.engine.dialect.name == "sqlite"
+    def __call__(self) -> UnitOfWork:
+        """A unit of work on a connection from the pool; SQLite's BEGIN waits for the lock."""
+        return UnitOfWork(self.engine, self.cipher, self._statements)
 
-    def __call__(self, *, wait_for_lock: bool = True) -> UnitOfWork:
-        """``wait_for_lock=False``: on SQLite, the unit's first transaction raises
-        ``DatabaseBusy`` at once, before anything is done, when another connection is writing
-        (elsewhere it has no effect)."""
-        return UnitOfWork(self.engine, self.cipher, self._statements, wait_for_lock)
+    def on_loop(self) -> UnitOfWork:
+        """A unit of work on the event loop's connection, from the loop's thread: its first
+        transaction raises DatabaseBusy at once, before anything is done, when another
+        connection is writing (or the loop's connection is in use). Only with ``loop``."""
+        if self.loop is None:
+            raise RuntimeError("no event loop connection: not a SQLite file")
+        self.loop.acquire()
+        return UnitOfWork(self.engine, self.cipher, self._statements, self.loop)
 
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.loop is not None:
+            self.loop.dispose()

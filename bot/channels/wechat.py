@@ -80,7 +80,7 @@ class WeChatChannel:
         self._seen = RecentIds(seen_capacity)
         self._conn: WechatyConnection | None = None
         self._on_message: MessageHandler | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()  # answering, each in wechaty's task
         self._closing = False
         self.stats: Counter[str] = Counter()  # handled, duplicate, self, not-text, ...
 
@@ -98,6 +98,7 @@ class WeChatChannel:
         self._on_message = on_message
         self._closing = False
         conn = WechatyConnection(
+            on_message=self._on_wechaty_message,
             token=self._token,
             endpoint=self._endpoint,
             plugin_port=self._plugin_port or free_port(),
@@ -106,7 +107,6 @@ class WeChatChannel:
         )
         logged_in = asyncio.Event()
         conn.bot.on("login", lambda *_: logged_in.set())
-        conn.bot.on("message", self._on_wechaty_message)
         conn.bot.on("error", self._on_wechaty_error)
         self._conn = conn
         task = conn.start()
@@ -144,9 +144,9 @@ class WeChatChannel:
         await self._deliver(chat_id, pack_texts(replies, self._max_chars), push=True)
 
     # --- incoming ----------------------------------------------------------------------------
-    def _on_wechaty_message(self, msg: Any) -> None:
-        # Called synchronously by wechaty's emitter with a ready Message: check and remember the
-        # id before anything awaits, so a re-sent event cannot slip in between.
+    async def _on_wechaty_message(self, msg: Any) -> None:
+        # Called by wechaty with a ready Message, in its task for the event: check and remember
+        # the id before anything awaits, so a re-sent event cannot slip in between.
         if self._conn is None or self._on_message is None:
             return
         result = to_incoming(msg)
@@ -157,9 +157,13 @@ class WeChatChannel:
             self.stats["duplicate"] += 1
             log.info("wechat: message %s seen before; ignored", msg.message_id)
             return
-        task = asyncio.get_running_loop().create_task(self._answer(result))
+        task = asyncio.current_task()
+        assert task is not None
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        try:
+            await self._answer(result)
+        finally:
+            self._tasks.discard(task)
 
     async def _answer(self, incoming: Incoming) -> None:
         assert self._on_message is not None

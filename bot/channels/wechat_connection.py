@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from bot.channels.wechaty_compat import (
     PuppetOptions,
@@ -45,10 +47,25 @@ class _PuppetService(PuppetService):
             previous.close()
 
 
+class _Wechaty(Wechaty):
+    """Hands every ready message to ``on_message`` inside wechaty's own task for the event (a
+    listener on the emitter would need a task, and a turn of the event loop, of its own)."""
+
+    def __init__(
+        self, options: WechatyOptions, on_message: Callable[[Any], Awaitable[None]]
+    ) -> None:
+        super().__init__(options)
+        self._on_ready_message = on_message
+
+    async def on_message(self, msg: Any) -> None:
+        await self._on_ready_message(msg)
+
+
 class WechatyConnection:
     def __init__(
         self,
         *,
+        on_message: Callable[[Any], Awaitable[None]],
         token: str,
         endpoint: str,
         plugin_port: int,
@@ -65,7 +82,7 @@ class WechatyConnection:
         # (It is then used as the gRPC :authority, as wechaty does.)
         options.token = token
         with quiet_deprecations():
-            self.bot = Wechaty(
+            self.bot = _Wechaty(
                 WechatyOptions(
                     puppet=self.puppet,
                     puppet_options=options,
@@ -74,7 +91,8 @@ class WechatyConnection:
                     port=plugin_port,
                     # In-memory job store: the default is an SQLite file in wechaty's cache dir.
                     scheduler=WechatySchedulerOptions(job_store="sqlite://"),
-                )
+                ),
+                on_message,
             )
         self.reconnect_delay = reconnect_delay
         self.max_reconnect_delay = max_reconnect_delay
@@ -92,9 +110,8 @@ class WechatyConnection:
         return self._task
 
     async def send_text(self, conversation_id: str, text: str, timeout: float) -> None:
-        await asyncio.wait_for(
-            self.puppet.message_send_text(conversation_id=conversation_id, message=text), timeout
-        )
+        async with asyncio.timeout(timeout):  # unlike wait_for, no task (and loop turn) of its own
+            await self.puppet.message_send_text(conversation_id=conversation_id, message=text)
 
     async def end_stream(self) -> None:
         """End the event stream from our side (cancelling the read resets the gRPC stream) and

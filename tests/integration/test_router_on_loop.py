@@ -37,8 +37,9 @@ def writer(app, database_url: str) -> Iterator[sqlite3.Connection]:
     connection.close()
 
 
-def test_the_database_decides_where_messages_run(app, database_url):
-    assert app.uow.local == database_url.startswith("sqlite")
+def test_the_database_decides_where_messages_run(app, chat, database_url):
+    on_loop = app.router.handle_now(_incoming("/help", "where-1"))
+    assert (on_loop is not None) == database_url.startswith("sqlite")
 
 
 def test_a_message_that_would_wait_is_left_untouched(app, chat, writer):
@@ -55,10 +56,10 @@ def test_a_message_that_would_wait_is_left_untouched(app, chat, writer):
 def test_only_the_first_transaction_of_a_unit_gives_up(app, writer):
     now = app.clock.now()
     writer.execute("BEGIN IMMEDIATE")
-    with app.uow(wait_for_lock=False) as uow, pytest.raises(DatabaseBusy):
+    with app.uow.on_loop() as uow, pytest.raises(DatabaseBusy):
         uow.conversations.claim_message("terminal", "a", now)
     writer.commit()
-    with app.uow(wait_for_lock=False) as uow:
+    with app.uow.on_loop() as uow:
         assert uow.conversations.claim_message("terminal", "a", now)
         uow.commit()
         # work already committed: a later transaction waits for the lock instead of giving up
@@ -93,3 +94,11 @@ async def test_messages_on_the_loop_and_in_threads_give_the_same_answers(app, ch
     assert replies == []
     replies = await on_message(_incoming("保存", "loop-2"))
     assert "✅ 已保存「张丽华」的档案（1 项）" in replies[0].text
+
+
+def test_the_loops_connection_serves_one_unit_at_a_time(app, chat, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the event loop's connection is SQLite's")
+    with app.uow.on_loop():
+        assert app.router.handle_now(_incoming("/help", "in-use-1")) is None
+    assert app.router.handle_now(_incoming("/help", "in-use-1")) is not None

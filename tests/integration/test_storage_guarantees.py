@@ -30,9 +30,11 @@ def test_embedded_default_creates_the_key_file_with_mode_0600(tmp_path):
 def test_the_conversation_draft_is_encrypted_at_rest(app, chat):
     chat.script("/record 张丽华", "女", "1976-3-5", "50", "13812345678")
     with app.uow() as uow:
-        raw = uow.session.execute(text("SELECT draft FROM agent_sessions")).scalar()
-    raw = raw if isinstance(raw, str) else str(raw)
-    assert "13812345678" not in raw and "张丽华" not in raw and "sealed" in raw
+        sealed, draft = uow.session.execute(
+            text("SELECT sealed, draft FROM agent_sessions")).one()
+    sealed = bytes(sealed)
+    assert draft is None and len(sealed) > 100
+    assert "13812345678".encode() not in sealed and "张丽华".encode() not in sealed
     assert "第5/" in chat.send("/record 张丽华")  # and it still resumes
 
 
@@ -115,17 +117,26 @@ def test_the_embedded_database_folder_is_private(tmp_path):
     assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
 
 
-def test_a_draft_sealed_by_an_earlier_version_still_resumes(app, chat):
-    """Drafts were Fernet tokens ({"enc": ...}) before they were sealed with AES-GCM."""
+@pytest.mark.parametrize("version", ["fernet", "base64 in JSON"])
+def test_a_draft_sealed_by_an_earlier_version_still_resumes(app, chat, version):
+    """Drafts were Fernet tokens ({"enc": ...}), then AES-GCM in base64 ({"sealed": ...}), in
+    the JSON column ``draft``, before they were stored as bytes in ``sealed``."""
+    import base64
     import json
 
     chat.script("/record 张丽华", "女")
     with app.uow() as uow:
         agent_id = uow.agents.by_name("王芳").id
-        draft = uow.conversations.by_agent(agent_id).draft
-        old = {"enc": app.uow.cipher.encrypt(json.dumps(draft, ensure_ascii=False))}
-        uow.session.execute(text("UPDATE agent_sessions SET draft = :d"),
+        draft = json.dumps(uow.conversations.by_agent(agent_id).draft, ensure_ascii=False)
+        if version == "fernet":
+            old = {"enc": app.uow.cipher.encrypt(draft)}
+        else:
+            sealed = app.uow.cipher.seal(draft.encode(), f"draft:{agent_id}".encode())
+            old = {"sealed": base64.urlsafe_b64encode(sealed).decode()}
+        uow.session.execute(text("UPDATE agent_sessions SET draft = :d, sealed = NULL"),
                             {"d": json.dumps(old)})
         uow.commit()
     assert "第3/" in chat.send("1976-3-5")
+    with app.uow() as uow:  # written again the current way
+        assert uow.session.execute(text("SELECT draft FROM agent_sessions")).scalar() is None
     assert "✅ 已保存「张丽华」的档案（2 项）" in chat.send("保存")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 from cryptography.fernet import Fernet
 
@@ -17,7 +15,7 @@ def cipher() -> FieldCipher:
 
 def test_a_sealed_value_opens_with_the_same_binding_only(cipher):
     token = cipher.seal("电话13812345678".encode(), b"draft:1")
-    assert "13812345678" not in token
+    assert b"13812345678" not in token
     assert cipher.open(token, b"draft:1").decode() == "电话13812345678"
     with pytest.raises(ValueError):
         cipher.open(token, b"draft:2")  # copied into another agent's row
@@ -31,10 +29,10 @@ def test_sealing_twice_gives_different_tokens_and_another_key_cannot_open(cipher
 
 
 def test_a_tampered_token_does_not_open(cipher):
-    data = bytearray(base64.urlsafe_b64decode(cipher.seal(b"secret", b"a")))
+    data = bytearray(cipher.seal(b"secret", b"a"))
     data[14] ^= 0x01  # one bit of the ciphertext
     with pytest.raises(ValueError):
-        cipher.open(base64.urlsafe_b64encode(bytes(data)).decode(), b"a")
+        cipher.open(bytes(data), b"a")
 
 
 def test_fields_round_trip_and_blind_indexes_are_keyed(cipher):
