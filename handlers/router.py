@@ -113,8 +113,9 @@ class Router:
 
 def clean_text(text: str) -> str:
     """Drop control characters (a NUL breaks PostgreSQL), keep line breaks; bound the size."""
-    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-    return kept.strip()[:MAX_TEXT]
+    if not text.isprintable():  # line breaks, controls, format characters: one by one
+        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return text.strip()[:MAX_TEXT]
 
 
 def _pick_option(text: str, values: list[str]) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from handlers.fields import FIELD_TYPES
 
@@ -91,10 +92,6 @@ class Templates(BaseModel):
     books: dict[str, list[FieldSpec]]
     policy: list[FieldSpec]
     family: list[FieldSpec]
-    _fields_cache: dict[tuple[str, str], list[tuple[str, FieldSpec]]] = PrivateAttr(
-        default_factory=dict)
-    _key_cache: dict[tuple[str, str], dict[str, tuple[str, FieldSpec]]] = PrivateAttr(
-        default_factory=dict)
 
     @model_validator(mode="after")
     def _targets_known(self) -> Templates:
@@ -123,6 +120,16 @@ class Templates(BaseModel):
                     raise ValueError(f"{where} 的字段 {spec.key}：ask_if 引用了未知字段 {unknown}")
         return self
 
+    # Plain dicts in the instance's __dict__: a pydantic private attribute is looked up through
+    # BaseModel.__getattr__ on every access, and these are read several times per message.
+    @cached_property
+    def fields_cache(self) -> dict[tuple[str, str], list[tuple[str, FieldSpec]]]:
+        return {}
+
+    @cached_property
+    def key_cache(self) -> dict[tuple[str, str], dict[str, tuple[str, FieldSpec]]]:
+        return {}
+
     def record_fields(self, tier: str) -> list[tuple[str, FieldSpec]]:
         """(section title, field) pairs the guided record walks for a client of ``tier``:
         hard and soft info, then the book of every tier up to the client's."""
@@ -134,14 +141,14 @@ class Templates(BaseModel):
 
     def form_fields(self, name: str, tier: str = "普通") -> list[tuple[str, FieldSpec]]:
         """The fields of a form, in order (computed once per form and tier)."""
-        cached = self._fields_cache.get((name, tier))
+        cached = self.fields_cache.get((name, tier))
         if cached is None:
             if name == "record":
                 cached = self.record_fields(tier)
             else:
                 title = {"policy": "保单", "family": "家人"}[name]
                 cached = [(title, spec) for spec in getattr(self, name)]
-            self._fields_cache[(name, tier)] = cached
+            self.fields_cache[(name, tier)] = cached
         return list(cached)
 
     def find(self, name: str, tier: str, key: str) -> tuple[str, FieldSpec] | None:
@@ -150,12 +157,12 @@ class Templates(BaseModel):
 
     def field_index(self, name: str, tier: str) -> dict[str, tuple[str, FieldSpec]]:
         """Every key a form of ``name`` for a client of ``tier`` knows (computed once)."""
-        index = self._key_cache.get((name, tier))
+        index = self.key_cache.get((name, tier))
         if index is None:
             # a key may belong to another tier's book when the client moved tiers mid-record
             index = {spec.key: (f"{t}本", spec) for t, fields in self.books.items()
                      for spec in fields} if name == "record" else {}
             index.update({spec.key: (title, spec)
                           for title, spec in self.form_fields(name, tier)})
-            self._key_cache[(name, tier)] = index
+            self.key_cache[(name, tier)] = index
         return index
