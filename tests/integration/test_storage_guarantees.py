@@ -34,7 +34,7 @@ def test_the_conversation_draft_is_encrypted_at_rest(app, chat):
             text("SELECT sealed, draft FROM agent_sessions")).one()
     sealed = bytes(sealed)
     assert draft is None and len(sealed) > 100
-    assert "13812345678".encode() not in sealed and "张丽华".encode() not in sealed
+    assert b"13812345678" not in sealed and "张丽华".encode() not in sealed
     assert "第5/" in chat.send("/record 张丽华")  # and it still resumes
 
 
