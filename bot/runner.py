@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 from bot.bootstrap import App
 from bot.channels.base import Channel, MessageHandler
@@ -16,7 +18,8 @@ log = logging.getLogger(__name__)
 
 
 def message_handler(app: App) -> MessageHandler:
-    """The async callback channels call: the synchronous router.
+    """The async callback channels call: the synchronous router, one message of an agent at a
+    time, in the order they came.
 
     On a SQLite file the router runs on the event loop, unless it would have to wait (for the
     write lock, or for the agent's previous message); then, and always on PostgreSQL, in a
@@ -26,14 +29,40 @@ def message_handler(app: App) -> MessageHandler:
     which the loop must go on serving other chats.
     """
     router = app.router
+    turns = AgentTurns()
 
     async def on_message(incoming: Incoming) -> list[Reply]:
-        replies = router.handle_now(incoming)
-        if replies is None:
-            replies = await asyncio.to_thread(router.handle, incoming)
-        return replies
+        async with turns.of(incoming.platform, incoming.user_id):
+            replies = router.handle_now(incoming)
+            if replies is None:
+                replies = await asyncio.to_thread(router.handle, incoming)
+            return replies
 
     return on_message
+
+
+class AgentTurns:
+    """An asyncio lock per chat account, kept only while someone holds or awaits it. Without
+    it, an agent's next message could be answered on the loop while the previous one still
+    waits for its worker thread."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def of(self, platform: str, user_id: str) -> AsyncIterator[None]:
+        key = (platform, user_id)
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 def configured_channels(app: App) -> list[Channel]:

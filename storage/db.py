@@ -50,15 +50,18 @@ def make_single_connection_engine(url: str) -> Engine | None:
     path = sqlite_path(url) if url.startswith("sqlite") else None
     if not path or path == ":memory:":
         return None  # PostgreSQL; an in-memory database would be a second, empty one
-    # No reset on return: the unit of work ends every transaction itself.
-    return _sqlite_engine(url, 0, poolclass=StaticPool, pool_reset_on_return=None)
+    # No reset on return: the unit of work ends every transaction itself. Its transactions
+    # begin through LoopConnection, which installs its own begin hook.
+    return _sqlite_engine(url, 0, begin_hook=False, poolclass=StaticPool,
+                          pool_reset_on_return=None)
 
 
 def sqlite_path(url: str) -> str:
     return url.split("///", 1)[-1] if "///" in url else ""
 
 
-def _sqlite_engine(url: str, busy_timeout_ms: int, **pool: Any) -> Engine:
+def _sqlite_engine(url: str, busy_timeout_ms: int, begin_hook: bool = True,
+                   **pool: Any) -> Engine:
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000,
                                               "check_same_thread": False},
                            json_serializer=_json_dumps, hide_parameters=True, **pool)
@@ -73,7 +76,8 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, **pool: Any) -> Engine:
         cursor.close()
 
     event.listen(engine, "connect", pragmas)
-    event.listen(engine, "begin", _begin_immediate)
+    if begin_hook:
+        event.listen(engine, "begin", _begin_immediate)
     return engine
 
 

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.pool import PoolProxiedConnection
 
 from storage.db import BUSY_TIMEOUT_MS, DatabaseBusy, is_busy
@@ -26,6 +26,8 @@ class LoopConnection:
     def __init__(self, engine: Engine) -> None:
         """``engine``: ``make_single_connection_engine``'s, whose one connection this is."""
         self.engine = engine
+        # An ORM session's transaction after a commit begins here too (see ``begin``).
+        event.listen(engine, "begin", lambda _connection: self.begin(first=False))
         pooled = engine.raw_connection()
         self.driver: Any = pooled.driver_connection
         pooled.close()  # back to the engine's single-connection pool; still open
@@ -42,9 +44,13 @@ class LoopConnection:
     def begin(self, first: bool) -> None:
         """BEGIN IMMEDIATE unless in a transaction. The unit's ``first`` transaction raises
         DatabaseBusy when another connection is writing; later ones (after a commit: work
-        already done) wait for the lock as every other connection does."""
+        already done) wait for the lock as every other connection does, on the event loop.
+        The router never runs one: it commits once, last."""
         if self.driver.in_transaction:
-            return
+            if not first:
+                return
+            # Left open by a unit that could not end it: never carry it into another message.
+            self.driver.rollback()
         try:
             self.driver.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:

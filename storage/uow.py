@@ -55,14 +55,18 @@ class UnitOfWork:
         try:
             self.rollback()
         finally:
-            if self._session is not None:
-                self._session.close()
-            if self._connection is not None:
-                self._connection.close()  # returns the pooled connection too
-            elif self._pooled is not None:
-                self._pooled.close()
-            if self._loop is not None:
-                self._loop.release()
+            try:
+                if self._session is not None:
+                    self._session.close()
+            finally:
+                try:
+                    if self._connection is not None:
+                        self._connection.close()  # returns the pooled connection too
+                    elif self._pooled is not None:
+                        self._pooled.close()
+                finally:
+                    if self._loop is not None:
+                        self._loop.release()
 
     def _driver(self) -> DBAPIConnection:
         """The driver's connection, inside a transaction (begun on first use, again after a
@@ -125,10 +129,15 @@ class UnitOfWork:
             self._driver_connection.commit()  # statements run after the session's
 
     def rollback(self) -> None:
-        if self._session is not None:
-            self._session.rollback()
-        if self._driver_connection is not None:
-            self._driver_connection.rollback()
+        try:
+            if self._session is not None:
+                self._session.rollback()
+        finally:
+            driver = self._driver_connection
+            # A lost PostgreSQL connection cannot roll back; its error would hide the first one
+            # (the pool discards it on return).
+            if driver is not None and not getattr(driver, "closed", False):
+                driver.rollback()
 
 
 class UnitOfWorkFactory:

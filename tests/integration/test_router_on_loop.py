@@ -12,6 +12,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -102,3 +103,50 @@ def test_the_loops_connection_serves_one_unit_at_a_time(app, chat, database_url)
     with app.uow.on_loop():
         assert app.router.handle_now(_incoming("/help", "in-use-1")) is None
     assert app.router.handle_now(_incoming("/help", "in-use-1")) is not None
+
+
+class GatedExecutor(ThreadPoolExecutor):
+    """Worker threads start their jobs only once ``gate`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.gate = threading.Event()
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        def gated():  # type: ignore[no-untyped-def]
+            self.gate.wait(10)
+            return fn(*args, **kwargs)
+
+        return super().submit(gated)
+
+
+async def test_an_agents_messages_are_answered_in_order_while_one_waits(app, chat, writer):
+    """The first message is sent to a thread (the write lock was taken); the second comes when
+    the database is free again but the first has not yet run: it must wait its turn rather
+    than overtake the first on the loop."""
+    chat.send("/record 张丽华")
+    executor = GatedExecutor()
+    asyncio.get_running_loop().set_default_executor(executor)
+    on_message = message_handler(app)
+    writer.execute("BEGIN IMMEDIATE")
+    first = asyncio.create_task(on_message(_incoming("女", "order-1")))
+    await asyncio.sleep(0.05)  # handle_now gave up; the job waits at the gate
+    writer.commit()
+    second = asyncio.create_task(on_message(_incoming("1976-3-5", "order-2")))
+    await asyncio.sleep(0.05)
+    assert not second.done()
+    executor.gate.set()
+    replies = await asyncio.wait_for(asyncio.gather(first, second), 10)
+    assert "生日是哪天" in replies[0][0].text  # 女 answered the first question
+    assert "第3/" in replies[1][0].text  # and the birthday the second
+
+
+def test_a_transaction_left_open_on_the_loops_connection_is_not_carried_on(app, chat, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the event loop's connection is SQLite's")
+    app.uow.loop.driver.execute("BEGIN IMMEDIATE")  # as if a unit could not end its own
+    app.uow.loop.driver.execute("INSERT INTO processed_messages VALUES ('x', 'left', '2026-11-24')")
+    assert app.router.handle_now(_incoming("/help", "after-1")) is not None
+    with app.uow() as uow:  # the leftover was rolled back; the message was committed
+        assert uow.conversations.claim_message("x", "left", app.clock.now())
+        assert not uow.conversations.claim_message("terminal", "after-1", app.clock.now())

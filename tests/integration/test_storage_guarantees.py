@@ -140,3 +140,16 @@ def test_a_draft_sealed_by_an_earlier_version_still_resumes(app, chat, version):
     with app.uow() as uow:  # written again the current way
         assert uow.session.execute(text("SELECT draft FROM agent_sessions")).scalar() is None
     assert "✅ 已保存「张丽华」的档案（2 项）" in chat.send("保存")
+
+
+def test_a_downgrade_hands_drafts_in_progress_back_to_the_earlier_format(app, chat,
+                                                                           database_url):
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    chat.script("/record 张丽华", "女")
+    app.dispose()
+    command.downgrade(alembic_config(database_url), "0003")
+    upgrade(database_url)  # the draft now comes from the earlier column, and still resumes
+    assert "第3/" in chat.send("1976-3-5")

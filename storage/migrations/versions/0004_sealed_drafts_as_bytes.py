@@ -9,6 +9,9 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-24 10:20:00
 """
+import base64
+import json
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -25,5 +28,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Drafts in progress go back where earlier versions read them: {"sealed": base64}, the same
+    # AES-GCM bytes and binding.
+    connection = op.get_bind()
+    rows = connection.execute(
+        sa.text("SELECT agent_id, sealed FROM agent_sessions WHERE sealed IS NOT NULL")).all()
+    value = "CAST(:draft AS json)" if connection.dialect.name == "postgresql" else ":draft"
+    for agent_id, sealed in rows:
+        draft = json.dumps({"sealed": base64.urlsafe_b64encode(bytes(sealed)).decode()})
+        connection.execute(sa.text(f"UPDATE agent_sessions SET draft = {value} "
+                                   "WHERE agent_id = :agent_id"),
+                           {"draft": draft, "agent_id": agent_id})
     with op.batch_alter_table('agent_sessions', schema=None) as batch_op:
         batch_op.drop_column('sealed')
