@@ -32,8 +32,15 @@ def message_handler(app: App) -> MessageHandler:
     turns = AgentTurns()
 
     async def on_message(incoming: Incoming) -> list[Reply]:
-        async with turns.of(incoming.platform, incoming.user_id):
+        replies = None
+        behind = turns.taken(incoming.platform, incoming.user_id)
+        if not behind:  # nothing of this account in progress: answer now, without a turn
             replies = router.handle_now(incoming)
+            if replies is not None:
+                return replies
+        async with turns.of(incoming.platform, incoming.user_id):
+            if behind:  # its turn came: the loop may serve it now
+                replies = router.handle_now(incoming)
             if replies is None:
                 replies = await asyncio.to_thread(router.handle, incoming)
             return replies
@@ -48,6 +55,10 @@ class AgentTurns:
 
     def __init__(self) -> None:
         self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    def taken(self, platform: str, user_id: str) -> bool:
+        """Whether a message of this account holds or awaits its turn."""
+        return (platform, user_id) in self._locks
 
     @contextlib.asynccontextmanager
     async def of(self, platform: str, user_id: str) -> AsyncIterator[None]:

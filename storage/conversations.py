@@ -21,6 +21,7 @@ import orjson
 from sqlalchemy import DateTime, Dialect
 from sqlalchemy.engine.interfaces import DBAPIConnection
 
+from storage.conversation_cache import ConversationCache, Identity
 from storage.crypto import FieldCipher
 
 
@@ -114,10 +115,16 @@ class ConversationStore:
     (``driver()`` returns the driver's connection, with the transaction begun)."""
 
     def __init__(self, driver: Callable[[], DBAPIConnection], cipher: FieldCipher,
-                 statements: Statements) -> None:
+                 statements: Statements, cache: ConversationCache | None = None) -> None:
+        """``cache``: the connection's (the event loop's); the unit of work reports its end
+        (``committed`` / ``abandoned``)."""
         self._driver = driver
         self._cipher = cipher
         self._sql = statements
+        self._cache = cache
+        self._read: tuple[Identity, int] | None = None  # by identity: (identity, agent id)
+        self._saved: tuple[Conversation, bytes | None] | None = None  # as written, draft JSON
+        self._untracked = False  # wrote something the cache does not follow
 
     def _run(self, sql: str, params: tuple[Any, ...]) -> tuple[tuple[Any, ...] | None, int]:
         """Execute one statement: its first row (if it returns rows) and its row count."""
@@ -134,8 +141,18 @@ class ConversationStore:
         return row is not None
 
     def by_identity(self, platform: str, external_id: str) -> Conversation | None:
-        """The agent behind a chat account and its conversation, in one query."""
-        return self._conversation(self._run(self._sql.by_identity, (platform, external_id))[0])
+        """The agent behind a chat account and its conversation, in one query (or none, when
+        the cache still holds what this connection wrote)."""
+        identity = (platform, external_id)
+        conversation = None
+        if self._cache is not None:
+            self._cache.validate(self._driver())
+            conversation = self._cache.get(identity)
+        if conversation is None:
+            conversation = self._conversation(self._run(self._sql.by_identity, identity)[0])
+        if conversation is not None:
+            self._read = (identity, conversation.agent.id)
+        return conversation
 
     def by_agent(self, agent_id: int) -> Conversation | None:
         return self._conversation(self._run(self._sql.by_agent, (agent_id,))[0])
@@ -145,7 +162,8 @@ class ConversationStore:
         """Write the state back, guarded by the version read (an optimistic lock across
         processes): ``ConcurrentUpdate`` when another process wrote it in between."""
         agent_id, version = conversation.agent.id, conversation.version
-        sealed = self._cipher.seal(_dumps(draft), _bound_to(agent_id)) if draft else None
+        draft_json = _dumps(draft) if draft else None
+        sealed = self._cipher.seal(draft_json, _bound_to(agent_id)) if draft_json else None
         if version is None:
             _, written = self._run(self._sql.insert, (agent_id, sealed, _json(options)))
         else:
@@ -153,6 +171,10 @@ class ConversationStore:
                                                       agent_id, version))
         if written != 1:
             raise ConcurrentUpdate(agent_id)
+        if self._read is None or self._read[1] != agent_id:
+            self._untracked = True
+        saved = conversation._replace(version=(version or 0) + 1, draft=None, options=options)
+        self._saved = (saved, draft_json)
 
     def offer_options(self, agent_id: int, values: list[str]) -> None:
         """A push just offered these options: a bare number in the next message picks one —
@@ -164,7 +186,25 @@ class ConversationStore:
 
     def mark_reachable(self, agent_id: int) -> None:
         """They wrote to us: pushes can reach them again."""
+        self._untracked = True
         self._run(self._sql.reachable, (False, agent_id))
+
+    def committed(self, others_wrote: bool) -> None:
+        """The unit of work committed; ``others_wrote``: through more than this store (the
+        ORM session), so the cache cannot tell what changed."""
+        if self._cache is None:
+            return
+        if others_wrote or self._untracked:
+            self._cache.clear()
+        elif self._saved is not None and self._read is not None:
+            self._cache.put(self._read[0], *self._saved)
+        self._read = self._saved = None
+        self._untracked = False
+
+    def abandoned(self) -> None:
+        """The unit of work ends without a commit, or its commit failed."""
+        if self._cache is not None:
+            self._cache.clear()
 
     def _conversation(self, row: tuple[Any, ...] | None) -> Conversation | None:
         if row is None:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.pool import PoolProxiedConnection
 
+from storage.conversation_cache import ConversationCache
 from storage.db import BUSY_TIMEOUT_MS, DatabaseBusy, is_busy
 
 
@@ -32,6 +33,7 @@ class LoopConnection:
         self.driver: Any = pooled.driver_connection
         pooled.close()  # back to the engine's single-connection pool; still open
         self._in_use = threading.Lock()
+        self.conversations = ConversationCache()
 
     def acquire(self) -> None:
         """Take the connection; DatabaseBusy if a unit of work is using it."""

@@ -41,7 +41,9 @@ class UnitOfWork:
         self._pooled: PoolProxiedConnection | None = None
         self._connection: Connection | None = None  # SQLAlchemy's, made for the ORM session
         self._session: Session | None = None
-        self.conversations = ConversationStore(self._driver, cipher, statements)
+        self._open_work = False  # done since the last commit (or begun to be)
+        cache = loop.conversations if loop is not None else None
+        self.conversations = ConversationStore(self._driver, cipher, statements, cache)
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -73,6 +75,7 @@ class UnitOfWork:
         commit). SQLAlchemy's ``Connection`` costs more than the statements of a typical
         message, so it is made only for the ORM session."""
         first = self._driver_connection is None
+        self._open_work = True
         if self._loop is not None:
             self._driver_connection = self._loop.driver
             self._loop.begin(first)
@@ -127,8 +130,13 @@ class UnitOfWork:
             self._session.commit()  # flushes, and commits the connection's transaction
         if self._driver_connection is not None:
             self._driver_connection.commit()  # statements run after the session's
+        self.conversations.committed(others_wrote=self._session is not None)
+        self._open_work = False
 
     def rollback(self) -> None:
+        if self._open_work:
+            self.conversations.abandoned()
+            self._open_work = False
         try:
             if self._session is not None:
                 self._session.rollback()
