@@ -26,5 +26,6 @@ def start_scheduler(service: NudgeService, timezone: str, sweep_minutes: int = 3
     scheduler.add_job(service.tick, "date", run_date=now, id="catch-up")
     scheduler.add_job(service.sweep_tick, "interval", minutes=sweep_minutes, id="sweep")
     scheduler.add_job(service.push_tick, "interval", minutes=push_minutes, id="push")
+    scheduler.add_job(service.forget_tick, "interval", hours=6, id="forget-message-ids")
     scheduler.start()
     return scheduler

@@ -86,6 +86,7 @@ class Statements:
             "INSERT INTO agent_sessions (agent_id, sealed, options, version) "
             "VALUES (?, ?, <json>, 1) ON CONFLICT DO NOTHING")
         self.reachable = sql("UPDATE agents SET unreachable = ? WHERE id = ?")
+        self.forget = sql("DELETE FROM processed_messages WHERE at < ?")
         # Datetimes as the ORM stores them (SQLite: text in SQLAlchemy's format).
         processor = DateTime().dialect_impl(dialect).bind_processor(dialect)
         self.timestamp: Callable[[datetime], Any] = processor or (lambda value: value)
@@ -139,6 +140,11 @@ class ConversationStore:
         """Claim a platform message id; False when it was handled before (a redelivery)."""
         row, _ = self._run(self._sql.claim, (platform, message_id, self._sql.timestamp(now)))
         return row is not None
+
+    def forget_messages(self, before: datetime) -> int:
+        """Forget the ids of messages claimed before ``before`` (past any redelivery); returns
+        how many."""
+        return self._run(self._sql.forget, (self._sql.timestamp(before),))[1]
 
     def by_identity(self, platform: str, external_id: str) -> Conversation | None:
         """The agent behind a chat account and its conversation, in one query (or none, when

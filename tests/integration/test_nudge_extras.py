@@ -49,7 +49,7 @@ def test_apscheduler_runs_the_catch_up_tick_at_start(app, chat):
                 if _rows(app, OutboxMessage):
                     break
                 await asyncio.sleep(0.05)
-            for name in ("sweep", "push"):
+            for name in ("sweep", "push", "forget-message-ids"):
                 job = scheduler.get_job(name)
                 assert job.coalesce is True and job.misfire_grace_time is None
             return len(_rows(app, OutboxMessage))

@@ -153,3 +153,48 @@ def test_a_downgrade_hands_drafts_in_progress_back_to_the_earlier_format(app, ch
     command.downgrade(alembic_config(database_url), "0003")
     upgrade(database_url)  # the draft now comes from the earlier column, and still resumes
     assert "第3/" in chat.send("1976-3-5")
+
+
+def test_the_migrations_build_what_the_models_describe(app, database_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.models import Base
+
+    with app.uow.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_claimed_message_ids_are_one_btree_on_sqlite(app, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a SQLite table layout")
+    with app.uow.engine.connect() as connection:
+        objects = connection.execute(text(
+            "SELECT type, sql FROM sqlite_master WHERE tbl_name = 'processed_messages'")).all()
+    assert [kind for kind, _ in objects] == ["table"]  # no index besides the key itself
+    assert "WITHOUT ROWID" in objects[0][1]
+
+
+def test_message_ids_survive_the_table_rebuild_both_ways(app, chat, database_url):
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    chat.send("/help", message_id="before-0005")
+    app.dispose()
+    command.downgrade(alembic_config(database_url), "0004")
+    upgrade(database_url)
+    assert chat.send("/help", message_id="before-0005") == ""  # still known: not answered twice
+
+
+def test_message_ids_are_forgotten_after_a_week(app, chat, clock):
+    chat.send("/help", message_id="old")
+    clock.advance(days=6, hours=23)
+    chat.send("/help", message_id="recent")
+    assert app.nudges.forget_tick() == 0
+    assert chat.send("/help", message_id="old") == ""  # within the week: a redelivery
+    clock.advance(hours=2)
+    assert app.nudges.forget_tick() == 1
+    assert chat.send("/help", message_id="recent") == ""
+    assert "/record" in chat.send("/help", message_id="old")  # forgotten: handled as new
