@@ -7,7 +7,7 @@ router stores the draft it returns and applies the answers when the outcome is "
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from handlers import fields
@@ -23,7 +23,7 @@ CONTROLS_HINT = "可回复：跳过 / 返回 / 保存 / 取消"
 Outcome = Literal["continue", "save", "cancel"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class FormDraft:
     """Where a guided form stands; stored as JSON after every message."""
 
@@ -166,6 +166,5 @@ def _options(spec: FieldSpec) -> tuple[Option, ...]:
 
 
 def _copy(draft: FormDraft, **changes: Any) -> FormDraft:
-    data = draft.to_json()
-    data.update(changes)
-    return FormDraft.from_json(data)
+    # Drafts are never changed in place: the copy may share the queue and answers.
+    return replace(draft, **changes)

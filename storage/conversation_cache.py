@@ -14,19 +14,20 @@ session, an agent's flag) is not tracked: the unit of work empties the cache the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 
-if TYPE_CHECKING:
-    from storage.conversations import Conversation
+from storage.conversation_state import AgentInfo, Conversation
 
 Identity = tuple[str, str]  # (platform, external id)
 
 
 class _Entry(NamedTuple):
-    conversation: Conversation  # its draft left out: kept as JSON, so no caller shares it
-    draft_json: bytes | None
+    agent: AgentInfo
+    version: int
+    options: list[str]
+    draft_json: bytes | None  # the draft kept as JSON, so no caller shares it
 
 
 class ConversationCache:
@@ -48,14 +49,13 @@ class ConversationCache:
         entry = self._entries.get(identity)
         if entry is None:
             return None
-        conversation, draft_json = entry
-        draft = None if draft_json is None else orjson.loads(draft_json)
-        return conversation._replace(draft=draft, options=list(conversation.options))
+        draft = None if entry.draft_json is None else orjson.loads(entry.draft_json)
+        return Conversation(entry.agent, entry.version, draft, list(entry.options))
 
-    def put(self, identity: Identity, conversation: Conversation,
+    def put(self, identity: Identity, agent: AgentInfo, version: int, options: list[str],
             draft_json: bytes | None) -> None:
-        """After the commit that wrote ``conversation`` (draft as ``draft_json``)."""
-        self._entries[identity] = _Entry(conversation._replace(draft=None), draft_json)
+        """After the commit that wrote this state (the draft as ``draft_json``)."""
+        self._entries[identity] = _Entry(agent, version, list(options), draft_json)
 
     def clear(self) -> None:
         self._entries.clear()

@@ -15,41 +15,21 @@ import base64
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 from sqlalchemy import DateTime, Dialect
 from sqlalchemy.engine.interfaces import DBAPIConnection
 
 from storage.conversation_cache import ConversationCache, Identity
+from storage.conversation_state import AgentInfo, Conversation
 from storage.crypto import FieldCipher
+
+__all__ = ["AgentInfo", "ConcurrentUpdate", "Conversation", "ConversationStore", "Statements"]
 
 
 class ConcurrentUpdate(Exception):
     """Another process changed the agent's conversation since we read it."""
-
-
-class AgentInfo(NamedTuple):
-    """An agent as one message sees it (change settings through ``AgentRepository``). A named
-    tuple: made on every message, where a frozen dataclass costs three times as much."""
-
-    id: int
-    name: str
-    is_leader: bool
-    timezone: str
-    digest_hour: int
-    quiet_start: int
-    quiet_end: int
-    unreachable: bool
-
-
-class Conversation(NamedTuple):
-    """The agent and the conversation state as read; ``version`` None: no state row yet."""
-
-    agent: AgentInfo
-    version: int | None
-    draft: dict[str, Any] | None
-    options: list[str]
 
 
 _AGENT_COLUMNS = (
@@ -124,7 +104,8 @@ class ConversationStore:
         self._sql = statements
         self._cache = cache
         self._read: tuple[Identity, int] | None = None  # by identity: (identity, agent id)
-        self._saved: tuple[Conversation, bytes | None] | None = None  # as written, draft JSON
+        # As written: agent, version, options, the draft's JSON.
+        self._saved: tuple[AgentInfo, int, list[str], bytes | None] | None = None
         self._untracked = False  # wrote something the cache does not follow
 
     def _run(self, sql: str, params: tuple[Any, ...]) -> tuple[tuple[Any, ...] | None, int]:
@@ -179,8 +160,7 @@ class ConversationStore:
             raise ConcurrentUpdate(agent_id)
         if self._read is None or self._read[1] != agent_id:
             self._untracked = True
-        saved = conversation._replace(version=(version or 0) + 1, draft=None, options=options)
-        self._saved = (saved, draft_json)
+        self._saved = (conversation.agent, (version or 0) + 1, options, draft_json)
 
     def offer_options(self, agent_id: int, values: list[str]) -> None:
         """A push just offered these options: a bare number in the next message picks one —

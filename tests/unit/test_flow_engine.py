@@ -3,6 +3,8 @@ with the reason and leaves the draft exactly as it was."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -47,8 +49,7 @@ TEMPLATES = _templates()
 
 def _draft_at(kind: str) -> flow.FormDraft:
     draft = flow.begin("record", TEMPLATES, "测试", None, "普通", filled=set())
-    draft.pos = draft.queue.index(f"f_{kind}")
-    return draft
+    return dataclasses.replace(draft, pos=draft.queue.index(f"f_{kind}"))
 
 
 def test_every_field_type_has_a_case():
