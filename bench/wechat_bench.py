@@ -8,7 +8,7 @@ running the guided-record script of the router benchmark; the echo bot is a mini
 subclass that says the same text back. Pacing is off (``min_gap_seconds=0``): this measures our
 overhead, not the ban-avoidance gap. A third run, our channel with an answer that costs nothing
 in place of the router, shows how much of the difference is the channel's. The bots take
-turns (ten rounds each), in the same process and run, so drift in the machine's speed affects
+turns (twenty rounds each), in the same process and run, so drift in the machine's speed affects
 all alike.
 
 Target: our p50 ≤ 1.3 × the echo bot's p50.
@@ -159,7 +159,7 @@ async def bench_async(round_trips_each: int, rounds: int, warmup: int) -> dict[s
 
 
 def bench_wechat(
-    round_trips_each: int = 400, rounds: int = 10, warmup: int = 10
+    round_trips_each: int = 1000, rounds: int = 20, warmup: int = 10
 ) -> dict[str, float]:
     return asyncio.run(bench_async(round_trips_each, rounds, warmup))
 

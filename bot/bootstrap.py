@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.settings import Secrets, Settings
 from handlers.router import Router
 from handlers.types import Clock, SystemClock
+from scheduler.housekeeping import Housekeeping
 from scheduler.service import NudgeService
 from storage.crypto import FieldCipher, load_or_create_key
 from storage.db import make_engine, make_single_connection_engine
@@ -24,6 +25,7 @@ class App:
     router: Router
     clock: Clock
     nudges: NudgeService
+    housekeeping: Housekeeping
 
     def dispose(self) -> None:
         self.uow.dispose()
@@ -43,4 +45,4 @@ def build_app(settings: Settings, secrets: Secrets, clock: Clock | None = None,
     router = Router(uow, clock, settings.handler_config())
     nudges = NudgeService(uow, clock, settings.nudges, settings.timezone)
     return App(settings=settings, secrets=secrets, uow=uow, router=router, clock=clock,
-               nudges=nudges)
+               nudges=nudges, housekeeping=Housekeeping(uow, clock))

@@ -110,7 +110,7 @@ async def run_all(app: App, terminal_agent: str) -> None:
     for channel in channels:
         await channel.start(handler)
         log.info("channel %s started", channel.platform)
-    scheduler = start_scheduler(app.nudges, app.settings.timezone)
+    scheduler = start_scheduler(app.nudges, app.housekeeping, app.settings.timezone)
     policy = DeliveryPolicy(max_attempts=app.settings.nudges.max_attempts)
     worker = DeliveryWorker(app.uow, {c.platform: c for c in channels}, app.clock, policy)
     delivery = asyncio.create_task(worker.run_forever())

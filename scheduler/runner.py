@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from scheduler.housekeeping import Housekeeping
 from scheduler.service import NudgeService
 
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 
 
-def start_scheduler(service: NudgeService, timezone: str, sweep_minutes: int = 30,
-                    push_minutes: int = 5) -> AsyncIOScheduler:
+def start_scheduler(service: NudgeService, housekeeping: Housekeeping, timezone: str,
+                    sweep_minutes: int = 30, push_minutes: int = 5) -> AsyncIOScheduler:
     """Start the jobs in the running event loop. The first run of each is now: the sweep's is
     the catch-up after downtime, then the digests that are due go out."""
     scheduler = AsyncIOScheduler(timezone=timezone, job_defaults=JOB_DEFAULTS)
@@ -26,6 +27,8 @@ def start_scheduler(service: NudgeService, timezone: str, sweep_minutes: int = 3
     scheduler.add_job(service.tick, "date", run_date=now, id="catch-up")
     scheduler.add_job(service.sweep_tick, "interval", minutes=sweep_minutes, id="sweep")
     scheduler.add_job(service.push_tick, "interval", minutes=push_minutes, id="push")
-    scheduler.add_job(service.forget_tick, "interval", hours=6, id="forget-message-ids")
+    scheduler.add_job(housekeeping.forget_message_ids, "interval", hours=6,
+                      id="forget-message-ids")
+    scheduler.add_job(housekeeping.checkpoint, "interval", minutes=1, id="checkpoint")
     scheduler.start()
     return scheduler

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from handlers.types import Clock
@@ -16,7 +16,6 @@ from scheduler.sweep import Sweeper
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-MESSAGE_IDS_KEPT = timedelta(days=7)
 
 
 @dataclass
@@ -52,13 +51,6 @@ class NudgeService:
         if digests or pushes:
             log.info("enqueued %d digests and %d pushes", digests, pushes)
         return digests, pushes
-
-    def forget_tick(self) -> int:
-        """Forget message ids older than any redelivery (Telegram keeps an update 24 hours)."""
-        with self._uow() as uow:
-            forgotten = uow.conversations.forget_messages(self._clock.now() - MESSAGE_IDS_KEPT)
-            uow.commit()
-        return forgotten
 
     def sweep_now(self) -> int:
         return self.sweeper.sweep_day(self._today(), self._clock.now())

@@ -102,6 +102,18 @@ def begin(dialect: Dialect, driver: Any) -> None:
         driver.execute("BEGIN IMMEDIATE")
 
 
+def checkpoint_wal(engine: Engine) -> None:
+    """SQLite: copy the write-ahead log into the database, without waiting for readers or
+    writers (PASSIVE). Nothing on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return
+    pooled = engine.raw_connection()
+    try:
+        pooled.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+    finally:
+        pooled.close()
+
+
 def is_busy(error: sqlite3.OperationalError) -> bool:
     """SQLITE_BUSY (or an extended BUSY code): another connection holds the lock."""
     return error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY

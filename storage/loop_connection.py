@@ -20,6 +20,8 @@ from sqlalchemy.pool import PoolProxiedConnection
 from storage.conversation_cache import ConversationCache
 from storage.db import BUSY_TIMEOUT_MS, DatabaseBusy, is_busy
 
+LOOP_CHECKPOINT_PAGES = 10_000  # the default, 1,000, would stall the loop every ~500 messages
+
 
 class LoopConnection:
     """One SQLite connection for one unit of work at a time (``acquire`` / ``release``)."""
@@ -32,6 +34,9 @@ class LoopConnection:
         pooled = engine.raw_connection()
         self.driver: Any = pooled.driver_connection
         pooled.close()  # back to the engine's single-connection pool; still open
+        # The scheduler checkpoints the write-ahead log every minute, in a worker thread; this
+        # connection's commits only do it when the log has grown far beyond that.
+        self.driver.execute(f"PRAGMA wal_autocheckpoint={LOOP_CHECKPOINT_PAGES}")
         self._in_use = threading.Lock()
         self.conversations = ConversationCache()
 

@@ -21,7 +21,7 @@ from storage.audit import AuditLog
 from storage.clients import ClientRepository
 from storage.conversations import ConversationStore, Statements
 from storage.crypto import FieldCipher
-from storage.db import begin
+from storage.db import begin, checkpoint_wal
 from storage.events import EventRepository
 from storage.loop_connection import LoopConnection
 from storage.nudges import NudgeRepository
@@ -169,6 +169,10 @@ class UnitOfWorkFactory:
             raise RuntimeError("no event loop connection: not a SQLite file")
         self.loop.acquire()
         return UnitOfWork(self.engine, self.cipher, self._statements, self.loop)
+
+    def checkpoint(self) -> None:
+        """SQLite: copy the write-ahead log into the database (PASSIVE: waits for no one)."""
+        checkpoint_wal(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()

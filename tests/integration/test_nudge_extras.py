@@ -43,13 +43,13 @@ def test_apscheduler_runs_the_catch_up_tick_at_start(app, chat):
     chat.script("/record 张丽华", "女", "1976-11-24", "保存")
 
     async def scenario() -> int:
-        scheduler = start_scheduler(app.nudges, "Asia/Shanghai")
+        scheduler = start_scheduler(app.nudges, app.housekeeping, "Asia/Shanghai")
         try:
             for _ in range(200):
                 if _rows(app, OutboxMessage):
                     break
                 await asyncio.sleep(0.05)
-            for name in ("sweep", "push", "forget-message-ids"):
+            for name in ("sweep", "push", "forget-message-ids", "checkpoint"):
                 job = scheduler.get_job(name)
                 assert job.coalesce is True and job.misfire_grace_time is None
             return len(_rows(app, OutboxMessage))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import stat
 
 import pytest
 from sqlalchemy import text
 
+from handlers.types import Incoming
 from storage.conversations import ConcurrentUpdate
 from storage.crypto import load_or_create_key
 
@@ -192,9 +194,38 @@ def test_message_ids_are_forgotten_after_a_week(app, chat, clock):
     chat.send("/help", message_id="old")
     clock.advance(days=6, hours=23)
     chat.send("/help", message_id="recent")
-    assert app.nudges.forget_tick() == 0
+    assert app.housekeeping.forget_message_ids() == 0
     assert chat.send("/help", message_id="old") == ""  # within the week: a redelivery
     clock.advance(hours=2)
-    assert app.nudges.forget_tick() == 1
+    assert app.housekeeping.forget_message_ids() == 1
     assert chat.send("/help", message_id="recent") == ""
     assert "/record" in chat.send("/help", message_id="old")  # forgotten: handled as new
+
+
+def test_the_write_ahead_log_is_checkpointed_off_the_event_loop(app, chat, database_url,
+                                                                 tmp_path):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write-ahead log")
+    import shutil
+    import sqlite3
+
+    from storage.db import sqlite_path
+    from storage.loop_connection import LOOP_CHECKPOINT_PAGES
+
+    loop = app.uow.loop.driver
+    assert loop.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == LOOP_CHECKPOINT_PAGES
+
+    def in_the_database_file() -> int:
+        """Messages found in the main file alone (a copy without its write-ahead log)."""
+        copy = tmp_path / "copy.db"
+        shutil.copy(sqlite_path(database_url), copy)
+        with contextlib.closing(sqlite3.connect(copy)) as connection:
+            return connection.execute("SELECT count(*) FROM processed_messages "
+                                      "WHERE message_id LIKE 'wal-%'").fetchone()[0]
+
+    for n in range(5):
+        assert app.router.handle_now(Incoming("terminal", "王芳", "王芳", "/help",
+                                              message_id=f"wal-{n}")) is not None
+    assert in_the_database_file() == 0  # still in the log: the loop's commits left it there
+    app.housekeeping.checkpoint()
+    assert in_the_database_file() == 5
