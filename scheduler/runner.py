@@ -27,8 +27,8 @@ def start_scheduler(service: NudgeService, housekeeping: Housekeeping, timezone:
     scheduler.add_job(service.tick, "date", run_date=now, id="catch-up")
     scheduler.add_job(service.sweep_tick, "interval", minutes=sweep_minutes, id="sweep")
     scheduler.add_job(service.push_tick, "interval", minutes=push_minutes, id="push")
-    scheduler.add_job(housekeeping.forget_message_ids, "interval", hours=6,
-                      id="forget-message-ids")
+    scheduler.add_job(housekeeping.forget_message_ids, "interval", hours=6, next_run_time=now,
+                      id="forget-message-ids")  # at start too: processes may restart often
     scheduler.add_job(housekeeping.checkpoint, "interval", minutes=1, id="checkpoint")
     scheduler.start()
     return scheduler

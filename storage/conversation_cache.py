@@ -9,7 +9,8 @@ the one it would read now; without the cache that read (a three-table join, and 
 sealed draft) is a third of the statements' time of a typical message.
 
 What the connection itself writes other than through ``ConversationStore.save`` (an ORM
-session, an agent's flag) is not tracked: the unit of work empties the cache then.
+session, an agent's flag) is not followed: the cache is emptied then. Within a transaction
+only its first read may come from the cache, before anything is written.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import orjson
 from storage.conversation_state import AgentInfo, Conversation
 
 Identity = tuple[str, str]  # (platform, external id)
+MAX_AGENTS = 1_000
 
 
 class _Entry(NamedTuple):
@@ -31,22 +33,26 @@ class _Entry(NamedTuple):
 
 
 class ConversationCache:
-    """Identity → the conversation as last committed by this connection."""
+    """Each agent's conversation as last committed by this connection, and which identities
+    (chat accounts) lead to the agent: an agent writing from one account and then from
+    another finds the state written through the first."""
 
     def __init__(self) -> None:
         self._data_version: int | None = None
-        self._entries: dict[Identity, _Entry] = {}
+        self._agent_of: dict[Identity, int] = {}
+        self._states: dict[int, _Entry] = {}
 
     def validate(self, driver: Any) -> None:
         """Inside the write transaction: forget everything if another connection committed
         since the last check."""
         version = driver.execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
-            self._entries.clear()
+            self.clear()
             self._data_version = version
 
     def get(self, identity: Identity) -> Conversation | None:
-        entry = self._entries.get(identity)
+        agent_id = self._agent_of.get(identity)
+        entry = None if agent_id is None else self._states.get(agent_id)
         if entry is None:
             return None
         draft = None if entry.draft_json is None else orjson.loads(entry.draft_json)
@@ -55,7 +61,11 @@ class ConversationCache:
     def put(self, identity: Identity, agent: AgentInfo, version: int, options: list[str],
             draft_json: bytes | None) -> None:
         """After the commit that wrote this state (the draft as ``draft_json``)."""
-        self._entries[identity] = _Entry(agent, version, list(options), draft_json)
+        if len(self._states) >= MAX_AGENTS and agent.id not in self._states:
+            self.clear()  # a bound on memory (drafts are client data); refilled as they write
+        self._agent_of[identity] = agent.id
+        self._states[agent.id] = _Entry(agent, version, list(options), draft_json)
 
     def clear(self) -> None:
-        self._entries.clear()
+        self._agent_of.clear()
+        self._states.clear()

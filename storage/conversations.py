@@ -132,7 +132,7 @@ class ConversationStore:
         the cache still holds what this connection wrote)."""
         identity = (platform, external_id)
         conversation = None
-        if self._cache is not None:
+        if self._cache is not None and self._saved is None and not self._untracked:
             self._cache.validate(self._driver())
             conversation = self._cache.get(identity)
         if conversation is None:
@@ -175,22 +175,28 @@ class ConversationStore:
         self._untracked = True
         self._run(self._sql.reachable, (False, agent_id))
 
-    def committed(self, others_wrote: bool) -> None:
-        """The unit of work committed; ``others_wrote``: through more than this store (the
-        ORM session), so the cache cannot tell what changed."""
-        if self._cache is None:
-            return
-        if others_wrote or self._untracked:
-            self._cache.clear()
-        elif self._saved is not None and self._read is not None:
-            self._cache.put(self._read[0], *self._saved)
-        self._read = self._saved = None
-        self._untracked = False
+    def shared(self) -> None:
+        """An ORM session joined the transaction: what it writes is not followed."""
+        self._untracked = True
+
+    def committed(self) -> None:
+        """The unit of work committed: the cache learns what was written, or forgets all."""
+        if self._cache is not None:
+            if self._untracked:
+                self._cache.clear()
+            elif self._saved is not None and self._read is not None:
+                self._cache.put(self._read[0], *self._saved)
+        self._end_transaction()
 
     def abandoned(self) -> None:
-        """The unit of work ends without a commit, or its commit failed."""
+        """The unit of work rolled back, or its commit failed."""
         if self._cache is not None:
             self._cache.clear()
+        self._end_transaction()
+
+    def _end_transaction(self) -> None:
+        self._read = self._saved = None
+        self._untracked = False
 
     def _conversation(self, row: tuple[Any, ...] | None) -> Conversation | None:
         if row is None:

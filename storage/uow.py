@@ -99,6 +99,7 @@ class UnitOfWork:
             # driver it is already open, and the engine's begin hook leaves it so.
             self._session = Session(bind=self._connection, expire_on_commit=False,
                                     join_transaction_mode="control_fully")
+            self.conversations.shared()
         return self._session
 
     @property
@@ -130,12 +131,16 @@ class UnitOfWork:
             self._session.commit()  # flushes, and commits the connection's transaction
         if self._driver_connection is not None:
             self._driver_connection.commit()  # statements run after the session's
-        self.conversations.committed(others_wrote=self._session is not None)
+        self.conversations.committed()
+        if self._session is not None:
+            self.conversations.shared()  # it stays joined to the next transaction
         self._open_work = False
 
     def rollback(self) -> None:
         if self._open_work:
             self.conversations.abandoned()
+            if self._session is not None:
+                self.conversations.shared()
             self._open_work = False
         try:
             if self._session is not None:

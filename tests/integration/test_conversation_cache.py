@@ -27,8 +27,9 @@ def _conversation_reads(statements: list[str]) -> int:
     return sum("FROM identities" in statement for statement in statements)
 
 
-def _on_loop(app: App, text: str, message_id: str) -> str:
-    replies = app.router.handle_now(Incoming("terminal", "王芳", "王芳", text,
+def _on_loop(app: App, text: str, message_id: str, platform: str = "terminal",
+             account: str = "王芳") -> str:
+    replies = app.router.handle_now(Incoming(platform, account, account, text,
                                              message_id=message_id))
     assert replies is not None
     return "\n".join(reply.text for reply in replies)
@@ -93,3 +94,43 @@ def test_a_unit_that_does_not_commit_leaves_no_trace(app, chat, reads):
         uow.conversations.save(conversation, {"form": None, "pending": None}, ["x"])
         # no commit: rolled back
     assert "第3/" in _on_loop(app, "1976-3-5", "n3")
+
+
+def test_an_agent_switching_accounts_continues_where_they_were(app, chat, reads):
+    with app.uow() as uow:  # 王芳 on WeChat too
+        uow.agents.bind(uow.agents.by_name("王芳"), "wechat", "wxid_wf", "wxid_wf")
+        uow.commit()
+    _on_loop(app, "/record 张丽华", "s1")
+    _on_loop(app, "女", "s2")
+    assert "第3/" in _on_loop(app, "1976-3-5", "s3", "wechat", "wxid_wf")
+    updates_before = sum(statement.startswith("UPDATE agent_sessions") for statement in reads)
+    assert "第4/" in _on_loop(app, "45", "s4")  # back on the terminal: the state written on WeChat
+    updates = sum(statement.startswith("UPDATE agent_sessions") for statement in reads)
+    assert updates == updates_before + 1  # right the first time, no stale write refused
+    assert "ROLLBACK" not in reads[-3:]
+
+
+def test_a_read_after_a_write_in_one_transaction_sees_the_write(app, chat, reads):
+    _on_loop(app, "/help", "t1")
+    _on_loop(app, "/help", "t2")
+    with app.uow.on_loop() as uow:
+        conversation = uow.conversations.by_identity("terminal", "王芳")
+        assert conversation is not None
+        uow.conversations.save(conversation, None, ["a"])
+        again = uow.conversations.by_identity("terminal", "王芳")
+        assert again is not None and again.options == ["a"]
+        assert again.version == (conversation.version or 0) + 1
+
+
+def test_what_a_rollback_undid_is_not_kept(app, chat, reads):
+    _on_loop(app, "/help", "b1")
+    with app.uow.on_loop() as uow:
+        conversation = uow.conversations.by_identity("terminal", "王芳")
+        assert conversation is not None
+        uow.conversations.save(conversation, None, ["undone"])
+        uow.rollback()
+        uow.commit()  # nothing left to commit
+    with app.uow.on_loop() as uow:
+        again = uow.conversations.by_identity("terminal", "王芳")
+        assert again is not None and again.options == conversation.options
+        assert again.version == conversation.version

@@ -3,8 +3,8 @@
 Every message claims its id here, inside the transaction of its answer. On SQLite the table was
 a rowid table with two indexes (the primary key's and ``at``'s): three B-trees, three pages to
 write at each commit. Keyed by the primary key alone (``WITHOUT ROWID``) and without the
-``at`` index it is one. The scheduler's sweep now forgets ids older than the redelivery window
-(a scan, every half hour, of a table that no longer grows without bound).
+``at`` index it is one. A scheduler job now forgets ids older than a week (a scan, at start and
+every six hours, of a table that no longer grows without bound).
 
 Revision ID: 0005
 Revises: 0004
