@@ -45,14 +45,19 @@ def parse_text(text: str) -> str:
 
 
 def parse_tags(text: str) -> list[str]:
-    """Free tags split on separators, '#' dropped, de-duplicated; '无' gives an empty list."""
+    """Free tags split on separators, '#' dropped, de-duplicated; '无' (alone or as an item)
+    is no tag."""
     norm = normalise(text)
     if norm.lower() in NONE_WORDS:
         return []
     tags: list[str] = []
     seen: set[str] = set()
+    said_none = False
     for raw in TAG_SEPARATORS.split(norm):
         tag = raw.strip("#＃ ")
+        if tag.lower() in NONE_WORDS:  # "，无" means none, as "无" does (and reads back so)
+            said_none = True
+            continue
         if not tag:
             continue
         if len(tag) > MAX_TAG:
@@ -63,7 +68,7 @@ def parse_tags(text: str) -> list[str]:
         if tag.casefold() not in seen:
             seen.add(tag.casefold())
             tags.append(tag)
-    if not tags:
+    if not tags and not said_none:
         raise ParseError("没有读到标签。请输入标签，用空格、逗号或顿号隔开，如：马拉松、瑜伽。")
     return tags
 
