@@ -106,7 +106,8 @@ class ConversationStore:
         self._read: tuple[Identity, int] | None = None  # by identity: (identity, agent id)
         # As written: agent, version, options, the draft's JSON.
         self._saved: tuple[AgentInfo, int, list[str], bytes | None] | None = None
-        self._untracked = False  # wrote something the cache does not follow
+        self._untracked = False  # this transaction wrote something the cache does not follow
+        self._shared = False  # an ORM session writes in this unit's transactions too
 
     def _run(self, sql: str, params: tuple[Any, ...]) -> tuple[tuple[Any, ...] | None, int]:
         """Execute one statement: its first row (if it returns rows) and its row count."""
@@ -132,7 +133,8 @@ class ConversationStore:
         the cache still holds what this connection wrote)."""
         identity = (platform, external_id)
         conversation = None
-        if self._cache is not None and self._saved is None and not self._untracked:
+        if self._cache is not None and self._saved is None and not self._untracked \
+                and not self._shared:
             self._cache.validate(self._driver())
             conversation = self._cache.get(identity)
         if conversation is None:
@@ -176,13 +178,13 @@ class ConversationStore:
         self._run(self._sql.reachable, (False, agent_id))
 
     def shared(self) -> None:
-        """An ORM session joined the transaction: what it writes is not followed."""
-        self._untracked = True
+        """An ORM session joined the unit's transactions: what it writes is not followed."""
+        self._shared = True
 
     def committed(self) -> None:
         """The unit of work committed: the cache learns what was written, or forgets all."""
         if self._cache is not None:
-            if self._untracked:
+            if self._untracked or self._shared:
                 self._cache.clear()
             elif self._saved is not None and self._read is not None:
                 self._cache.put(self._read[0], *self._saved)

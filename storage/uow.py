@@ -132,15 +132,11 @@ class UnitOfWork:
         if self._driver_connection is not None:
             self._driver_connection.commit()  # statements run after the session's
         self.conversations.committed()
-        if self._session is not None:
-            self.conversations.shared()  # it stays joined to the next transaction
         self._open_work = False
 
     def rollback(self) -> None:
         if self._open_work:
             self.conversations.abandoned()
-            if self._session is not None:
-                self.conversations.shared()
             self._open_work = False
         try:
             if self._session is not None:

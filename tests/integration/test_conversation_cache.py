@@ -9,6 +9,8 @@ import pytest
 
 from bot.bootstrap import App
 from handlers.types import Incoming
+from storage.conversations import Conversation
+from storage.uow import UnitOfWork
 from tests.support.chat import ChatDriver
 
 
@@ -33,6 +35,13 @@ def _on_loop(app: App, text: str, message_id: str, platform: str = "terminal",
                                              message_id=message_id))
     assert replies is not None
     return "\n".join(reply.text for reply in replies)
+
+
+def _read(uow: UnitOfWork) -> Conversation:
+    """王芳's conversation, as the unit of work sees it."""
+    conversation = uow.conversations.by_identity("terminal", "王芳")
+    assert conversation is not None
+    return conversation
 
 
 def test_a_conversation_written_on_the_loop_is_not_read_again(app, chat, reads):
@@ -65,13 +74,11 @@ def test_an_orm_write_on_the_loop_is_seen(app, chat, reads):
     _on_loop(app, "/record 张丽华", "w1")
     _on_loop(app, "女", "w2")
     with app.uow.on_loop() as uow:  # as a settings command does: the agent's row, by the ORM
-        conversation = uow.conversations.by_identity("terminal", "王芳")
-        assert conversation is not None
+        conversation = _read(uow)
         uow.agents.get(conversation.agent.id).name = "王芳芳"
         uow.commit()
     with app.uow.on_loop() as uow:
-        conversation = uow.conversations.by_identity("terminal", "王芳")
-        assert conversation is not None and conversation.agent.name == "王芳芳"
+        assert _read(uow).agent.name == "王芳芳"
 
 
 def test_the_reachable_flag_written_on_the_loop_is_seen(app, chat, reads):
@@ -81,16 +88,14 @@ def test_the_reachable_flag_written_on_the_loop_is_seen(app, chat, reads):
         uow.commit()
     _on_loop(app, "/help", "u2")  # they wrote: reachable again, on the loop's connection
     with app.uow.on_loop() as uow:
-        conversation = uow.conversations.by_identity("terminal", "王芳")
-        assert conversation is not None and not conversation.agent.unreachable
+        assert not _read(uow).agent.unreachable
 
 
 def test_a_unit_that_does_not_commit_leaves_no_trace(app, chat, reads):
     _on_loop(app, "/record 张丽华", "n1")
     _on_loop(app, "女", "n2")
     with app.uow.on_loop() as uow:
-        conversation = uow.conversations.by_identity("terminal", "王芳")
-        assert conversation is not None
+        conversation = _read(uow)
         uow.conversations.save(conversation, {"form": None, "pending": None}, ["x"])
         # no commit: rolled back
     assert "第3/" in _on_loop(app, "1976-3-5", "n3")
@@ -114,23 +119,21 @@ def test_a_read_after_a_write_in_one_transaction_sees_the_write(app, chat, reads
     _on_loop(app, "/help", "t1")
     _on_loop(app, "/help", "t2")
     with app.uow.on_loop() as uow:
-        conversation = uow.conversations.by_identity("terminal", "王芳")
-        assert conversation is not None
+        conversation = _read(uow)
         uow.conversations.save(conversation, None, ["a"])
-        again = uow.conversations.by_identity("terminal", "王芳")
-        assert again is not None and again.options == ["a"]
+        again = _read(uow)
+        assert again.options == ["a"]
         assert again.version == (conversation.version or 0) + 1
 
 
 def test_what_a_rollback_undid_is_not_kept(app, chat, reads):
     _on_loop(app, "/help", "b1")
     with app.uow.on_loop() as uow:
-        conversation = uow.conversations.by_identity("terminal", "王芳")
-        assert conversation is not None
+        conversation = _read(uow)
         uow.conversations.save(conversation, None, ["undone"])
         uow.rollback()
         uow.commit()  # nothing left to commit
     with app.uow.on_loop() as uow:
-        again = uow.conversations.by_identity("terminal", "王芳")
-        assert again is not None and again.options == conversation.options
+        again = _read(uow)
+        assert again.options == conversation.options
         assert again.version == conversation.version
