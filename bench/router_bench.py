@@ -15,9 +15,10 @@ from handlers.lookup import search_keys
 from handlers.types import Incoming
 
 # One realistic session per client: the full guided record of the worked example (Ms Zhang,
-# 24 questions), then a card, a lookup, and a quick note whose proposed facts are declined.
+# 23 questions: the birth year gives the age), then a card, a lookup, and a quick note whose
+# proposed facts are declined.
 SESSION_SCRIPT = [
-    "/record 客户{n}", "2", "农历1976年八月十五", "50岁", "138{n:08d}", "上海", "会计", "某外企",
+    "/record 客户{n}", "2", "农历1976年八月十五", "138{n:08d}", "上海", "会计", "某外企",
     "财务总监", "已婚", "李建国", "国企高管", "1998年5月20日", "儿子16岁", "父亲退休教师",
     "年收入60万", "300万", "无", "早8点出门，晚7点到家", "插花、瑜伽", "父亲是退休教师",
     "家里总有鲜花，愿意为品质付费", "想给孩子准备教育金；常问养老社区", "朋友介绍来参加亲子沙龙",

@@ -47,9 +47,9 @@ def render_card(client: Client, templates: Templates, now: datetime,
         lines.append(f"分层原因：{client.tier_reason}")
     lines += ["—— 基本信息 ——", *_basics(client)]
     if client.family:
-        lines += ["—— 家人 ——", *(_member(member, now) for member in client.family)]
+        lines += ["—— 家人 ——", *(member_line(member, now) for member in client.family)]
     if client.policies:
-        lines += ["—— 保单 ——", *(_policy(policy) for policy in client.policies)]
+        lines += ["—— 保单 ——", *(policy_line(policy) for policy in client.policies)]
     soft = _soft(client)
     if soft:
         lines += ["—— 软信息 ——", *soft]
@@ -85,7 +85,8 @@ def _basics(client: Client) -> list[str]:
     return [row for row in rows if row] or ["（暂无）"]
 
 
-def _member(member: FamilyMember, now: datetime) -> str:
+def member_line(member: FamilyMember, now: datetime) -> str:
+    """One family member on one line."""
     birthday = birthday_value(member)
     age = f"{now.year - member.birth_year}岁" if member.birth_year else None
     born = f"生日 {fields.display('birthday', birthday)}" if birthday else None
@@ -94,7 +95,8 @@ def _member(member: FamilyMember, now: datetime) -> str:
                  member.notes, sep=" ")
 
 
-def _policy(policy: Any) -> str:
+def policy_line(policy: Any) -> str:
+    """One policy on one line, with its status."""
     owner = "本公司" if policy.is_own else f"同业·{policy.insurer or '未知'}"
     start = f"{policy.start_date:%Y-%m-%d}起" if policy.start_date else None
     premium = f"年缴{_money(policy.annual_premium)}" if policy.annual_premium else None

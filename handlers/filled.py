@@ -20,6 +20,8 @@ def _has_value(client: Client, target: str) -> bool:
     head, _, rest = target.partition(".")
     if target == "client.birthday":
         return client.birth_month is not None
+    if target == "client.age":  # a birth year gives the age
+        return client.age is not None or client.birth_year is not None
     if head == "client":
         return getattr(client, _SECRET_COLUMNS.get(rest, rest)) is not None
     if head == "soft":

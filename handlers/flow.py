@@ -8,9 +8,11 @@ router stores the draft it returns and applies the answers when the outcome is "
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any, Literal
 
 from handlers import fields
+from handlers.fields.dates import solar_day
 from handlers.template import FieldSpec, Templates
 from handlers.types import Option, Reply
 
@@ -100,8 +102,9 @@ def question(draft: FormDraft, templates: Templates, warning: str | None = None)
     return Reply("\n".join(lines), _options(spec))
 
 
-def step(draft: FormDraft, text: str, templates: Templates) -> Step:
-    """Advance the draft by one message. Bad input leaves the draft unchanged."""
+def step(draft: FormDraft, text: str, templates: Templates, today: date | None = None) -> Step:
+    """Advance the draft by one message. Bad input leaves the draft unchanged. ``today`` (the
+    agent's date) refuses birthdays still to come."""
     word = text.strip()
     if word in CANCEL:
         return Step(draft, [], "cancel")
@@ -122,10 +125,21 @@ def step(draft: FormDraft, text: str, templates: Templates) -> Step:
         value = fields.parse(spec.type, word, spec.choices)
         if spec.year_required and isinstance(value, dict) and value.get("year") is None:
             raise fields.ParseError("请写上年份，如 2024-3-5。")
+        if spec.type == "birthday" and today is not None:
+            _check_born(value, today)
     except fields.ParseError as error:
         return Step(draft, [question(draft, templates, warning=error.message)], "continue")
     answers = {**draft.answers, spec.key: value}
     return _advance(_copy(draft, answers=answers), templates)
+
+
+def _check_born(birthday: dict[str, Any], today: date) -> None:
+    year = birthday.get("year")
+    if year is None or year < today.year - 1:  # a lunar year can end in the next solar one
+        return
+    if year > today.year or (solar_day(birthday) or today) > today:
+        raise fields.ParseError(f"这个生日（{fields.display('birthday', birthday)}）还没到，"
+                                "请检查年份。")
 
 
 def _advance(draft: FormDraft, templates: Templates) -> Step:
@@ -139,14 +153,17 @@ def _advance(draft: FormDraft, templates: Templates) -> Step:
 
 
 def _applies(draft: FormDraft, key: str, templates: Templates) -> bool:
-    """Whether the field's ask_if conditions allow asking it, given this form's answers."""
+    """Whether the field's ask_if / unless_year_in conditions allow asking it, given this
+    form's answers."""
     found = templates.find(draft.form, draft.tier, key)
     if found is None:
         return True
-    for other, allowed in found[1].ask_if.items():
+    spec = found[1]
+    for other, allowed in spec.ask_if.items():
         if other in draft.answers and draft.answers[other] not in allowed:
             return False
-    return True
+    dated = draft.answers.get(spec.unless_year_in) if spec.unless_year_in else None
+    return not (isinstance(dated, dict) and dated.get("year"))
 
 
 def _current(draft: FormDraft, templates: Templates) -> tuple[str, FieldSpec]:

@@ -158,10 +158,11 @@ def _form_reminder(form: dict) -> Reply:
 def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:
     pending = ctx.pending or {}
     if pending.get("kind") == "pick":
-        command = pending["commands"].get(text)
+        labels = pending.get("labels", {})
+        by_label = next((value for value, label in labels.items() if label == text), text)
+        command = pending["commands"].get(text) or pending["commands"].get(by_label)
         if command is None:
             if text.isdigit():
-                labels = pending.get("labels", {})
                 options = tuple(Option(labels.get(value, value), value)
                                 for value in pending["commands"])
                 return [Reply(f"请回复 1 到 {len(options)} 之间的序号。", options)]

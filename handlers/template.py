@@ -61,6 +61,9 @@ class FieldSpec(BaseModel):
     # Ask only when an earlier answer in the same form is one of these values,
     # e.g. {marital_status: [已婚]}; asked as usual when that answer is not known.
     ask_if: dict[str, list[str | bool]] = {}
+    # Not asked when the answer to this (date) field of the same form has a year: the age
+    # follows from a birth date with a year.
+    unless_year_in: str | None = None
 
     @field_validator("type")
     @classmethod
@@ -114,8 +117,9 @@ class Templates(BaseModel):
                 seen.add((scope, spec.key))
         for kind, where, fields in groups:
             for spec in fields:
-                unknown = [key for key in spec.ask_if if ("record" if kind == "record" else kind,
-                                                          key) not in seen]
+                refers = [*spec.ask_if, *([spec.unless_year_in] if spec.unless_year_in else [])]
+                unknown = [key for key in refers if ("record" if kind == "record" else kind,
+                                                     key) not in seen]
                 if unknown:
                     raise ValueError(f"{where} 的字段 {spec.key}：ask_if 引用了未知字段 {unknown}")
         return self

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.crypto import FieldCipher
@@ -186,6 +186,23 @@ class ClientRepository:
         policy = Policy(client=client, created_at=now, **fields)
         self._session.add(policy)
         return policy
+
+    def remove_policy(self, policy: Policy) -> None:
+        policy.client.policies.remove(policy)  # delete-orphan: the row goes at the flush
+
+    def remove_family(self, member: FamilyMember) -> None:
+        member.client.family.remove(member)
+
+    def remove(self, client: Client) -> None:
+        """Delete the client with everything recorded about them (the database cascades to
+        timeline, tier history, nudges, invitations and meetings). Clients they referred
+        stay, without the referral."""
+        self._session.execute(
+            update(Client)
+            .where(Client.agent_id == self.agent_id, Client.referred_by_id == client.id)
+            .values(referred_by_id=None))
+        self._session.delete(client)
+        self._session.flush()
 
     def add_soft_note(self, client: Client, heading: str, text: str, now: datetime) -> None:
         self._session.add(SoftNote(client=client, heading=heading, text=text, created_at=now))

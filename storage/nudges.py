@@ -39,6 +39,16 @@ class NudgeRepository:
         for nudge in nudges:
             nudge.shown_on = day
 
+    def close_subject(self, subject: str) -> None:
+        """Close the open nudges about ``subject`` ("p:ID" a policy, "m:ID" a family member):
+        what they remind of is gone or no longer applies."""
+        self._session.execute(
+            update(Nudge)
+            .where(Nudge.agent_id == self.agent_id, Nudge.subject == subject,
+                   Nudge.status == "open")
+            .values(status="done")
+            .execution_options(synchronize_session=False))
+
     def close_followups(self, client_id: int) -> None:
         """A logged contact resets the follow-up clock: open follow-ups are no longer due."""
         self._session.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers import flow
 from handlers.apply import add_member, add_policy, apply_to_client, new_client
+from handlers.commands import edits
 from handlers.context import Context
 from handlers.filled import filled_keys
 from handlers.promotion import promote_if_due
@@ -49,6 +50,9 @@ def _start_new(ctx: Context, name: str) -> list[Reply]:
 
 
 def start_policy(ctx: Context, args: str) -> list[Reply]:
+    """/policy NAME: record a new policy; /policy NAME STATUS: change one's status."""
+    if edits.is_status_change(args):
+        return edits.policy_status(ctx, args)
     return _start_sub_form(ctx, "policy", args)
 
 
@@ -98,7 +102,7 @@ def answer(ctx: Context, text: str) -> list[Reply]:
     if draft.finished:
         ctx.form = None
         return save(ctx, draft)
-    result = flow.step(draft, text, ctx.config.templates)
+    result = flow.step(draft, text, ctx.config.templates, ctx.today)
     if result.outcome == "cancel":
         ctx.form = None
         return [Reply(f"已取消，「{draft.client_name}」本次未保存的 {len(draft.answers)} 项"

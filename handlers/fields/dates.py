@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from datetime import date
 from typing import Any
 
 from borax.calendars.lunardate import LCalendars, LunarDate
@@ -177,6 +178,17 @@ def parse_birthday(text: str) -> dict[str, Any]:
             shown = quote(text.strip())
             raise ParseError(f"没看懂这个生日“{shown}”。{BIRTHDAY_ACCEPTED}") from None
         raise
+
+
+def solar_day(value: dict[str, Any]) -> date | None:
+    """The solar day a parsed date with a year stands for (lunar converted); None without a
+    year."""
+    if not value.get("year"):
+        return None
+    if value.get("calendar") == "lunar":
+        lunar = LunarDate(value["year"], value["month"], value["day"], int(bool(value.get("leap"))))
+        return lunar.to_solar_date()
+    return date(value["year"], value["month"], value["day"])
 
 
 def lunar_day_name(day: int) -> str:

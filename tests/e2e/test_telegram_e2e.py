@@ -86,9 +86,9 @@ async def test_guided_record_by_buttons_and_text_then_lookups(bot, wang, fake):
     pressed = fake.messages[(WANG, question.result["message_id"])]
     assert "reply_markup" not in pressed  # the old choice cannot be pressed again
 
-    [age] = await wang.say("1976-11-24")
-    assert "第3/24项" in age and "年龄？" in age
-    for field in ("手机？", "常住城市？", "职业？"):
+    [phone] = await wang.say("1976-11-24")
+    assert "第4/24项" in phone and "手机？" in phone  # no age question: the year gives it
+    for field in ("常住城市？", "职业？"):
         [asked] = await wang.say("跳过")
         assert field in asked
     [employer] = await wang.say("会计 & <财务>")  # typed text that looks like HTML
@@ -112,7 +112,7 @@ async def test_guided_record_by_buttons_and_text_then_lookups(bot, wang, fake):
     assert_well_formed(fake)
     assert {call.chat_id for call in fake.calls_to("sendMessage")} == {WANG}
     assert len(fake.calls_to("answerCallbackQuery")) == 2
-    assert len(wang.received()) == len(wang.updates) + 1 == 12  # the record's intro: +1
+    assert len(wang.received()) == len(wang.updates) + 1 == 11  # the record's intro: +1
 
 
 async def test_unknown_users_get_one_polite_refusal_and_an_invite_link_registers(
@@ -268,7 +268,7 @@ async def test_a_record_resumes_after_a_restart(tg_app, make_app, fake, start_bo
     await wang.say("/record 张丽华")
     await wang.tap("女")
     [asked] = await wang.say("1976-11-24")
-    assert "第3/24项" in asked and "年龄？" in asked
+    assert "第4/24项" in asked and "手机？" in asked
     answered = wang.updates[-1]
 
     await first.channel.stop()  # the process ends ...
@@ -279,8 +279,8 @@ async def test_a_record_resumes_after_a_restart(tg_app, make_app, fake, start_bo
     # Telegram delivers the last answer again (the old process had not confirmed it): the
     # database's message ledger knows it was answered.
     assert await wang.answer(lambda: wang.redeliver(answered)) == []
-    [asked] = await wang.say("跳过")  # the same record, the same question (年龄) was waiting
-    assert "【张丽华】第4/24项" in asked and "手机？" in asked
+    [asked] = await wang.say("跳过")  # the same record, the same question (手机) was waiting
+    assert "【张丽华】第5/24项" in asked and "常住城市？" in asked
     assert (await wang.say("保存"))[0].startswith("✅ 已保存「张丽华」的档案（2 项）")
     [card] = await wang.say("/card 张丽华")
     assert card.startswith(CARD_HEAD) and "生日：1976年11月24日" in card  # earlier answers kept
@@ -298,7 +298,7 @@ async def test_a_redelivered_update_is_answered_once(bot, wang, fake):
     pressed = wang.updates[-1]
     assert await wang.answer(lambda: wang.redeliver(pressed, same_update_id=False)) == []
     [asked] = await wang.say("1976-11-24")
-    assert "第3/24项" in asked  # the press moved the record on once, not twice
+    assert "第4/24项" in asked  # the press moved the record on once, not twice
 
     ids = [incoming.message_id for incoming, _ in bot.tracker.handled]
     assert len(ids) == 6 and len(set(ids)) == 4  # both copies reached the router

@@ -56,8 +56,8 @@ async def test_guided_record_by_numbered_replies_then_lookups(bot, wang, puppet)
 
     birthday = await wang.say("2")  # "2" picks 女 from the numbered options
     assert "第2/24项" in birthday and "生日是哪天" in birthday
-    assert "第3/24项" in await wang.say("1976-11-24") and "年龄？" in wang.received()[-1].text
-    assert "第4/24项" in await wang.say("跳过")
+    assert "第4/24项" in await wang.say("1976-11-24") and "手机？" in wang.received()[-1].text
+    assert "第5/24项" in await wang.say("跳过")  # no age question: the birth year gives it
     assert "已保存「张丽华」的档案（2 项）" in await wang.say("保存")
 
     found = await wang.say("/find zlh")
@@ -154,7 +154,7 @@ async def test_guided_record_survives_a_dropped_event_stream(bot, wang, puppet, 
     wang.send("1976-11-24")  # arrives while the bot is disconnected
     await puppet.wait_for_stream_opens(2)
     await wait_until(lambda: len(wang.received()) == 3)
-    assert "第3/24项" in wang.received()[-1].text  # the same record, the next question
+    assert "第4/24项" in wang.received()[-1].text  # the same record, the next question
     assert bot.connection.reconnects == 1
 
     puppet.re_emit(answered)  # the service re-sends an old message after the reconnect
@@ -179,7 +179,7 @@ async def test_guided_record_continues_after_a_restart(
     SingleIdContainer._instance = None  # a new process: wechaty's in-memory ids are gone
     second = await start_bot(configure(make_app(), puppet))  # same database
     puppet.re_emit(answered)  # only the database's message ledger knows it was answered
-    assert "第3/24项" in await wang.say("1976-11-24")
+    assert "第4/24项" in await wang.say("1976-11-24")
     assert "已保存「张丽华」的档案（2 项）" in await wang.say("保存")
     await second.stop()
     assert second.stats["handled"] == 3 and len(wang.received()) == 4

@@ -48,7 +48,7 @@ def test_a_conversation_written_on_the_loop_is_not_read_again(app, chat, reads):
     _on_loop(app, "/record 张丽华", "c1")  # uses the ORM session: nothing is kept
     _on_loop(app, "女", "c2")
     assert _conversation_reads(reads) == 2
-    assert "第3/" in _on_loop(app, "1976-3-5", "c3")  # the draft as the loop last wrote it
+    assert "第4/" in _on_loop(app, "1976-3-5", "c3")  # the draft as the loop last wrote it
     assert "第4/" in _on_loop(app, "45", "c4")
     assert _conversation_reads(reads) == 2
 
@@ -67,7 +67,7 @@ def test_a_redelivered_message_is_still_recognised(app, chat, reads):
     _on_loop(app, "女", "r2")
     replies = app.router.handle_now(Incoming("terminal", "王芳", "王芳", "女", message_id="r2"))
     assert replies == []
-    assert "第3/" in _on_loop(app, "1976-3-5", "r3")  # the redelivery changed nothing
+    assert "第4/" in _on_loop(app, "1976-3-5", "r3")  # the redelivery changed nothing
 
 
 def test_an_orm_write_on_the_loop_is_seen(app, chat, reads):
@@ -98,7 +98,7 @@ def test_a_unit_that_does_not_commit_leaves_no_trace(app, chat, reads):
         conversation = _read(uow)
         uow.conversations.save(conversation, {"form": None, "pending": None}, ["x"])
         # no commit: rolled back
-    assert "第3/" in _on_loop(app, "1976-3-5", "n3")
+    assert "第4/" in _on_loop(app, "1976-3-5", "n3")
 
 
 def test_an_agent_switching_accounts_continues_where_they_were(app, chat, reads):
@@ -107,7 +107,7 @@ def test_an_agent_switching_accounts_continues_where_they_were(app, chat, reads)
         uow.commit()
     _on_loop(app, "/record 张丽华", "s1")
     _on_loop(app, "女", "s2")
-    assert "第3/" in _on_loop(app, "1976-3-5", "s3", "wechat", "wxid_wf")
+    assert "第4/" in _on_loop(app, "1976-3-5", "s3", "wechat", "wxid_wf")
     updates_before = sum(statement.startswith("UPDATE agent_sessions") for statement in reads)
     assert "第4/" in _on_loop(app, "45", "s4")  # back on the terminal: the state written on WeChat
     updates = sum(statement.startswith("UPDATE agent_sessions") for statement in reads)

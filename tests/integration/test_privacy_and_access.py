@@ -8,7 +8,7 @@ from tests.support.chat import ChatDriver
 
 
 def test_another_agents_client_cannot_be_found_shown_or_changed(app, chat):
-    chat.script("/record 张丽华", "女", "1976-3-5", "50", "13812345678", "保存")
+    chat.script("/record 张丽华", "女", "1976-3-5", "13812345678", "保存")
     other = ChatDriver.for_new_agent(app, "赵强")
     with app.uow() as uow:
         agent = uow.agents.by_name("王芳")

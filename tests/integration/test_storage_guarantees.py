@@ -30,7 +30,7 @@ def test_embedded_default_creates_the_key_file_with_mode_0600(tmp_path):
 
 
 def test_the_conversation_draft_is_encrypted_at_rest(app, chat):
-    chat.script("/record 张丽华", "女", "1976-3-5", "50", "13812345678")
+    chat.script("/record 张丽华", "女", "1976-3-5", "13812345678")
     with app.uow() as uow:
         sealed, draft = uow.session.execute(
             text("SELECT sealed, draft FROM agent_sessions")).one()
@@ -138,7 +138,7 @@ def test_a_draft_sealed_by_an_earlier_version_still_resumes(app, chat, version):
         uow.session.execute(text("UPDATE agent_sessions SET draft = :d, sealed = NULL"),
                             {"d": json.dumps(old)})
         uow.commit()
-    assert "第3/" in chat.send("1976-3-5")
+    assert "第4/" in chat.send("1976-3-5")
     with app.uow() as uow:  # written again the current way
         assert uow.session.execute(text("SELECT draft FROM agent_sessions")).scalar() is None
     assert "✅ 已保存「张丽华」的档案（2 项）" in chat.send("保存")
@@ -154,7 +154,7 @@ def test_a_downgrade_hands_drafts_in_progress_back_to_the_earlier_format(app, ch
     app.dispose()
     command.downgrade(alembic_config(database_url), "0003")
     upgrade(database_url)  # the draft now comes from the earlier column, and still resumes
-    assert "第3/" in chat.send("1976-3-5")
+    assert "第4/" in chat.send("1976-3-5")
 
 
 def test_the_migrations_build_what_the_models_describe(app, database_url):

@@ -4,6 +4,7 @@ with the reason and leaves the draft exactly as it was."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
@@ -98,3 +99,40 @@ def test_any_text_either_advances_or_leaves_the_draft_unchanged(kind, text):
     assert draft.to_json() == before  # the engine never mutates its input
     if result.outcome == "continue" and result.draft.pos == draft.pos:
         assert result.draft.to_json() == before
+
+
+def _birthday_then_age() -> Templates:
+    fields = [
+        {"key": "birthday", "label": "生日", "type": "birthday", "target": "client.birthday"},
+        {"key": "age", "label": "年龄", "type": "age", "target": "client.age",
+         "unless_year_in": "birthday"},
+        {"key": "city", "label": "城市", "type": "text", "target": "client.city"},
+    ]
+    return Templates.model_validate({"record": [{"title": "基本", "fields": fields}],
+                                     "books": {}, "policy": [], "family": []})
+
+
+def test_the_age_is_asked_only_without_a_birth_year():
+    templates = _birthday_then_age()
+    draft = flow.begin("record", templates, "测试", None, "普通", filled=set())
+    with_year = flow.step(draft, "1985-3-5", templates)
+    assert "城市" in with_year.replies[0].text and "第3/3项" in with_year.replies[0].text
+    assert "生日" in flow.step(with_year.draft, "返回", templates).replies[0].text  # back skips it
+    without_year = flow.step(draft, "3月5日", templates)
+    assert "年龄" in without_year.replies[0].text
+
+
+def test_a_future_birthday_is_refused_only_when_today_is_known():
+    templates = _birthday_then_age()
+    draft = flow.begin("record", templates, "测试", None, "普通", filled=set())
+    refused = flow.step(draft, "2030-1-1", templates, date(2026, 11, 24))
+    assert refused.draft == draft and "还没到" in refused.replies[0].text
+    assert flow.step(draft, "2026-11-24", templates, date(2026, 11, 24)).draft.pos == 2
+
+
+def test_an_unknown_field_in_unless_year_in_refuses_the_template():
+    fields = [{"key": "age", "label": "年龄", "type": "age", "target": "client.age",
+               "unless_year_in": "nowhere"}]
+    with pytest.raises(ValueError, match="nowhere"):
+        Templates.model_validate({"record": [{"title": "基本", "fields": fields}],
+                                  "books": {}, "policy": [], "family": []})

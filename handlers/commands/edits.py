@@ -1,0 +1,169 @@
+"""Correcting the archive: /policy NAME STATUS (有效 / 失效 / 退保 / 满期) changes a policy's
+status; /delete 删除 NAME removes a policy, a family member or the whole client, always after
+a question and a confirmation.
+
+The choices travel as options whose commands name the client by ``#id`` and the item as
+``p<id>`` (policy), ``m<id>`` (family member) or ``all``; everything is looked up again through
+the agent's own repository, so a typed command cannot reach another agent's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from handlers.card import member_line, policy_line
+from handlers.context import Context
+from handlers.promotion import promote_if_due
+from handlers.resolve import one_client
+from handlers.types import Option, Reply
+from storage.models import Client, FamilyMember, Policy
+
+POLICY_STATUSES = ("有效", "失效", "退保", "满期")
+IN_FORCE = "有效"
+WHOLE_CLIENT = "all"
+CONFIRM = "确认删除"
+KEEP = "不删了"
+_DECISIONS = {CONFIRM: "确认", KEEP: "不删"}
+
+
+def is_status_change(args: str) -> bool:
+    """Whether ``/policy`` arguments end in a status word (then it is not a new policy)."""
+    parts = args.split()
+    if len(parts) >= 3 and _is_policy_ref(parts[-1]):
+        parts.pop()
+    return len(parts) >= 2 and parts[-1] in POLICY_STATUSES
+
+
+def policy_status(ctx: Context, args: str) -> list[Reply]:
+    """/policy NAME STATUS [p<id>]: set a policy's status; asks which when there are several."""
+    parts = args.split()
+    item = parts.pop() if _is_policy_ref(parts[-1]) else None
+    status = parts.pop()
+    name = " ".join(parts)
+    found = one_client(ctx, name, lambda ref: f"/policy {ref} {status}")
+    if isinstance(found, Reply):
+        return [found]
+    client = found
+    if not client.policies:
+        return [Reply(f"「{client.name}」还没有保单记录。录入保单请发送：/policy {client.name}")]
+    if item is None and len(client.policies) > 1:
+        return [_ask(ctx, f"「{client.name}」有 {len(client.policies)} 份保单，改哪一份？",
+                     [Option(policy_line(p), f"p{p.id}") for p in client.policies],
+                     lambda value: f"/policy #{client.id} {status} {value}")]
+    policy = _policy(client, item) if item else client.policies[0]
+    if policy is None:
+        return [Reply("没有找到这份保单，请重新发送 /policy 姓名 状态。")]
+    if policy.status == status:
+        return [Reply(f"这份保单已经是「{status}」。")]
+    previous, policy.status = policy.status, status
+    what = f"{policy.product_type or '保单'}：{previous}→{status}"
+    ctx.clients.add_timeline(client, "policy", f"保单状态 {what}", ctx.now)
+    ctx.audit("policy_status", client, what)
+    if status == IN_FORCE:
+        promote_if_due(ctx, client)
+        follow = "续期提醒照常。"
+    else:
+        ctx.uow.nudges(ctx.agent.id).close_subject(f"p:{policy.id}")
+        follow = "不再提醒这份保单的续期。"
+    return [Reply(f"✅ 「{client.name}」的{policy.product_type or '保单'}已改为「{status}」。"
+                  + follow)]
+
+
+def delete(ctx: Context, args: str) -> list[Reply]:
+    """/delete NAME → which item? → confirm → delete."""
+    parts = args.split()
+    if not parts:
+        return [Reply("请写上客户姓名，如：/delete 张三"
+                      "（可删除其保单、家人或整个档案，删除前会确认）")]
+    if parts[0].startswith("#") and len(parts) in (2, 3):
+        ref, item, decision = parts[0], parts[1], parts[2] if len(parts) == 3 else None
+    else:
+        ref, item, decision = " ".join(parts), None, None
+    found = one_client(ctx, ref, lambda found_ref: f"/delete {found_ref}")
+    if isinstance(found, Reply):
+        return [found]
+    client = found
+    if item is None:
+        return [_ask_item(ctx, client)]
+    target = _target(client, item)
+    if target is None:
+        return [Reply("没有找到要删除的这一项，请重新发送 /delete 姓名。")]
+    what = _describe(client, target, ctx)
+    if decision is None:
+        return [_ask(ctx, f"确定删除{what}吗？删除后无法恢复。",
+                     [Option(CONFIRM, CONFIRM), Option(KEEP, KEEP)],
+                     lambda value: f"/delete #{client.id} {item} {_DECISIONS[value]}")]
+    if decision != _DECISIONS[CONFIRM]:
+        return [Reply("好的，没有删除任何内容。")]
+    return [_remove(ctx, client, target, what)]
+
+
+def _ask_item(ctx: Context, client: Client) -> Reply:
+    options = [Option(f"保单：{policy_line(p)}", f"p{p.id}") for p in client.policies]
+    options += [Option(f"家人：{member_line(m, ctx.now)}", f"m{m.id}") for m in client.family]
+    options.append(Option("整个客户档案", WHOLE_CLIENT))
+    return _ask(ctx, f"要删除「{client.name}」的哪一项？", options,
+                lambda value: f"/delete #{client.id} {value}")
+
+
+def _ask(ctx: Context, question: str, options: list[Option],
+         command_of: Callable[[str], str]) -> Reply:
+    """Offer ``options``; the reply (word or number) runs ``command_of(value)``."""
+    ctx.pending = {
+        "kind": "pick",
+        "commands": {option.value: command_of(option.value) for option in options},
+        "labels": {option.value: option.label for option in options},
+    }
+    return Reply(question, tuple(options))
+
+
+Target = Policy | FamilyMember | Client
+
+
+def _target(client: Client, item: str) -> Target | None:
+    if item == WHOLE_CLIENT:
+        return client
+    if item[:1] == "p":
+        return _policy(client, item)
+    if item[:1] == "m" and item[1:].isdigit():
+        return next((m for m in client.family if m.id == int(item[1:])), None)
+    return None
+
+
+def _is_policy_ref(item: str) -> bool:
+    return item[:1] == "p" and item[1:].isdigit()
+
+
+def _policy(client: Client, item: str) -> Policy | None:
+    if not _is_policy_ref(item):
+        return None
+    return next((p for p in client.policies if p.id == int(item[1:])), None)
+
+
+def _describe(client: Client, target: Target, ctx: Context) -> str:
+    if isinstance(target, Policy):
+        return f"「{client.name}」的保单（{policy_line(target)}）"
+    if isinstance(target, FamilyMember):
+        return f"「{client.name}」的家人（{member_line(target, ctx.now)}）"
+    return f"客户「{client.name}」的全部档案（含保单、家人、笔记和提醒）"
+
+
+def _remove(ctx: Context, client: Client, target: Target, what: str) -> Reply:
+    nudges = ctx.uow.nudges(ctx.agent.id)
+    if isinstance(target, Policy):
+        nudges.close_subject(f"p:{target.id}")
+        ctx.clients.remove_policy(target)
+        ctx.clients.add_timeline(client, "policy", f"删除保单：{target.product_type or ''}",
+                                 ctx.now)
+        ctx.audit("delete_policy", client, f"policy {target.id}")
+    elif isinstance(target, FamilyMember):
+        nudges.close_subject(f"m:{target.id}")
+        ctx.clients.remove_family(target)
+        ctx.clients.add_timeline(client, "family", f"删除家人：{target.relation or ''}", ctx.now)
+        ctx.audit("delete_family", client, f"member {target.id}")
+    else:
+        ctx.audit("delete_client", client, "")
+        ctx.clients.remove(client)
+        if ctx.form is not None and ctx.form.get("client_id") == client.id:
+            ctx.form = None  # its record can no longer be saved
+    return Reply(f"🗑 已删除{what}。")

@@ -1,0 +1,168 @@
+"""Correcting the archive: a policy's status (/policy NAME STATUS) and deleting a policy, a
+family member or a whole client (/delete), always asked and confirmed, only one's own."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from storage.models import AuditEntry, Client, FamilyMember, Nudge, Policy, TimelineEntry
+from tests.support.chat import ChatDriver
+
+
+def add_policy(chat, name: str, product: str, start: str, status: str = "有效") -> None:
+    chat.script(f"/policy {name}", "是", product, start, "1万", "3", "跳过", "跳过", status)
+
+
+def count(app, model, **where) -> int:
+    with app.uow() as uow:
+        query = select(func.count()).select_from(model).filter_by(**where)
+        return int(uow.session.scalar(query) or 0)
+
+
+def renewals_between(app, name: str, start: date, days: int) -> int:
+    return sum(1 for offset in range(days)
+               for n in app.nudges.preview(start + timedelta(days=offset))
+               if n.kind == "renewal" and name in n.text)
+
+
+def test_a_surrendered_policy_is_no_longer_renewed(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "重疾", "2025-12-1")  # renewal due in 7 days: listed today
+    app.nudges.sweep_now()
+    assert "孙明 的重疾 7天后" in chat.send("/today")
+    reply = chat.send("/policy 孙明 退保")
+    assert "✅ 「孙明」的重疾已改为「退保」" in reply and "不再提醒" in reply
+    assert "今天没有待办提醒" in chat.send("/today")  # the open nudge is closed
+    assert renewals_between(app, "孙明", date(2026, 11, 25), 400) == 0
+    card = chat.send("/card 孙明")
+    assert "重疾" in card and "退保" in card
+    assert "已经是「退保」" in chat.send("/policy 孙明 退保")
+    assert "保单状态 重疾：有效→退保" in chat.send("/card 孙明")  # on the timeline
+
+
+def test_with_several_policies_it_asks_which_one(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "重疾", "2025-12-1")
+    add_policy(chat, "孙明", "年金", "2025-12-2")
+    reply = chat.send("/policy 孙明 失效")
+    assert "有 2 份保单，改哪一份" in reply and "年金" in reply
+    assert "已改为「失效」" in chat.send("2")
+    with app.uow() as uow:
+        statuses = {p.product_type: p.status for p in uow.session.scalars(select(Policy))}
+    assert statuses == {"重疾": "有效", "年金": "失效"}
+
+
+def test_a_policy_back_in_force_promotes_the_client(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "重疾", "2025-12-1", status="失效")
+    assert "【普通】" in chat.send("/card 孙明")
+    reply = chat.send("/policy 孙明 有效")
+    assert "已改为「有效」" in reply and "已自动升为【成交】" in reply
+    assert "没有找到客户「无此人」" in chat.send("/policy 无此人 退保")
+    chat.script("/record 新客户", "女", "保存")
+    assert "「新客户」还没有保单记录" in chat.send("/policy 新客户 退保")
+
+
+def test_deleting_a_policy_is_asked_and_confirmed(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "重疾", "2025-12-1")
+    app.nudges.sweep_now()
+    reply = chat.send("/delete 孙明")
+    assert "要删除「孙明」的哪一项" in reply and "整个客户档案" in reply
+    assert "确定删除「孙明」的保单" in chat.send("1")
+    assert "没有删除任何内容" in chat.send("不删了")
+    assert count(app, Policy) == 1
+    chat.send("/delete 孙明")
+    chat.send("1")
+    assert "🗑 已删除「孙明」的保单" in chat.send("确认删除")
+    assert count(app, Policy) == 0
+    assert count(app, Nudge, kind="renewal", status="open") == 0
+    assert "—— 保单 ——" not in chat.send("/card 孙明")
+
+
+def test_deleting_a_family_member_drops_their_reminders(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/family 孙明", "女儿", "孙小美", "2020-11-24", "跳过", "是", "保存")
+    app.nudges.sweep_now()
+    assert "孙小美" in chat.send("/today")
+    assert "家人：女儿 孙小美" in chat.send("删除 孙明")  # the Chinese alias, without a slash
+    assert len(chat.options) == 2 and chat.options[1] == "all"
+    chat.send("1")
+    assert "🗑 已删除「孙明」的家人" in chat.send("1")  # 1 = 确认删除
+    assert count(app, FamilyMember) == 0
+    assert "孙小美" not in chat.send("/today")
+
+
+def test_deleting_a_client_removes_everything_about_them(app, chat):
+    chat.script("/record 孙明", "男", "1980-11-24", "保存")
+    add_policy(chat, "孙明", "重疾", "2025-12-1")
+    chat.script("/family 孙明", "女儿", "孙小美", "2020-11-24", "跳过", "是", "保存")
+    chat.send("/note 孙明 最近在跑马拉松")
+    chat.send("都不要")
+    chat.send("/referral 孙明 李四")
+    app.nudges.sweep_now()
+    (client_id,) = [c.id for c in _clients(app) if c.name == "孙明"]
+    chat.send("/delete 孙明")
+    assert "全部档案" in chat.send("整个客户档案")
+    assert "🗑 已删除客户「孙明」的全部档案" in chat.send("确认删除")
+    assert [c.name for c in _clients(app)] == ["李四"]
+    assert all(c.referred_by_id is None for c in _clients(app))
+    for model in (Policy, FamilyMember, TimelineEntry, Nudge):
+        assert count(app, model, client_id=client_id) == 0
+    assert count(app, AuditEntry, action="delete_client", client_id=client_id) == 1
+    assert "没有找到客户「孙明」" in chat.send("/card 孙明")
+    assert "孙明" not in chat.send("/today")
+
+
+def test_deleting_the_client_of_an_open_record_ends_that_record(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/record 孙明 更新", "男")
+    chat.script("/delete 孙明", "整个客户档案")
+    reply = chat.send("确认删除")
+    assert "🗑 已删除客户「孙明」" in reply and "还没完成" not in reply
+    assert "当前没有进行中的操作" in chat.send("取消")
+
+
+def test_another_agents_clients_cannot_be_changed_or_deleted(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "重疾", "2025-12-1")
+    (client,) = _clients(app)
+    with app.uow() as uow:
+        (policy_id,) = uow.session.scalars(select(Policy.id))
+    other = ChatDriver.for_new_agent(app, "赵强")
+    for attempt in (f"/delete #{client.id} all 确认", f"/delete #{client.id} p{policy_id} 确认",
+                    f"/policy #{client.id} 退保 p{policy_id}", f"/delete #{client.id}"):
+        assert "没有找到客户" in other.send(attempt)
+    assert count(app, Client) == 1 and count(app, Policy, status="有效") == 1
+
+
+def test_bad_references_get_a_polite_answer(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    (client,) = _clients(app)
+    assert "请写上客户姓名" in chat.send("/delete")
+    for attempt in (f"/delete #{client.id} p99999 确认", f"/delete #{client.id} m1 确认",
+                    f"/delete #{client.id} x 确认"):
+        assert "没有找到要删除的这一项" in chat.send(attempt)
+    assert "没有找到客户「#abc」" in chat.send("/delete #abc all")
+    assert count(app, Client) == 1
+
+
+def _clients(app) -> list[Client]:
+    with app.uow() as uow:
+        found = list(uow.session.scalars(select(Client).order_by(Client.id)))
+        uow.session.expunge_all()
+        return found
+
+
+def test_a_birthday_still_to_come_is_refused_and_asked_again(chat):
+    chat.script("/record 孙明", "男")
+    for future in ("2027-1-1", "2026-12-25", "农历2026年腊月初一", "2090年3月5日"):
+        reply = chat.send(future)
+        assert "还没到" in reply and "生日" in reply, future
+    assert "手机" in chat.send("2026-11-24")  # born today is fine: the next question
+    chat.send("保存")
+    chat.script("/family 孙明", "女儿", "孙小美")
+    assert "还没到" in chat.send("2030-1-1")
+    assert "职业" in chat.send("3月5日")  # no year: nothing to check
