@@ -46,10 +46,20 @@ class _PuppetService(PuppetService):
         if previous is not None and previous is not self.channel:
             previous.close()
 
+    def listen_instead(self, event_name: str, listener: Callable[[Any], Awaitable[None]]) -> None:
+        """Replace every listener of ``event_name`` with ``listener``."""
+        self._event_stream.remove_all_listeners(event_name)
+        self._event_stream.on(event_name, listener)
+
 
 class _Wechaty(Wechaty):
-    """Hands every ready message to ``on_message`` inside wechaty's own task for the event (a
-    listener on the emitter would need a task, and a turn of the event loop, of its own)."""
+    """Hands every ready message to ``on_message``, in the puppet's task for the event.
+
+    wechaty's own message listener marks the id as seen (in one process-wide set) before it
+    fetches the message. A message whose fetch fails (the connection dropped) or whose answer
+    failed is then ignored when the service sends it again: lost. Ours marks nothing; the
+    channel and the database's message ledger de-duplicate, after the fetch.
+    """
 
     def __init__(
         self, options: WechatyOptions, on_message: Callable[[Any], Awaitable[None]]
@@ -57,7 +67,18 @@ class _Wechaty(Wechaty):
         super().__init__(options)
         self._on_ready_message = on_message
 
-    async def on_message(self, msg: Any) -> None:
+    async def init_puppet_event_bridge(self, puppet: Any) -> None:
+        await super().init_puppet_event_bridge(puppet)
+        puppet.listen_instead("message", self._message_event)
+
+    async def _message_event(self, payload: Any) -> None:
+        msg = self.Message.load(payload.message_id)
+        try:
+            await msg.ready()
+        except Exception as exc:
+            log.warning("wechat: message %s could not be fetched (%s); taken when sent again",
+                        payload.message_id, _describe(exc))
+            return
         await self._on_ready_message(msg)
 
 

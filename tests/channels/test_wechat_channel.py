@@ -173,16 +173,30 @@ async def test_channel_dedupes_even_when_wechaty_forgets(wechat, fake_puppet, we
 
 
 async def test_a_failed_handler_lets_a_redelivery_through(wechat, fake_puppet, wechat_handler):
-    from wechaty.utils.async_helper import SingleIdContainer
-
     wechat_handler.fail_next = 1
     message_id = fake_puppet.inject_text(ALICE, "一")
     await wait_until(lambda: wechat.stats["failed"] == 1)
-    SingleIdContainer._instance = None
 
-    fake_puppet.re_emit(message_id)
+    fake_puppet.re_emit(message_id)  # in the same process: wechaty's own seen-set is not asked
     await fake_puppet.wait_for_sent(1)
     assert wechat_handler.texts() == ["一", "一"]
+
+
+@pytest.mark.parametrize("drop", ["stream-failed", "stream-ended"])
+async def test_a_message_whose_fetch_failed_is_answered_when_sent_again(
+    wechat, fake_puppet, wechat_handler, drop
+):
+    fake_puppet.fail_payloads = 1  # the connection drops while the message is fetched ...
+    message_id = fake_puppet.inject_text(ALICE, "一")
+    fake_puppet.drop_stream(error=drop == "stream-failed")
+    await fake_puppet.wait_for_stream_opens(2)
+    assert fake_puppet.fail_payloads == 0 and wechat_handler.texts() == []
+
+    fake_puppet.re_emit(message_id)  # ... and the service sends it again after the reconnect
+    await fake_puppet.wait_for_sent(1)
+    fake_puppet.re_emit(message_id)  # once answered, a further copy is a duplicate
+    await wait_until(lambda: wechat.stats["duplicate"] == 1)
+    assert wechat_handler.texts() == ["一"]
 
 
 async def test_stop_ends_the_stream_before_stopping_the_bot(wechat, fake_puppet):

@@ -80,6 +80,7 @@ class FakePuppetService:
         self.timeline: list[tuple[str, float, int]] = []
         self.stream_opens = 0
         self.fail_sends = 0  # the next N MessageSendText calls fail with UNAVAILABLE
+        self.fail_payloads = 0  # the next N MessagePayload calls fail with UNAVAILABLE
         self._queues: set[asyncio.Queue[Any]] = set()
         self._pending: list[pb.EventResponse] = []
         self._changed = asyncio.Event()
@@ -258,6 +259,9 @@ class FakePuppetService:
         )
 
     async def _message_payload(self, request: pb.MessagePayloadRequest) -> Any:
+        if self.fail_payloads > 0:
+            self.fail_payloads -= 1
+            raise GRPCError(Status.UNAVAILABLE, "fake: message payload failed")
         if request.id not in self.messages:
             raise GRPCError(Status.NOT_FOUND, f"no message {request.id}")
         return self.messages[request.id]
