@@ -27,6 +27,8 @@ class Context:
     form: dict[str, Any] | None = None
     pending: dict[str, Any] | None = None
     notices: list[Reply] = field(default_factory=list)
+    # The pending question the message answered (set while the command it chose runs).
+    picked: dict[str, Any] | None = None
 
     @cached_property
     def today(self) -> date:

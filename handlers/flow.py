@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, Literal
 
 from handlers import fields
-from handlers.fields.dates import solar_day
+from handlers.fields.dates import born_after
 from handlers.template import FieldSpec, Templates
 from handlers.types import Option, Reply
 
@@ -112,7 +112,7 @@ def step(draft: FormDraft, text: str, templates: Templates, today: date | None =
         return Step(draft, [], "save")
     if word in BACK:
         pos = draft.pos - 1
-        while pos > 0 and not _applies(draft, draft.queue[pos], templates):
+        while pos > 0 and not applies(draft, draft.queue[pos], templates):
             pos -= 1
         moved = _copy(draft, pos=max(0, pos))
         return Step(moved, [question(moved, templates)], "continue")
@@ -134,17 +134,14 @@ def step(draft: FormDraft, text: str, templates: Templates, today: date | None =
 
 
 def _check_born(birthday: dict[str, Any], today: date) -> None:
-    year = birthday.get("year")
-    if year is None or year < today.year - 1:  # a lunar year can end in the next solar one
-        return
-    if year > today.year or (solar_day(birthday) or today) > today:
+    if born_after(birthday, today):
         raise fields.ParseError(f"这个生日（{fields.display('birthday', birthday)}）还没到，"
                                 "请检查年份。")
 
 
 def _advance(draft: FormDraft, templates: Templates) -> Step:
     pos = draft.pos + 1
-    while pos < len(draft.queue) and not _applies(draft, draft.queue[pos], templates):
+    while pos < len(draft.queue) and not applies(draft, draft.queue[pos], templates):
         pos += 1  # e.g. no spouse questions after 未婚
     moved = _copy(draft, pos=pos)
     if moved.finished:
@@ -152,7 +149,7 @@ def _advance(draft: FormDraft, templates: Templates) -> Step:
     return Step(moved, [question(moved, templates)], "continue")
 
 
-def _applies(draft: FormDraft, key: str, templates: Templates) -> bool:
+def applies(draft: FormDraft, key: str, templates: Templates) -> bool:
     """Whether the field's ask_if / unless_year_in conditions allow asking it, given this
     form's answers."""
     found = templates.find(draft.form, draft.tier, key)

@@ -59,7 +59,7 @@ def search(repo: ClientRepository, query: str, limit: int = 10) -> list[Match]:
 def _phone_matches(repo: ClientRepository, query: str) -> set[int]:
     """Clients whose phone ends in the query's digits: the last four, or a whole number."""
     digits = re.sub(r"[\s+-]", "", query)
-    if not digits.isdigit() or not (len(digits) == 4 or len(digits) >= 7):
+    if not digits.isdecimal() or not (len(digits) == 4 or len(digits) >= 7):
         return set()
     ids = repo.ids_by_phone_last4(digits[-4:])
     if len(digits) == 4:

@@ -21,8 +21,13 @@ def find_clients(ctx: Context, ref: str) -> list[Client]:
     return find_clients_by_ref(ctx.clients, ref)
 
 
+def is_id_ref(ref: str) -> bool:
+    """Whether ``ref`` is "#id" (as buttons send it) rather than a name."""
+    return ref.startswith("#") and ref[1:].isdecimal() and ref[1:].isascii()
+
+
 def find_clients_by_ref(repo: ClientRepository, ref: str) -> list[Client]:
-    if ref.startswith("#") and ref[1:].isdigit():
+    if is_id_ref(ref):
         client_id = int(ref[1:])
         client = repo.get(client_id) if client_id <= MAX_ID else None
         return [client] if client else []

@@ -120,7 +120,7 @@ def clean_text(text: str) -> str:
 
 def _pick_option(text: str, values: list[str]) -> str:
     """A bare number picks one of the options offered last (terminal and WeChat)."""
-    if text.isdigit() and values and 1 <= int(text) <= len(values):
+    if text.isdecimal() and values and 1 <= int(text) <= len(values):
         return values[int(text) - 1]
     return text
 
@@ -162,12 +162,13 @@ def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:
         by_label = next((value for value, label in labels.items() if label == text), text)
         command = pending["commands"].get(text) or pending["commands"].get(by_label)
         if command is None:
-            if text.isdigit():
+            if text.isdecimal():
                 options = tuple(Option(labels.get(value, value), value)
                                 for value in pending["commands"])
                 return [Reply(f"请回复 1 到 {len(options)} 之间的序号。", options)]
             return None
         ctx.pending = None
+        ctx.picked = pending  # the command may check that it answers this very question
         return dispatch(ctx, command)
     if pending.get("kind") == "facts":
         return confirm_facts(ctx, text)

@@ -174,7 +174,7 @@ class ClientRepository:
         setattr(client, f"{field}_enc", self._cipher.encrypt(value))
         setattr(client, f"{field}_masked", masked)
         if field == "phone":
-            digits = "".join(ch for ch in value if ch.isdigit())
+            digits = "".join(ch for ch in value if ch.isdecimal())
             client.phone_index = self._cipher.blind_index(digits[-4:])
 
     def add_family(self, client: Client, **fields: Any) -> FamilyMember:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Agent, Identity, Nudge
@@ -39,15 +39,17 @@ class NudgeRepository:
         for nudge in nudges:
             nudge.shown_on = day
 
-    def close_subject(self, subject: str) -> None:
-        """Close the open nudges about ``subject`` ("p:ID" a policy, "m:ID" a family member):
-        what they remind of is gone or no longer applies."""
-        self._session.execute(
-            update(Nudge)
-            .where(Nudge.agent_id == self.agent_id, Nudge.subject == subject,
-                   Nudge.status == "open")
-            .values(status="done")
-            .execution_options(synchronize_session=False))
+    def forget_subject(self, subject: str, *, open_only: bool) -> None:
+        """Delete the nudges about ``subject`` ("p:ID" a policy, "m:ID" a family member).
+
+        ``open_only``: those not yet done, when what they remind of no longer applies (a lapsed
+        policy); the sweep makes them again if it applies again. Otherwise all of them, when
+        the subject is deleted: SQLite may give its id to the next one, whose reminders the
+        old rows would otherwise block."""
+        query = delete(Nudge).where(Nudge.agent_id == self.agent_id, Nudge.subject == subject)
+        if open_only:
+            query = query.where(Nudge.status == "open")
+        self._session.execute(query.execution_options(synchronize_session=False))
 
     def close_followups(self, client_id: int) -> None:
         """A logged contact resets the follow-up clock: open follow-ups are no longer due."""

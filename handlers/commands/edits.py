@@ -4,11 +4,14 @@ a question and a confirmation.
 
 The choices travel as options whose commands name the client by ``#id`` and the item as
 ``p<id>`` (policy), ``m<id>`` (family member) or ``all``; everything is looked up again through
-the agent's own repository, so a typed command cannot reach another agent's data.
+the agent's own repository, so a typed command cannot reach another agent's data. A deletion
+runs only as the answer to its own confirmation question: the 确认删除 option carries a
+one-time value, so neither a typed command nor an old button can confirm another question.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 from handlers.card import member_line, policy_line
@@ -23,7 +26,6 @@ IN_FORCE = "有效"
 WHOLE_CLIENT = "all"
 CONFIRM = "确认删除"
 KEEP = "不删了"
-_DECISIONS = {CONFIRM: "确认", KEEP: "不删"}
 
 
 def is_status_change(args: str) -> bool:
@@ -63,8 +65,8 @@ def policy_status(ctx: Context, args: str) -> list[Reply]:
         promote_if_due(ctx, client)
         follow = "续期提醒照常。"
     else:
-        ctx.uow.nudges(ctx.agent.id).close_subject(f"p:{policy.id}")
-        follow = "不再提醒这份保单的续期。"
+        ctx.uow.nudges(ctx.agent.id).forget_subject(f"p:{policy.id}", open_only=True)
+        follow = "不再提醒这份保单的续期（改回「有效」后恢复）。"
     return [Reply(f"✅ 「{client.name}」的{policy.product_type or '保单'}已改为「{status}」。"
                   + follow)]
 
@@ -90,12 +92,23 @@ def delete(ctx: Context, args: str) -> list[Reply]:
         return [Reply("没有找到要删除的这一项，请重新发送 /delete 姓名。")]
     what = _describe(client, target, ctx)
     if decision is None:
-        return [_ask(ctx, f"确定删除{what}吗？删除后无法恢复。",
-                     [Option(CONFIRM, CONFIRM), Option(KEEP, KEEP)],
-                     lambda value: f"/delete #{client.id} {item} {_DECISIONS[value]}")]
-    if decision != _DECISIONS[CONFIRM]:
+        return [_ask_to_confirm(ctx, client, item, what)]
+    picked = ctx.picked or {}
+    if decision == "不删":
         return [Reply("好的，没有删除任何内容。")]
+    if decision != picked.get("confirms") or f"#{client.id} {item}" != picked.get("item"):
+        return [Reply(f"删除前需要确认：请发送 /delete {client.name}，再按提示回复「{CONFIRM}」。")]
     return [_remove(ctx, client, target, what)]
+
+
+def _ask_to_confirm(ctx: Context, client: Client, item: str, what: str) -> Reply:
+    token = secrets.token_hex(4)
+    reply = _ask(ctx, f"确定删除{what}吗？删除后无法恢复。",
+                 [Option(KEEP, "不删"), Option(CONFIRM, f"确认{token}")],
+                 lambda value: f"/delete #{client.id} {item} {value}")
+    assert ctx.pending is not None
+    ctx.pending.update(confirms=f"确认{token}", item=f"#{client.id} {item}")
+    return reply
 
 
 def _ask_item(ctx: Context, client: Client) -> Reply:
@@ -125,13 +138,13 @@ def _target(client: Client, item: str) -> Target | None:
         return client
     if item[:1] == "p":
         return _policy(client, item)
-    if item[:1] == "m" and item[1:].isdigit():
+    if item[:1] == "m" and item[1:].isdecimal() and item[1:].isascii():
         return next((m for m in client.family if m.id == int(item[1:])), None)
     return None
 
 
 def _is_policy_ref(item: str) -> bool:
-    return item[:1] == "p" and item[1:].isdigit()
+    return item[:1] == "p" and item[1:].isdecimal() and item[1:].isascii()
 
 
 def _policy(client: Client, item: str) -> Policy | None:
@@ -151,13 +164,13 @@ def _describe(client: Client, target: Target, ctx: Context) -> str:
 def _remove(ctx: Context, client: Client, target: Target, what: str) -> Reply:
     nudges = ctx.uow.nudges(ctx.agent.id)
     if isinstance(target, Policy):
-        nudges.close_subject(f"p:{target.id}")
+        nudges.forget_subject(f"p:{target.id}", open_only=False)
         ctx.clients.remove_policy(target)
         ctx.clients.add_timeline(client, "policy", f"删除保单：{target.product_type or ''}",
                                  ctx.now)
         ctx.audit("delete_policy", client, f"policy {target.id}")
     elif isinstance(target, FamilyMember):
-        nudges.close_subject(f"m:{target.id}")
+        nudges.forget_subject(f"m:{target.id}", open_only=False)
         ctx.clients.remove_family(target)
         ctx.clients.add_timeline(client, "family", f"删除家人：{target.relation or ''}", ctx.now)
         ctx.audit("delete_family", client, f"member {target.id}")

@@ -8,7 +8,15 @@ from handlers.commands import edits
 from handlers.context import Context
 from handlers.filled import filled_keys
 from handlers.promotion import promote_if_due
-from handlers.resolve import MAX_NAME, NEW_CLIENT, ask_which, find_clients, one_client
+from handlers.resolve import (
+    MAX_NAME,
+    NEW_CLIENT,
+    ask_which,
+    find_clients,
+    is_id_ref,
+    not_found,
+    one_client,
+)
 from handlers.types import Reply
 from storage.models import Client
 
@@ -31,6 +39,8 @@ def start_record(ctx: Context, args: str) -> list[Reply]:
         return [Reply(f"姓名太长了（最多 {MAX_NAME} 个字）。备注可以写在档案里。")]
     suffix = " 更新" if everything else ""
     candidates = find_clients(ctx, name)
+    if not candidates and is_id_ref(name):  # a button of a client since deleted
+        return [not_found(name)]
     if len(candidates) > 1:
 
         def rebuild(ref: str) -> str:
@@ -124,7 +134,9 @@ def save(ctx: Context, draft: flow.FormDraft) -> list[Reply]:
     if client is None:
         client = new_client(ctx.clients, draft.client_name, ctx.now, ctx.today)
     specs = {spec.key: spec for _, spec in templates.form_fields(draft.form, draft.tier)}
-    pairs = [(specs[key].target, value) for key, value in draft.answers.items() if key in specs]
+    # An answer kept from before a change of mind (返回, then 未婚 or a birth year) is dropped.
+    pairs = [(specs[key].target, value) for key, value in draft.answers.items()
+             if key in specs and flow.applies(draft, key, templates)]
     if draft.form == "record":
         apply_to_client(ctx.clients, client, pairs, ctx.now)
         summary = f"记录档案，填写 {len(pairs)} 项"

@@ -6,6 +6,7 @@ import re
 
 from handlers.apply import apply_to_client
 from handlers.context import Context
+from handlers.fields.dates import born_after
 from handlers.masking import mask_numbers, mobile_in
 from handlers.notes import Fact, extract_facts
 from handlers.resolve import one_client
@@ -29,7 +30,8 @@ def quick_note(ctx: Context, args: str) -> list[Reply]:
     ctx.clients.add_timeline(client, "note", mask_numbers(text), ctx.now)  # never in full
     ctx.touch(client)
     ctx.audit("note", client)
-    facts = extract_facts(text, ctx.config.note_keywords.to_keywords())
+    facts = [fact for fact in extract_facts(text, ctx.config.note_keywords.to_keywords())
+             if not (fact.target == "client.birthday" and born_after(fact.value, ctx.today))]
     phone = mobile_in(text)
     if phone is not None:
         facts.insert(0, Fact("client.phone", phone, f"手机：{phone['masked']}"))

@@ -14,7 +14,7 @@ SNOOZE_DAYS = (1, 3, 7)
 
 def _nudge_id(args: str) -> int | None:
     word = args.strip().lstrip("#")
-    return int(word) if word.isdigit() and int(word) <= MAX_ID else None
+    return int(word) if word.isdecimal() and int(word) <= MAX_ID else None
 
 
 def menu(ctx: Context, args: str) -> list[Reply]:
@@ -53,7 +53,7 @@ def snooze(ctx: Context, args: str) -> list[Reply]:
     nudge = ctx.uow.nudges(ctx.agent.id).get(nudge_id) if nudge_id else None
     if nudge is None:
         return [Reply("没有找到这条提醒。用法：/snooze 提醒编号 天数")]
-    days = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 1
+    days = int(parts[1]) if len(parts) > 1 and parts[1].isdecimal() else 1
     if not 1 <= days <= 30:
         return [Reply("推迟天数请在 1 到 30 之间。")]
     nudge.show_on = ctx.today + timedelta(days=days)

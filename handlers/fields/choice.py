@@ -111,7 +111,7 @@ def parse_choice(text: str, choices: Sequence[str]) -> str:
 
 def _split_digits(token: str, count: int) -> list[str] | None:
     """'13' means items 1 and 3 when there are at most nine choices and 13 is out of range."""
-    if token.isdigit() and count <= 9 and 1 < len(token) <= count and int(token) > count:
+    if token.isdecimal() and count <= 9 and 1 < len(token) <= count and int(token) > count:
         digits = list(token)
         if all(1 <= int(d) <= count for d in digits):
             return digits

@@ -81,7 +81,7 @@ def _date_value(calendar_name: str, year: int | None, month: int, day: int, leap
 
 def _parts(match: re.Match[str]) -> tuple[int | None, int | None, int | None]:
     year_text = match.groupdict().get("y")
-    if year_text is not None and len(year_text) == 2 and year_text.isdigit():
+    if year_text is not None and len(year_text) == 2 and year_text.isdecimal():
         two = int(year_text)
         year: int | None = two + (2000 if two < 30 else 1900)  # 85年 → 1985, 05年 → 2005
     else:
@@ -189,6 +189,14 @@ def solar_day(value: dict[str, Any]) -> date | None:
         lunar = LunarDate(value["year"], value["month"], value["day"], int(bool(value.get("leap"))))
         return lunar.to_solar_date()
     return date(value["year"], value["month"], value["day"])
+
+
+def born_after(value: dict[str, Any], today: date) -> bool:
+    """Whether a birth date with a year lies after ``today`` (without a year: never)."""
+    year = value.get("year")
+    if year is None or year < today.year - 1:  # a lunar year can end in the next solar one
+        return False
+    return year > today.year or (solar_day(value) or today) > today
 
 
 def lunar_day_name(day: int) -> str:

@@ -37,7 +37,7 @@ _AGE = re.compile(
 
 def small_int(text: str) -> int | None:
     """0-99 written as digits or Chinese: 5, 十五, 二十三, 廿三, 卅, 三十一."""
-    if text.isdigit():
+    if text.isdecimal():
         return int(text) if len(text) <= 2 else None
     text = text.replace("廿", "二十").replace("卅", "三十")
     if "十" not in text:
@@ -54,7 +54,7 @@ def year_int(text: str) -> int | None:
     """A four-digit year in Arabic digits or Chinese digit by digit (一九八五, 二〇二四)."""
     if len(text) != 4:
         return None
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     if all(c in _CN_DIGITS for c in text):
         return int("".join(str(_CN_DIGITS[c]) for c in text))
@@ -105,7 +105,7 @@ def to_decimal(text: str) -> Decimal | None:
     text = compact(text).casefold().replace(",", "")
     if not text:
         return None
-    return _arabic(text) if text[0].isdigit() else _chinese(text)
+    return _arabic(text) if text[0].isdecimal() else _chinese(text)
 
 
 def to_int(value: Decimal) -> int:

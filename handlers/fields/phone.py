@@ -39,9 +39,9 @@ def parse_phone(text: str) -> dict[str, str]:
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             return {"e164": e164, "masked": f"+{number.country_code} ****{e164[-4:]}"}
         raise ParseError(f"这个国际号码好像不对，请核对一下。{ACCEPTED}")
-    if raw.isdigit() and len(raw) == 11:
+    if raw.isdecimal() and len(raw) == 11:
         raise ParseError(f"手机号应该以13到19开头，请核对一下。{ACCEPTED}")
-    if raw.lstrip("+").isdigit():
+    if raw.lstrip("+").isdecimal():
         raise ParseError(f"手机号位数不对（应为11位），请核对一下。{ACCEPTED}")
     raise ParseError(f"没看懂这个手机号。{ACCEPTED}")
 

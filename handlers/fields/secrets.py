@@ -46,7 +46,7 @@ def parse_id_number(text: str) -> dict[str, str]:
     elif _ID15.fullmatch(value):
         if not _real_date("19" + value[6:12]):
             raise ParseError(f"身份证号里的出生日期不对，请核对一下。{ID_ACCEPTED}")
-    elif value.isdigit() or (value[:-1].isdigit() and value.endswith("X")):
+    elif value.isdecimal() or (value[:-1].isdecimal() and value.endswith("X")):
         raise ParseError(f"身份证号位数不对（现在是{len(value)}位）。{ID_ACCEPTED}")
     else:
         raise ParseError(f"没看懂这个身份证号。{ID_ACCEPTED}")
@@ -56,7 +56,7 @@ def parse_id_number(text: str) -> dict[str, str]:
 def parse_account(text: str) -> dict[str, str]:
     """``{"value": "6222021234567891234", "masked": "6222 **** **** 1234"}``."""
     digits = _NOISE.sub("", normalise(text))
-    if not digits.isdigit() or not digits.isascii():
+    if not digits.isdecimal() or not digits.isascii():
         raise ParseError(f"账号里只能有数字。{ACCOUNT_ACCEPTED}")
     if not 12 <= len(digits) <= 19:
         raise ParseError(f"账号位数不对（现在是{len(digits)}位）。{ACCOUNT_ACCEPTED}")

@@ -42,6 +42,17 @@ def test_a_surrendered_policy_is_no_longer_renewed(app, chat):
     assert "保单状态 重疾：有效→退保" in chat.send("/card 孙明")  # on the timeline
 
 
+def test_a_status_changed_by_mistake_brings_the_reminders_back(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "重疾", "2025-12-1")
+    app.nudges.sweep_now()
+    chat.send("/policy 孙明 失效")
+    assert "今天没有待办提醒" in chat.send("/today")
+    assert "已改为「有效」" in chat.send("/policy 孙明 有效")
+    app.nudges.sweep_now()
+    assert "孙明 的重疾 7天后" in chat.send("/today")
+
+
 def test_with_several_policies_it_asks_which_one(app, chat):
     chat.script("/record 孙明", "男", "保存")
     add_policy(chat, "孙明", "重疾", "2025-12-1")
@@ -76,7 +87,7 @@ def test_deleting_a_policy_is_asked_and_confirmed(app, chat):
     assert count(app, Policy) == 1
     chat.send("/delete 孙明")
     chat.send("1")
-    assert "🗑 已删除「孙明」的保单" in chat.send("确认删除")
+    assert "🗑 已删除「孙明」的保单" in chat.send("确认删除")  # the word, or its number 2
     assert count(app, Policy) == 0
     assert count(app, Nudge, kind="renewal", status="open") == 0
     assert "—— 保单 ——" not in chat.send("/card 孙明")
@@ -90,7 +101,7 @@ def test_deleting_a_family_member_drops_their_reminders(app, chat):
     assert "家人：女儿 孙小美" in chat.send("删除 孙明")  # the Chinese alias, without a slash
     assert len(chat.options) == 2 and chat.options[1] == "all"
     chat.send("1")
-    assert "🗑 已删除「孙明」的家人" in chat.send("1")  # 1 = 确认删除
+    assert "🗑 已删除「孙明」的家人" in chat.send("2")  # 1 不删了, 2 确认删除
     assert count(app, FamilyMember) == 0
     assert "孙小美" not in chat.send("/today")
 
@@ -147,6 +158,67 @@ def test_bad_references_get_a_polite_answer(app, chat):
         assert "没有找到要删除的这一项" in chat.send(attempt)
     assert "没有找到客户「#abc」" in chat.send("/delete #abc all")
     assert count(app, Client) == 1
+
+
+def test_a_deletion_runs_only_as_the_answer_to_its_own_question(app, chat):
+    chat.script("/record 张三", "男", "保存")
+    chat.script("/record 李四", "女", "保存")
+    add_policy(chat, "张三", "重疾", "2025-12-1")
+    _, li = _clients(app)
+    for typed in (f"/delete #{li.id} all 确认", f"删除 #{li.id} all 确认删除"):
+        assert "删除前需要确认" in chat.send(typed)
+    chat.script("/delete 张三", "1")  # the policy: asks to confirm
+    old_confirm = chat.options[1]
+    chat.script("/delete 李四", "整个客户档案")  # another question now waits
+    assert "没看懂" in chat.send(old_confirm)  # an old button confirms nothing
+    chat.script("/delete 李四", "整个客户档案")
+    assert "没有删除任何内容" in chat.send("1")  # the first option keeps
+    assert count(app, Client) == 2 and count(app, Policy) == 1
+    chat.script("/delete 李四", "整个客户档案")
+    assert "🗑 已删除客户「李四」" in chat.send("确认删除")  # the word answers this question
+    assert [c.name for c in _clients(app)] == ["张三"] and count(app, Policy) == 1
+
+
+def test_a_new_family_member_gets_reminders_even_with_a_deleted_ones_id(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/family 孙明", "儿子", "孙小明", "2020-11-24", "跳过", "是", "保存")
+    app.nudges.sweep_now()
+    chat.script("/delete 孙明", "1", "确认删除")
+    chat.script("/record 李四", "女", "保存")
+    chat.script("/family 李四", "女儿", "李小红", "2020-11-24", "跳过", "是", "保存")
+    app.nudges.sweep_now()
+    today = chat.send("/today")
+    assert "李小红" in today and "孙小明" not in today
+
+
+def test_answers_a_change_of_mind_made_moot_are_not_saved(app, chat):
+    chat.script("/record 孙明", "男", "3月5日", "40", "返回", "返回", "1985-3-5", "保存")
+    (client,) = _clients(app)
+    assert (client.age, client.birth_year) == (None, 1985)
+
+
+def test_a_future_birthday_in_a_note_is_not_proposed(chat):
+    chat.script("/record 孙明", "男", "保存")
+    reply = chat.send("/note 孙明 他说生日是2030年3月5日，在跑马拉松")
+    assert "2030" not in reply and "马拉松" in reply
+
+
+def test_the_record_button_of_a_deleted_client_finds_nothing(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    (client,) = _clients(app)
+    chat.script("/delete 孙明", "1", "确认删除")
+    assert "没有找到客户" in chat.send(f"/record #{client.id}")
+    assert count(app, Client) == 0
+
+
+def test_unusual_digits_get_a_polite_answer(app, chat):
+    from handlers import texts
+
+    chat.script("/record 孙明", "男", "保存")
+    (client,) = _clients(app)
+    for attempt in (f"/delete #{client.id} p² 确认", "/policy 孙明 退保 p²", "/card #²",
+                    "/nudge ①", "²"):
+        assert texts.INTERNAL_ERROR not in chat.send(attempt), attempt
 
 
 def _clients(app) -> list[Client]:
