@@ -4,6 +4,7 @@ occupations. Only the compiled ones are used outside this module."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from handlers.fields.children import RELATION_PATTERN
 
@@ -59,3 +60,8 @@ TRADE = re.compile(r"(?P<trade>[^的]{1,6}?)(?:的|工作|行业|这行|这一�
 JOB_FIELD = re.compile(r"职业(?:是|为|:)?(?P<object>.+)")
 OBJECT_EDGES = re.compile(r"^(?:一个|一名|一位|一家|个|名|位)|(?:的|了|啊|呢|吧|呀|工作)+$")
 NEGATION = re.compile(r"(?:不|没|别|讨厌|无)[^,;。!?]{0,2}$")
+
+
+def clauses(text: str) -> Iterable[re.Match[str]]:
+    """The clauses of a note (split at punctuation and line breaks)."""
+    return CLAUSE.finditer(text)
