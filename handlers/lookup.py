@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 
+from handlers.fields.text import normalise
 from storage.clients import ClientRepository, SearchRow
 
 STRONG = 85
@@ -58,7 +59,7 @@ def search(repo: ClientRepository, query: str, limit: int = 10) -> list[Match]:
 
 def _phone_matches(repo: ClientRepository, query: str) -> set[int]:
     """Clients whose phone ends in the query's digits: the last four, or a whole number."""
-    digits = re.sub(r"[\s+-]", "", query)
+    digits = re.sub(r"[\s+-]", "", normalise(query))  # １２３４ and ١٢٣٤ too
     if not digits.isdecimal() or not (len(digits) == 4 or len(digits) >= 7):
         return set()
     ids = repo.ids_by_phone_last4(digits[-4:])

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from handlers.card import age_of
 from handlers.context import Context
+from handlers.fields.text import normalise
 from handlers.types import Option, Reply
 from storage.clients import ClientRepository
 from storage.models import Client
@@ -22,13 +23,14 @@ def find_clients(ctx: Context, ref: str) -> list[Client]:
 
 
 def is_id_ref(ref: str) -> bool:
-    """Whether ``ref`` is "#id" (as buttons send it) rather than a name."""
+    """Whether ``ref`` is "#id" (as buttons send it; ＃１ typed) rather than a name."""
+    ref = normalise(ref)
     return ref.startswith("#") and ref[1:].isdecimal() and ref[1:].isascii()
 
 
 def find_clients_by_ref(repo: ClientRepository, ref: str) -> list[Client]:
     if is_id_ref(ref):
-        client_id = int(ref[1:])
+        client_id = int(normalise(ref)[1:])
         client = repo.get(client_id) if client_id <= MAX_ID else None
         return [client] if client else []
     return repo.by_name(ref)

@@ -292,7 +292,7 @@ class Nudge(Base):
     due_date: Mapped[date] = mapped_column(Date)
     show_on: Mapped[date] = mapped_column(Date)  # due_date, or later when snoozed
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), default="open")  # open | done
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | done | paused
     shown_on: Mapped[date | None] = mapped_column(Date)  # the digest that last listed it
     created_at: Mapped[datetime] = mapped_column(DateTime)
 

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import Agent, Identity, Nudge
 
+PAUSED = "paused"
+
 
 class NudgeRepository:
     def __init__(self, session: Session, agent_id: int) -> None:
@@ -39,17 +41,25 @@ class NudgeRepository:
         for nudge in nudges:
             nudge.shown_on = day
 
-    def forget_subject(self, subject: str, *, open_only: bool) -> None:
-        """Delete the nudges about ``subject`` ("p:ID" a policy, "m:ID" a family member).
+    def forget_subject(self, subject: str) -> None:
+        """Delete every nudge about a deleted ``subject`` ("p:ID" a policy, "m:ID" a family
+        member): SQLite may give its id to the next one, whose reminders the old rows would
+        otherwise block."""
+        self._session.execute(
+            delete(Nudge)
+            .where(Nudge.agent_id == self.agent_id, Nudge.subject == subject)
+            .execution_options(synchronize_session=False))
 
-        ``open_only``: those not yet done, when what they remind of no longer applies (a lapsed
-        policy); the sweep makes them again if it applies again. Otherwise all of them, when
-        the subject is deleted: SQLite may give its id to the next one, whose reminders the
-        old rows would otherwise block."""
-        query = delete(Nudge).where(Nudge.agent_id == self.agent_id, Nudge.subject == subject)
-        if open_only:
-            query = query.where(Nudge.status == "open")
-        self._session.execute(query.execution_options(synchronize_session=False))
+    def pause_subject(self, subject: str, paused: bool) -> None:
+        """Hold back the open nudges about ``subject`` while it does not apply (a policy not in
+        force), or let them out again, snoozes kept. The sweep makes no new ones meanwhile."""
+        before, after = ("open", PAUSED) if paused else (PAUSED, "open")
+        self._session.execute(
+            update(Nudge)
+            .where(Nudge.agent_id == self.agent_id, Nudge.subject == subject,
+                   Nudge.status == before)
+            .values(status=after)
+            .execution_options(synchronize_session=False))
 
     def close_followups(self, client_id: int) -> None:
         """A logged contact resets the follow-up clock: open follow-ups are no longer due."""

@@ -53,12 +53,15 @@ class _PuppetService(PuppetService):
 
 
 class _Wechaty(Wechaty):
-    """Hands every ready message to ``on_message``, in the puppet's task for the event.
+    """Hands every ready message to ``on_message``, in the task the puppet's emitter starts
+    for each event.
 
     wechaty's own message listener marks the id as seen (in one process-wide set) before it
     fetches the message. A message whose fetch fails (the connection dropped) or whose answer
-    failed is then ignored when the service sends it again: lost. Ours marks nothing; the
-    channel and the database's message ledger de-duplicate, after the fetch.
+    failed is then ignored when the service sends it again: lost. Ours only skips copies that
+    arrive while the same id is being fetched (they would fetch it again, and wechaty logs the
+    contact's name when a payload is set twice); the channel and the database's message ledger
+    de-duplicate after the fetch.
     """
 
     def __init__(
@@ -66,19 +69,26 @@ class _Wechaty(Wechaty):
     ) -> None:
         super().__init__(options)
         self._on_ready_message = on_message
+        self._fetching: set[str] = set()
 
     async def init_puppet_event_bridge(self, puppet: Any) -> None:
         await super().init_puppet_event_bridge(puppet)
         puppet.listen_instead("message", self._message_event)
 
     async def _message_event(self, payload: Any) -> None:
-        msg = self.Message.load(payload.message_id)
+        message_id = payload.message_id
+        if message_id in self._fetching:
+            return
+        self._fetching.add(message_id)
         try:
+            msg = self.Message.load(message_id)
             await msg.ready()
         except Exception as exc:
-            log.warning("wechat: message %s could not be fetched (%s); taken when sent again",
-                        payload.message_id, _describe(exc))
+            log.warning("wechat: message %s not fetched (%s); skipped, a copy sent later is "
+                        "fetched again", message_id, _describe(exc))
             return
+        finally:
+            self._fetching.discard(message_id)
         await self._on_ready_message(msg)
 
 

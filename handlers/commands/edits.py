@@ -61,11 +61,11 @@ def policy_status(ctx: Context, args: str) -> list[Reply]:
     what = f"{policy.product_type or '保单'}：{previous}→{status}"
     ctx.clients.add_timeline(client, "policy", f"保单状态 {what}", ctx.now)
     ctx.audit("policy_status", client, what)
+    ctx.uow.nudges(ctx.agent.id).pause_subject(f"p:{policy.id}", paused=status != IN_FORCE)
     if status == IN_FORCE:
         promote_if_due(ctx, client)
         follow = "续期提醒照常。"
     else:
-        ctx.uow.nudges(ctx.agent.id).forget_subject(f"p:{policy.id}", open_only=True)
         follow = "不再提醒这份保单的续期（改回「有效」后恢复）。"
     return [Reply(f"✅ 「{client.name}」的{policy.product_type or '保单'}已改为「{status}」。"
                   + follow)]
@@ -164,13 +164,13 @@ def _describe(client: Client, target: Target, ctx: Context) -> str:
 def _remove(ctx: Context, client: Client, target: Target, what: str) -> Reply:
     nudges = ctx.uow.nudges(ctx.agent.id)
     if isinstance(target, Policy):
-        nudges.forget_subject(f"p:{target.id}", open_only=False)
+        nudges.forget_subject(f"p:{target.id}")
         ctx.clients.remove_policy(target)
         ctx.clients.add_timeline(client, "policy", f"删除保单：{target.product_type or ''}",
                                  ctx.now)
         ctx.audit("delete_policy", client, f"policy {target.id}")
     elif isinstance(target, FamilyMember):
-        nudges.forget_subject(f"m:{target.id}", open_only=False)
+        nudges.forget_subject(f"m:{target.id}")
         ctx.clients.remove_family(target)
         ctx.clients.add_timeline(client, "family", f"删除家人：{target.relation or ''}", ctx.now)
         ctx.audit("delete_family", client, f"member {target.id}")

@@ -14,7 +14,6 @@ from handlers.resolve import (
     ask_which,
     find_clients,
     is_id_ref,
-    not_found,
     one_client,
 )
 from handlers.types import Reply
@@ -40,7 +39,7 @@ def start_record(ctx: Context, args: str) -> list[Reply]:
     suffix = " 更新" if everything else ""
     candidates = find_clients(ctx, name)
     if not candidates and is_id_ref(name):  # a button of a client since deleted
-        return [not_found(name)]
+        return [Reply(f"没有找到客户「{name}」（可能已删除）。可以用 /find 查找。")]
     if len(candidates) > 1:
 
         def rebuild(ref: str) -> str:

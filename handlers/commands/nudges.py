@@ -8,6 +8,7 @@ from handlers.context import Context
 from handlers.nudge_list import month_day, numbered
 from handlers.resolve import MAX_ID
 from handlers.types import Option, Reply
+from storage.nudges import PAUSED
 
 SNOOZE_DAYS = (1, 3, 7)
 
@@ -57,7 +58,8 @@ def snooze(ctx: Context, args: str) -> list[Reply]:
     if not 1 <= days <= 30:
         return [Reply("推迟天数请在 1 到 30 之间。")]
     nudge.show_on = ctx.today + timedelta(days=days)
-    nudge.status = "open"
+    if nudge.status != PAUSED:  # a lapsed policy's reminder stays held back
+        nudge.status = "open"
     ctx.audit("nudge_snooze", None, f"{nudge.id}:{days}")
     return [Reply(f"⏰ 好的，{days}天后（{month_day(nudge.show_on)}）再提醒你。")]
 

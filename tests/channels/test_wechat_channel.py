@@ -182,6 +182,20 @@ async def test_a_failed_handler_lets_a_redelivery_through(wechat, fake_puppet, w
     assert wechat_handler.texts() == ["一", "一"]
 
 
+async def test_copies_of_an_event_in_flight_are_fetched_and_answered_once(
+    wechat, fake_puppet, wechat_handler, caplog
+):
+    fake_puppet.payload_delay = 0.05
+    message_id = fake_puppet.inject_text(ALICE, "一")
+    fake_puppet.re_emit(message_id)  # the service sometimes sends an event two or three times
+    fake_puppet.re_emit(message_id)
+    await fake_puppet.wait_for_sent(1)
+    await wait_until(lambda: wechat.stats["self"] == 1)  # our reply's own event, handled too
+    assert fake_puppet.payload_requests.count(message_id) == 1
+    assert wechat_handler.texts() == ["一"]
+    assert "王小明" not in caplog.text  # wechaty logs a name when a payload is set twice
+
+
 @pytest.mark.parametrize("drop", ["stream-failed", "stream-ended"])
 async def test_a_message_whose_fetch_failed_is_answered_when_sent_again(
     wechat, fake_puppet, wechat_handler, drop

@@ -81,6 +81,8 @@ class FakePuppetService:
         self.stream_opens = 0
         self.fail_sends = 0  # the next N MessageSendText calls fail with UNAVAILABLE
         self.fail_payloads = 0  # the next N MessagePayload calls fail with UNAVAILABLE
+        self.payload_delay = 0.0  # seconds each MessagePayload answer takes
+        self.payload_requests: list[str] = []  # the message ids asked for, in order
         self._queues: set[asyncio.Queue[Any]] = set()
         self._pending: list[pb.EventResponse] = []
         self._changed = asyncio.Event()
@@ -259,6 +261,9 @@ class FakePuppetService:
         )
 
     async def _message_payload(self, request: pb.MessagePayloadRequest) -> Any:
+        self.payload_requests.append(request.id)
+        if self.payload_delay:
+            await asyncio.sleep(self.payload_delay)
         if self.fail_payloads > 0:
             self.fail_payloads -= 1
             raise GRPCError(Status.UNAVAILABLE, "fake: message payload failed")

@@ -42,15 +42,28 @@ def test_a_surrendered_policy_is_no_longer_renewed(app, chat):
     assert "保单状态 重疾：有效→退保" in chat.send("/card 孙明")  # on the timeline
 
 
-def test_a_status_changed_by_mistake_brings_the_reminders_back(app, chat):
+def test_a_status_changed_by_mistake_brings_the_reminders_back(app, chat, clock):
     chat.script("/record 孙明", "男", "保存")
     add_policy(chat, "孙明", "重疾", "2025-12-1")
     app.nudges.sweep_now()
+    (nudge,) = _nudges(app)
+    chat.send(f"/snooze {nudge.id} 2")
     chat.send("/policy 孙明 失效")
-    assert "今天没有待办提醒" in chat.send("/today")
+    assert [n.status for n in _nudges(app)] == ["paused"]
+    chat.send(f"/snooze {nudge.id} 1")  # an old button does not let it out
     assert "已改为「有效」" in chat.send("/policy 孙明 有效")
     app.nudges.sweep_now()
+    (back,) = _nudges(app)
+    assert (back.status, back.show_on) == ("open", date(2026, 11, 25))  # the latest snooze kept
+    clock.advance(days=1)
     assert "孙明 的重疾 7天后" in chat.send("/today")
+
+
+def _nudges(app) -> list[Nudge]:
+    with app.uow() as uow:
+        found = list(uow.session.scalars(select(Nudge).order_by(Nudge.id)))
+        uow.session.expunge_all()
+        return found
 
 
 def test_with_several_policies_it_asks_which_one(app, chat):
