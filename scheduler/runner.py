@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from scheduler.housekeeping import Housekeeping
@@ -21,7 +22,12 @@ def start_scheduler(service: NudgeService, housekeeping: Housekeeping, timezone:
                     sweep_minutes: int = 30, push_minutes: int = 5) -> AsyncIOScheduler:
     """Start the jobs in the running event loop. The first run of each is now: the sweep's is
     the catch-up after downtime, then the digests that are due go out."""
-    scheduler = AsyncIOScheduler(timezone=timezone, job_defaults=JOB_DEFAULTS)
+    # The jobs are synchronous database work: in the scheduler's own threads. (Its asyncio
+    # executor would borrow the loop's, and cancel, with an ERROR and a traceback, every job
+    # still running when it shuts down; these finish their transaction before the process
+    # exits.)
+    scheduler = AsyncIOScheduler(timezone=timezone, job_defaults=JOB_DEFAULTS,
+                                 executors={"default": ThreadPoolExecutor(max_workers=2)})
     now = datetime.now(ZoneInfo(timezone))
     # One job doing both at start, so the first digest sees the catch-up's nudges.
     scheduler.add_job(service.tick, "date", run_date=now, id="catch-up")
