@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 # A connection that stayed up this long resets the reconnect delay to its minimum.
 _STABLE_SECONDS = 60.0
+# A message not fetched by then is given up (a copy sent later is fetched again): a call on a
+# half-open connection would otherwise hold its id, and skip its copies, for ever.
+FETCH_TIMEOUT = 30.0
 
 
 class _PuppetService(PuppetService):
@@ -70,6 +73,7 @@ class _Wechaty(Wechaty):
         super().__init__(options)
         self._on_ready_message = on_message
         self._fetching: set[str] = set()
+        self.fetch_timeout = FETCH_TIMEOUT
 
     async def init_puppet_event_bridge(self, puppet: Any) -> None:
         await super().init_puppet_event_bridge(puppet)
@@ -82,7 +86,8 @@ class _Wechaty(Wechaty):
         self._fetching.add(message_id)
         try:
             msg = self.Message.load(message_id)
-            await msg.ready()
+            async with asyncio.timeout(self.fetch_timeout):
+                await msg.ready()
         except Exception as exc:
             log.warning("wechat: message %s not fetched (%s); skipped, a copy sent later is "
                         "fetched again", message_id, _describe(exc))

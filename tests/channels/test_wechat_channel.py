@@ -196,6 +196,20 @@ async def test_copies_of_an_event_in_flight_are_fetched_and_answered_once(
     assert "王小明" not in caplog.text  # wechaty logs a name when a payload is set twice
 
 
+async def test_a_fetch_that_hangs_is_given_up_and_a_later_copy_answered(
+    wechat, fake_puppet, wechat_handler
+):
+    wechat.connection.bot.fetch_timeout = 0.1
+    fake_puppet.payload_delay = 5.0  # the service stops answering ...
+    message_id = fake_puppet.inject_text(ALICE, "一")
+    await wait_until(lambda: fake_puppet.payload_requests == [message_id])
+    await asyncio.sleep(0.2)
+    fake_puppet.payload_delay = 0.0  # ... and recovers; the copy it sends is answered
+    fake_puppet.re_emit(message_id)
+    await fake_puppet.wait_for_sent(1)
+    assert wechat_handler.texts() == ["一"]
+
+
 @pytest.mark.parametrize("drop", ["stream-failed", "stream-ended"])
 async def test_a_message_whose_fetch_failed_is_answered_when_sent_again(
     wechat, fake_puppet, wechat_handler, drop
