@@ -12,7 +12,7 @@ from bot.channels.base import Channel, MessageHandler
 from bot.channels.terminal import TerminalChannel
 from bot.delivery import DeliveryPolicy, DeliveryWorker
 from handlers.types import Incoming, Reply
-from scheduler.runner import start_scheduler
+from scheduler.runner import start_scheduler, stop_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,6 @@ async def run_all(app: App, terminal_agent: str) -> None:
             await asyncio.Event().wait()
     finally:
         delivery.cancel()
-        scheduler.shutdown(wait=False)
+        await stop_scheduler(scheduler)
         for channel in channels:
             await channel.stop()

@@ -1,5 +1,5 @@
-"""The patterns quick notes are read with: dates, amounts, children, who a clause is about,
-occupations. Only the compiled ones are used outside this module."""
+"""The patterns quick notes are read with: clauses, dates, amounts, children, who a clause is
+about, occupations."""
 
 from __future__ import annotations
 

@@ -121,7 +121,8 @@ class Templates(BaseModel):
                 unknown = [key for key in refers if ("record" if kind == "record" else kind,
                                                      key) not in seen]
                 if unknown:
-                    raise ValueError(f"{where} 的字段 {spec.key}：ask_if 引用了未知字段 {unknown}")
+                    raise ValueError(f"{where} 的字段 {spec.key}：ask_if / unless_year_in "
+                                     f"引用了未知字段 {unknown}")
         return self
 
     # Plain dicts in the instance's __dict__: a pydantic private attribute is looked up through

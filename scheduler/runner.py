@@ -6,6 +6,7 @@ outbox dedupe keys), so every process can run the same jobs without sharing a jo
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,16 +19,21 @@ from scheduler.service import NudgeService
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 
 
+class JobScheduler(AsyncIOScheduler):
+    """The jobs are synchronous database work: they run in the scheduler's own threads
+    (``job_pool``). Its asyncio executor would borrow the loop's, and cancel, with an ERROR
+    and a traceback, every job still running when it shuts down."""
+
+    def __init__(self, **options: object) -> None:
+        self.job_pool = ThreadPoolExecutor(max_workers=2)
+        super().__init__(executors={"default": self.job_pool}, **options)
+
+
 def start_scheduler(service: NudgeService, housekeeping: Housekeeping, timezone: str,
-                    sweep_minutes: int = 30, push_minutes: int = 5) -> AsyncIOScheduler:
+                    sweep_minutes: int = 30, push_minutes: int = 5) -> JobScheduler:
     """Start the jobs in the running event loop. The first run of each is now: the sweep's is
     the catch-up after downtime, then the digests that are due go out."""
-    # The jobs are synchronous database work: in the scheduler's own threads. (Its asyncio
-    # executor would borrow the loop's, and cancel, with an ERROR and a traceback, every job
-    # still running when it shuts down; these finish their transaction before the process
-    # exits.)
-    scheduler = AsyncIOScheduler(timezone=timezone, job_defaults=JOB_DEFAULTS,
-                                 executors={"default": ThreadPoolExecutor(max_workers=2)})
+    scheduler = JobScheduler(timezone=timezone, job_defaults=JOB_DEFAULTS)
     now = datetime.now(ZoneInfo(timezone))
     # One job doing both at start, so the first digest sees the catch-up's nudges.
     scheduler.add_job(service.tick, "date", run_date=now, id="catch-up")
@@ -38,3 +44,10 @@ def start_scheduler(service: NudgeService, housekeeping: Housekeeping, timezone:
     scheduler.add_job(housekeeping.checkpoint, "interval", minutes=1, id="checkpoint")
     scheduler.start()
     return scheduler
+
+
+async def stop_scheduler(scheduler: JobScheduler) -> None:
+    """Start no more jobs, then wait (off the event loop) for those running to finish their
+    transaction, before the database is closed."""
+    scheduler.shutdown(wait=False)
+    await asyncio.to_thread(scheduler.job_pool.shutdown, True)

@@ -50,10 +50,21 @@ class NudgeRepository:
             .where(Nudge.agent_id == self.agent_id, Nudge.subject == subject)
             .execution_options(synchronize_session=False))
 
-    def pause_subject(self, subject: str, paused: bool) -> None:
+    def pause_subject(self, subject: str) -> None:
         """Hold back the open nudges about ``subject`` while it does not apply (a policy not in
-        force), or let them out again, snoozes kept. The sweep makes no new ones meanwhile."""
-        before, after = ("open", PAUSED) if paused else (PAUSED, "open")
+        force). The sweep makes no new ones meanwhile."""
+        self._set_status(subject, "open", PAUSED)
+
+    def resume_subject(self, subject: str, today: date) -> None:
+        """Let the held-back nudges about ``subject`` out again, snoozes kept; those whose day
+        has passed meanwhile are dropped."""
+        where = (Nudge.agent_id == self.agent_id, Nudge.subject == subject,
+                 Nudge.status == PAUSED)
+        self._session.execute(delete(Nudge).where(*where, Nudge.due_date < today)
+                              .execution_options(synchronize_session=False))
+        self._set_status(subject, PAUSED, "open")
+
+    def _set_status(self, subject: str, before: str, after: str) -> None:
         self._session.execute(
             update(Nudge)
             .where(Nudge.agent_id == self.agent_id, Nudge.subject == subject,

@@ -61,11 +61,13 @@ def policy_status(ctx: Context, args: str) -> list[Reply]:
     what = f"{policy.product_type or '保单'}：{previous}→{status}"
     ctx.clients.add_timeline(client, "policy", f"保单状态 {what}", ctx.now)
     ctx.audit("policy_status", client, what)
-    ctx.uow.nudges(ctx.agent.id).pause_subject(f"p:{policy.id}", paused=status != IN_FORCE)
+    nudges, subject = ctx.uow.nudges(ctx.agent.id), f"p:{policy.id}"
     if status == IN_FORCE:
+        nudges.resume_subject(subject, ctx.today)
         promote_if_due(ctx, client)
         follow = "续期提醒照常。"
     else:
+        nudges.pause_subject(subject)
         follow = "不再提醒这份保单的续期（改回「有效」后恢复）。"
     return [Reply(f"✅ 「{client.name}」的{policy.product_type or '保单'}已改为「{status}」。"
                   + follow)]

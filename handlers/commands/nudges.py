@@ -57,9 +57,10 @@ def snooze(ctx: Context, args: str) -> list[Reply]:
     days = int(parts[1]) if len(parts) > 1 and parts[1].isdecimal() else 1
     if not 1 <= days <= 30:
         return [Reply("推迟天数请在 1 到 30 之间。")]
+    if nudge.status == PAUSED:
+        return [Reply("这条提醒的保单不在有效状态，已暂停；保单改回「有效」后会恢复提醒。")]
     nudge.show_on = ctx.today + timedelta(days=days)
-    if nudge.status != PAUSED:  # a lapsed policy's reminder stays held back
-        nudge.status = "open"
+    nudge.status = "open"
     ctx.audit("nudge_snooze", None, f"{nudge.id}:{days}")
     return [Reply(f"⏰ 好的，{days}天后（{month_day(nudge.show_on)}）再提醒你。")]
 

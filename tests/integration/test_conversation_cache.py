@@ -49,7 +49,7 @@ def test_a_conversation_written_on_the_loop_is_not_read_again(app, chat, reads):
     _on_loop(app, "女", "c2")
     assert _conversation_reads(reads) == 2
     assert "第4/" in _on_loop(app, "1976-3-5", "c3")  # the draft as the loop last wrote it
-    assert "第4/" in _on_loop(app, "45", "c4")
+    assert "第5/" in _on_loop(app, "13812345678", "c4")
     assert _conversation_reads(reads) == 2
 
 
@@ -57,8 +57,8 @@ def test_another_connections_commit_is_seen(app, chat: ChatDriver, reads):
     _on_loop(app, "/record 张丽华", "o1")
     _on_loop(app, "女", "o2")
     chat.send("1976-3-5")  # Router.handle: a pooled connection, in effect another connection
-    reply = _on_loop(app, "45", "o3")  # the version and draft as the other one left them
-    assert "第4/" in reply, reply
+    reply = _on_loop(app, "13812345678", "o3")  # the version and draft as the other one left
+    assert "第5/" in reply, reply
     assert _conversation_reads(reads) == 3
 
 
@@ -109,7 +109,8 @@ def test_an_agent_switching_accounts_continues_where_they_were(app, chat, reads)
     _on_loop(app, "女", "s2")
     assert "第4/" in _on_loop(app, "1976-3-5", "s3", "wechat", "wxid_wf")
     updates_before = sum(statement.startswith("UPDATE agent_sessions") for statement in reads)
-    assert "第4/" in _on_loop(app, "45", "s4")  # back on the terminal: the state written on WeChat
+    # back on the terminal: the state written on WeChat
+    assert "第5/" in _on_loop(app, "13812345678", "s4")
     updates = sum(statement.startswith("UPDATE agent_sessions") for statement in reads)
     assert updates == updates_before + 1  # right the first time, no stale write refused
     assert "ROLLBACK" not in reads[-3:]

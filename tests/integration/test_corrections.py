@@ -34,7 +34,7 @@ def test_a_surrendered_policy_is_no_longer_renewed(app, chat):
     assert "孙明 的重疾 7天后" in chat.send("/today")
     reply = chat.send("/policy 孙明 退保")
     assert "✅ 「孙明」的重疾已改为「退保」" in reply and "不再提醒" in reply
-    assert "今天没有待办提醒" in chat.send("/today")  # the open nudge is closed
+    assert "今天没有待办提醒" in chat.send("/today")  # the open nudge is paused
     assert renewals_between(app, "孙明", date(2026, 11, 25), 400) == 0
     card = chat.send("/card 孙明")
     assert "重疾" in card and "退保" in card
@@ -50,13 +50,23 @@ def test_a_status_changed_by_mistake_brings_the_reminders_back(app, chat, clock)
     chat.send(f"/snooze {nudge.id} 2")
     chat.send("/policy 孙明 失效")
     assert [n.status for n in _nudges(app)] == ["paused"]
-    chat.send(f"/snooze {nudge.id} 1")  # an old button does not let it out
+    assert "已暂停" in chat.send(f"/snooze {nudge.id} 1")  # an old button does not let it out
     assert "已改为「有效」" in chat.send("/policy 孙明 有效")
     app.nudges.sweep_now()
     (back,) = _nudges(app)
-    assert (back.status, back.show_on) == ("open", date(2026, 11, 25))  # the latest snooze kept
-    clock.advance(days=1)
+    assert (back.status, back.show_on) == ("open", date(2026, 11, 26))  # the snooze kept
+    clock.advance(days=2)
     assert "孙明 的重疾 7天后" in chat.send("/today")
+
+
+def test_reminders_whose_day_passed_while_paused_are_dropped(app, chat, clock):
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "重疾", "2025-12-1")
+    app.nudges.sweep_now()
+    chat.send("/policy 孙明 失效")
+    clock.advance(days=190)
+    chat.send("/policy 孙明 有效")
+    assert _nudges(app) == [] and "12月1日" not in chat.send("/today")
 
 
 def _nudges(app) -> list[Nudge]:
@@ -102,7 +112,7 @@ def test_deleting_a_policy_is_asked_and_confirmed(app, chat):
     chat.send("1")
     assert "🗑 已删除「孙明」的保单" in chat.send("确认删除")  # the word, or its number 2
     assert count(app, Policy) == 0
-    assert count(app, Nudge, kind="renewal", status="open") == 0
+    assert count(app, Nudge, kind="renewal") == 0  # deleted, not merely paused
     assert "—— 保单 ——" not in chat.send("/card 孙明")
 
 

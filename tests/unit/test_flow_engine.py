@@ -128,6 +128,7 @@ def test_a_future_birthday_is_refused_only_when_today_is_known():
     refused = flow.step(draft, "2030-1-1", templates, date(2026, 11, 24))
     assert refused.draft == draft and "还没到" in refused.replies[0].text
     assert flow.step(draft, "2026-11-24", templates, date(2026, 11, 24)).draft.pos == 2
+    assert flow.step(draft, "2030-1-1", templates).draft.pos == 2  # no today: not checked
 
 
 def test_an_unknown_field_in_unless_year_in_refuses_the_template():
