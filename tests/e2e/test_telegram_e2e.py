@@ -303,3 +303,23 @@ async def test_a_redelivered_update_is_answered_once(bot, wang, fake):
     ids = [incoming.message_id for incoming, _ in bot.tracker.handled]
     assert len(ids) == 6 and len(set(ids)) == 4  # both copies reached the router
     assert len(wang.received()) == 5
+
+
+async def test_a_client_is_deleted_by_buttons_after_a_confirmation(bot, wang, fake):
+    await script(wang, "/record 张丽华", "女", "保存")
+    [which] = await wang.answer(lambda: wang.send("/delete 张丽华"))
+    assert "要删除「张丽华」的哪一项" in which.result["text"]
+    [whole] = [b for b in buttons(which) if b["text"] == "整个客户档案"]
+    [confirm] = await wang.answer(lambda: wang.press(whole["callback_data"]))
+    assert [b["text"] for b in buttons(confirm)] == ["不删了", "确认删除"]
+    keep, sure = buttons(confirm)
+    assert len(sure["callback_data"].encode()) <= 64  # the one-time value fits Telegram's limit
+    assert "没有删除任何内容" in (await wang.tap(keep["callback_data"]))[0]
+    assert "没看懂" in (await wang.tap(sure["callback_data"]))[0]  # answered already: stale
+    assert (await wang.say("/card 张丽华"))[0].startswith(CARD_HEAD.split("（")[0])
+
+    [which] = await wang.answer(lambda: wang.send("/delete 张丽华"))
+    [confirm] = await wang.answer(lambda: wang.press(buttons(which)[-1]["callback_data"]))
+    [deleted] = await wang.tap(buttons(confirm)[1]["callback_data"])
+    assert deleted.startswith("🗑 已删除客户「张丽华」")
+    assert "没有找到客户「张丽华」" in (await wang.say("/card 张丽华"))[0]

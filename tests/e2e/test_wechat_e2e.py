@@ -215,3 +215,18 @@ def test_configured_channels_builds_the_wechat_channel_on_local_time(wechat_app)
     assert TOKEN not in repr(channel)
     now = local_clock(wechat_app)()  # the app's clock: 2026-11-24 01:00 UTC
     assert (now.isoformat(), now.utcoffset()) == ("2026-11-24T09:00:00+08:00", timedelta(hours=8))
+
+
+async def test_a_policy_status_and_a_deletion_by_numbered_replies(bot, wang, puppet):
+    for answer in ("/record 张丽华", "2", "保存"):
+        await wang.say(answer)
+    for answer in ("/policy 张丽华", "是", "重疾", "2025-12-1", "1万", "3", "跳过", "跳过"):
+        await wang.say(answer)
+    assert "已保存「张丽华」的保单" in await wang.say("有效")
+    assert "已改为「退保」" in await wang.say("/policy 张丽华 退保")
+    asked = await wang.say("删除 张丽华")
+    assert "1. 保单：[本公司] 重疾" in asked and "2. 整个客户档案" in asked
+    confirm = await wang.say("1")
+    assert "确定删除「张丽华」的保单" in confirm and "1. 不删了\n2. 确认删除" in confirm
+    assert "🗑 已删除「张丽华」的保单" in await wang.say("2")
+    assert "—— 保单 ——" not in await wang.say("/card 张丽华")
