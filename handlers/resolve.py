@@ -22,15 +22,21 @@ def find_clients(ctx: Context, ref: str) -> list[Client]:
     return find_clients_by_ref(ctx.clients, ref)
 
 
-def is_id_ref(ref: str) -> bool:
-    """Whether ``ref`` is "#id" (as buttons send it; ＃１ typed) rather than a name."""
+def _id_in(ref: str) -> int | None:
+    """The id of a "#id" reference (as buttons send it; ＃１ typed), else None."""
     ref = normalise(ref)
-    return ref.startswith("#") and ref[1:].isdecimal() and ref[1:].isascii()
+    digits = ref[1:]
+    return int(digits) if ref[:1] == "#" and digits.isdecimal() and digits.isascii() else None
+
+
+def is_id_ref(ref: str) -> bool:
+    """Whether ``ref`` is "#id" rather than a name."""
+    return _id_in(ref) is not None
 
 
 def find_clients_by_ref(repo: ClientRepository, ref: str) -> list[Client]:
-    if is_id_ref(ref):
-        client_id = int(normalise(ref)[1:])
+    client_id = _id_in(ref)
+    if client_id is not None:
         client = repo.get(client_id) if client_id <= MAX_ID else None
         return [client] if client else []
     return repo.by_name(ref)
@@ -56,12 +62,22 @@ def ask_which(ctx: Context, name: str, candidates: list[Client],
     options = [Option(describe(client, ctx.now), f"#{client.id}") for client in candidates]
     if allow_new:
         options.append(Option(f"新建另一位「{name}」", NEW_CLIENT))
+    return ask_pick(ctx, f"有 {len(candidates)} 位叫「{name}」的客户，请选择是哪一位：", options,
+                    rebuild)
+
+
+def ask_pick(ctx: Context, question: str, options: list[Option],
+             command_of: Callable[[str], str], **remember: str) -> Reply:
+    """Offer ``options`` as a pending pick: the next message (an option's value, label or
+    number) runs ``command_of(value)``, which finds the pick, with ``remember``, in
+    ``ctx.picked``."""
     ctx.pending = {
         "kind": "pick",
-        "commands": {option.value: rebuild(option.value) for option in options},
+        "commands": {option.value: command_of(option.value) for option in options},
         "labels": {option.value: option.label for option in options},
+        **remember,
     }
-    return Reply(f"有 {len(candidates)} 位叫「{name}」的客户，请选择是哪一位：", tuple(options))
+    return Reply(question, tuple(options))
 
 
 def one_client(ctx: Context, ref: str, rebuild: Callable[[str], str]) -> Client | Reply:

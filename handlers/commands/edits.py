@@ -12,12 +12,11 @@ one-time value, so neither a typed command nor an old button can confirm another
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 
 from handlers.card import member_line, policy_line
 from handlers.context import Context
 from handlers.promotion import promote_if_due
-from handlers.resolve import one_client
+from handlers.resolve import ask_pick, one_client
 from handlers.types import Option, Reply
 from storage.models import Client, FamilyMember, Policy
 
@@ -25,7 +24,7 @@ POLICY_STATUSES = ("有效", "失效", "退保", "满期")
 IN_FORCE = "有效"
 WHOLE_CLIENT = "all"
 CONFIRM = "确认删除"
-KEEP = "不删了"
+KEEP, KEEP_VALUE = "不删了", "不删"
 
 
 def is_status_change(args: str) -> bool:
@@ -49,9 +48,9 @@ def policy_status(ctx: Context, args: str) -> list[Reply]:
     if not client.policies:
         return [Reply(f"「{client.name}」还没有保单记录。录入保单请发送：/policy {client.name}")]
     if item is None and len(client.policies) > 1:
-        return [_ask(ctx, f"「{client.name}」有 {len(client.policies)} 份保单，改哪一份？",
-                     [Option(policy_line(p), f"p{p.id}") for p in client.policies],
-                     lambda value: f"/policy #{client.id} {status} {value}")]
+        return [ask_pick(ctx, f"「{client.name}」有 {len(client.policies)} 份保单，改哪一份？",
+                         [Option(policy_line(p), f"p{p.id}") for p in client.policies],
+                         lambda value: f"/policy #{client.id} {status} {value}")]
     policy = _policy(client, item) if item else client.policies[0]
     if policy is None:
         return [Reply("没有找到这份保单，请重新发送 /policy 姓名 状态。")]
@@ -96,7 +95,7 @@ def delete(ctx: Context, args: str) -> list[Reply]:
     if decision is None:
         return [_ask_to_confirm(ctx, client, item, what)]
     picked = ctx.picked or {}
-    if decision == "不删":
+    if decision == KEEP_VALUE:
         return [Reply("好的，没有删除任何内容。")]
     if decision != picked.get("confirms") or f"#{client.id} {item}" != picked.get("item"):
         return [Reply(f"删除前需要确认：请发送 /delete {client.name}，再按提示回复「{CONFIRM}」。")]
@@ -104,32 +103,19 @@ def delete(ctx: Context, args: str) -> list[Reply]:
 
 
 def _ask_to_confirm(ctx: Context, client: Client, item: str, what: str) -> Reply:
-    token = secrets.token_hex(4)
-    reply = _ask(ctx, f"确定删除{what}吗？删除后无法恢复。",
-                 [Option(KEEP, "不删"), Option(CONFIRM, f"确认{token}")],
-                 lambda value: f"/delete #{client.id} {item} {value}")
-    assert ctx.pending is not None
-    ctx.pending.update(confirms=f"确认{token}", item=f"#{client.id} {item}")
-    return reply
+    confirms = f"确认{secrets.token_hex(4)}"
+    return ask_pick(ctx, f"确定删除{what}吗？删除后无法恢复。",
+                    [Option(KEEP, KEEP_VALUE), Option(CONFIRM, confirms)],
+                    lambda value: f"/delete #{client.id} {item} {value}",
+                    confirms=confirms, item=f"#{client.id} {item}")
 
 
 def _ask_item(ctx: Context, client: Client) -> Reply:
     options = [Option(f"保单：{policy_line(p)}", f"p{p.id}") for p in client.policies]
     options += [Option(f"家人：{member_line(m, ctx.now)}", f"m{m.id}") for m in client.family]
     options.append(Option("整个客户档案", WHOLE_CLIENT))
-    return _ask(ctx, f"要删除「{client.name}」的哪一项？", options,
-                lambda value: f"/delete #{client.id} {value}")
-
-
-def _ask(ctx: Context, question: str, options: list[Option],
-         command_of: Callable[[str], str]) -> Reply:
-    """Offer ``options``; the reply (word or number) runs ``command_of(value)``."""
-    ctx.pending = {
-        "kind": "pick",
-        "commands": {option.value: command_of(option.value) for option in options},
-        "labels": {option.value: option.label for option in options},
-    }
-    return Reply(question, tuple(options))
+    return ask_pick(ctx, f"要删除「{client.name}」的哪一项？", options,
+                    lambda value: f"/delete #{client.id} {value}")
 
 
 Target = Policy | FamilyMember | Client
@@ -138,21 +124,23 @@ Target = Policy | FamilyMember | Client
 def _target(client: Client, item: str) -> Target | None:
     if item == WHOLE_CLIENT:
         return client
-    if item[:1] == "p":
-        return _policy(client, item)
-    if item[:1] == "m" and item[1:].isdecimal() and item[1:].isascii():
-        return next((m for m in client.family if m.id == int(item[1:])), None)
-    return None
+    member_id = _item_id(item, "m")
+    return _policy(client, item) or next((m for m in client.family if m.id == member_id), None)
+
+
+def _item_id(item: str, kind: str) -> int | None:
+    """The id in an item reference such as "p12" (policy) or "m3" (family member)."""
+    digits = item[1:]
+    return int(digits) if item[:1] == kind and digits.isdecimal() and digits.isascii() else None
 
 
 def _is_policy_ref(item: str) -> bool:
-    return item[:1] == "p" and item[1:].isdecimal() and item[1:].isascii()
+    return _item_id(item, "p") is not None
 
 
 def _policy(client: Client, item: str) -> Policy | None:
-    if not _is_policy_ref(item):
-        return None
-    return next((p for p in client.policies if p.id == int(item[1:])), None)
+    policy_id = _item_id(item, "p")
+    return next((p for p in client.policies if p.id == policy_id), None)
 
 
 def _describe(client: Client, target: Target, ctx: Context) -> str:
