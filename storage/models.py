@@ -31,6 +31,13 @@ class Base(DeclarativeBase):
     """Declarative base for every table."""
 
 
+# Ids that name something beyond their own row (a #id, a p12 button, a reminder's subject, an
+# audit entry, a push's dedupe key) must not come back once deleted. PostgreSQL's sequences
+# never reuse a value; SQLite reuses the largest id after its row is deleted unless the key is
+# AUTOINCREMENT.
+NEVER_REUSED_IDS = {"sqlite_autoincrement": True}
+
+
 class Agent(Base):
     __tablename__ = "agents"
 
@@ -83,6 +90,7 @@ class Client(Base):
         Index("ix_clients_agent_tier", "agent_id", "tier"),
         Index("ix_clients_birth_md", "birth_calendar", "birth_month", "birth_day"),
         Index("ix_clients_agent_phone", "agent_id", "phone_index"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -137,7 +145,8 @@ class Client(Base):
 
 class FamilyMember(Base):
     __tablename__ = "family_members"
-    __table_args__ = (Index("ix_family_birth_md", "birth_calendar", "birth_month", "birth_day"),)
+    __table_args__ = (Index("ix_family_birth_md", "birth_calendar", "birth_month", "birth_day"),
+                      NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
@@ -160,6 +169,7 @@ class Policy(Base):
     __table_args__ = (
         Index("ix_policies_start_md", "start_month", "start_day"),
         Index("ix_policies_client_start", "client_id", "start_date"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -199,7 +209,7 @@ class ClientDate(Base):
     """Anniversaries: wedding, first meeting, custom dates of the 精选本."""
 
     __tablename__ = "client_dates"
-    __table_args__ = (Index("ix_client_dates_md", "calendar", "month", "day"),)
+    __table_args__ = (Index("ix_client_dates_md", "calendar", "month", "day"), NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
@@ -281,6 +291,7 @@ class Nudge(Base):
     __table_args__ = (
         UniqueConstraint("kind", "subject", "occurrence", name="uq_nudges_occurrence"),
         Index("ix_nudges_agent_show", "agent_id", "status", "show_on"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -359,7 +370,7 @@ class Meeting(Base):
     """A meeting the agent logged (/meet); an hour later, a reminder to record it."""
 
     __tablename__ = "meetings"
-    __table_args__ = (Index("ix_meetings_at", "at"),)
+    __table_args__ = (Index("ix_meetings_at", "at"), NEVER_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))

@@ -1,0 +1,103 @@
+"""A deleted row's id is never given to a new one (SQLite reuses the largest id unless the key
+is AUTOINCREMENT; PostgreSQL's sequences never do), and the migration that made it so keeps
+every row."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+
+from storage.models import AuditEntry, Base, Client, Meeting, OutboxMessage
+
+
+def _client_id(app, name: str) -> int:
+    with app.uow() as uow:
+        return int(uow.session.scalar(select(Client.id).where(Client.name == name)))
+
+
+def _delete_client(chat, name: str) -> None:
+    chat.script(f"/delete {name}", "整个客户档案")
+    assert "🗑 已删除客户" in chat.send("确认删除")
+
+
+def test_a_new_client_never_takes_a_deleted_ones_id(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    old_id = _client_id(app, "孙明")
+    _delete_client(chat, "孙明")  # the newest (and only) client: SQLite's rowid would reuse it
+    chat.script("/record 李四", "女", "保存")
+    assert _client_id(app, "李四") > old_id
+    assert "没有找到客户" in chat.send(f"/card #{old_id}")  # an old button opens nothing
+    chat.send("/card 李四")
+    with app.uow() as uow:
+        actions = uow.session.scalars(select(AuditEntry.action).where(
+            AuditEntry.client_id == old_id).order_by(AuditEntry.id)).all()
+    assert actions[-1] == "delete_client"  # the audit trail of the deleted client ends there
+
+
+def test_a_meeting_after_a_deleted_ones_still_gets_its_record_reminder(app, chat, clock):
+    chat.script("/record 孙明", "男", "保存")
+    chat.send("/meet 孙明")
+    clock.advance(minutes=61)
+    assert app.nudges.tick().pushes == 1  # keyed by the meeting's id
+    _delete_client(chat, "孙明")  # the meeting goes with the client
+    chat.script("/record 李四", "女", "保存")
+    chat.send("/meet 李四")
+    clock.advance(minutes=61)
+    assert app.nudges.tick().pushes == 1
+    with app.uow() as uow:
+        texts = [m.payload[0]["text"] for m in uow.session.scalars(select(OutboxMessage))
+                 if m.kind == "push"]
+    assert any("李四" in t for t in texts)
+
+
+def _counts(app) -> dict[str, int]:
+    with app.uow() as uow:
+        return {table.name: int(uow.session.scalar(select(func.count()).select_from(table)))
+                for table in Base.metadata.sorted_tables}
+
+
+def test_the_rebuild_keeps_every_row_both_ways_and_the_cascades(app, chat, database_url, clock):
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    chat.script("/record 孙明", "男", "1980-11-24", "已婚", "保存")
+    chat.script("/policy 孙明", "是", "重疾", "2025-12-1", "1万", "3", "跳过", "跳过", "有效")
+    chat.script("/family 孙明", "女儿", "孙小美", "2020-11-24", "跳过", "是", "保存")
+    chat.send("/meet 孙明")
+    chat.send("/note 孙明 最近在跑马拉松")
+    chat.send("都不要")
+    app.nudges.sweep_now()
+    before = _counts(app)
+    assert before["nudges"] and before["policies"] and before["meetings"]
+    app.dispose()
+    command.downgrade(alembic_config(database_url), "0005")
+    upgrade(database_url)
+    assert _counts(app) == before  # with foreign keys on, each DROP would have cascaded
+    _delete_client(chat, "孙明")  # and the cascades still work
+    after = _counts(app)
+    for table in ("policies", "family_members", "meetings", "nudges", "timeline"):
+        assert after[table] == 0, table
+
+
+def test_a_rebuild_that_would_orphan_rows_is_rolled_back(app, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's table rebuild")
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    app.dispose()
+    command.downgrade(alembic_config(database_url), "0005")
+    with app.uow.engine.connect() as connection:  # a row whose client does not exist
+        driver = connection.connection.driver_connection
+        driver.execute("PRAGMA foreign_keys=OFF")
+        driver.execute("INSERT INTO meetings (agent_id, client_id, at) "
+                       "VALUES (1, 999, '2026-11-24 01:00:00')")
+    with pytest.raises(RuntimeError, match="meetings"):
+        upgrade(database_url)
+    with app.uow.engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() \
+            == "0005"
+        assert Meeting.__tablename__ in [row[0] for row in connection.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'table'"))]
