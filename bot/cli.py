@@ -18,7 +18,7 @@ from bot.queries import export_clients, preview_nudges, show_card, show_client
 from bot.runner import run_all, run_terminal
 from bot.settings import ConfigError, Secrets, load_settings
 from handlers.demo import load_demo
-from storage.migrate import upgrade
+from storage.migrate import MigrationRefused, upgrade
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             app.dispose()
     except (ConfigError, AdminError) as error:
         print(f"错误：{error}", file=sys.stderr)
+        return 2
+    except MigrationRefused as error:
+        print(f"错误：数据库升级没有进行，数据未改动（{error}）。请先修复数据库或恢复备份。",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

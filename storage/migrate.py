@@ -12,6 +12,10 @@ from storage.db import normalise_url
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+class MigrationRefused(Exception):
+    """The migrations would have left the data inconsistent: nothing was changed."""
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

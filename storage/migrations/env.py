@@ -12,6 +12,7 @@ from typing import Any
 from alembic import context
 
 from storage.db import make_engine
+from storage.migrate import MigrationRefused
 from storage.models import Base
 
 config = context.config
@@ -24,7 +25,7 @@ def _check_foreign_keys(driver: Any) -> None:
     broken = driver.execute("PRAGMA foreign_key_check").fetchall()
     if broken:
         tables = sorted({row[0] for row in broken})
-        raise RuntimeError(f"migration left rows without their parent in: {', '.join(tables)}")
+        raise MigrationRefused(f"rows would lose their parent in: {', '.join(tables)}")
 
 
 try:

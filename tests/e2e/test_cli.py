@@ -75,3 +75,25 @@ def test_invalid_config_names_the_key(env, tmp_path):
     result = bot({**env, "DANGAN_CONFIG": str(bad)}, "migrate")
     assert result.returncode == 2
     assert "templates.record" in result.stderr and "dollars" in result.stderr
+
+
+def test_a_migration_that_would_orphan_rows_changes_nothing_and_says_so(env, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's table rebuild")
+    import sqlite3
+
+    from alembic import command
+
+    from storage.db import sqlite_path
+    from storage.migrate import alembic_config
+
+    assert bot(env, "migrate").returncode == 0
+    command.downgrade(alembic_config(database_url), "0005")
+    database = sqlite3.connect(sqlite_path(database_url), isolation_level=None)
+    database.execute("INSERT INTO meetings (agent_id, client_id, at) "  # foreign keys are off
+                     "VALUES (1, 999, '2026-11-24 01:00:00')")
+    result = bot(env, "migrate")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "数据库升级没有进行" in result.stderr and "meetings" in result.stderr
+    assert database.execute("SELECT version_num FROM alembic_version").fetchone() == ("0005",)
+    database.close()

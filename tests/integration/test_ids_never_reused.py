@@ -85,7 +85,7 @@ def test_a_rebuild_that_would_orphan_rows_is_rolled_back(app, database_url):
         pytest.skip("SQLite's table rebuild")
     from alembic import command
 
-    from storage.migrate import alembic_config, upgrade
+    from storage.migrate import MigrationRefused, alembic_config, upgrade
 
     app.dispose()
     command.downgrade(alembic_config(database_url), "0005")
@@ -94,7 +94,7 @@ def test_a_rebuild_that_would_orphan_rows_is_rolled_back(app, database_url):
         driver.execute("PRAGMA foreign_keys=OFF")
         driver.execute("INSERT INTO meetings (agent_id, client_id, at) "
                        "VALUES (1, 999, '2026-11-24 01:00:00')")
-    with pytest.raises(RuntimeError, match="meetings"):
+    with pytest.raises(MigrationRefused, match="meetings"):
         upgrade(database_url)
     with app.uow.engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() \
