@@ -11,6 +11,7 @@ from scheduler import texts
 from scheduler.config import NudgeRules
 from storage.models import Agent, Identity, Nudge
 from storage.nudges import agents_with_chats
+from storage.outbox import DIGEST, digest_key, record_push_key
 from storage.sweep_queries import SweepQueries
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -67,7 +68,7 @@ def build_digests(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
 
 
 def _digest_for(uow: UnitOfWork, agent: Agent, chat: Identity, day: date, now: datetime) -> int:
-    key = f"digest:{agent.id}:{day.isoformat()}"
+    key = digest_key(agent.id, day)
     if uow.outbox.existing_keys([key]):
         return 0
     repo = uow.nudges(agent.id)
@@ -76,7 +77,7 @@ def _digest_for(uow: UnitOfWork, agent: Agent, chat: Identity, day: date, now: d
         return 0
     payload = [reply_to_json(digest_reply(day, nudges))]
     if not uow.outbox.enqueue(key, agent.id, chat.platform, chat.chat_id or chat.external_id,
-                              "digest", payload, now):
+                              DIGEST, payload, now):
         return 0  # another process enqueued it first; its transaction marks the nudges
     repo.mark_shown(nudges, day)
     return 1
@@ -101,7 +102,7 @@ def push_record_reminders(uow_factory: UnitOfWorkFactory, now: datetime,
                           (Option("记录档案", f"/record #{client_id}"),
                            Option("查看档案", f"/card #{client_id}")))
             pushed += uow.outbox.enqueue(
-                f"record:{meeting_id}", agent_id, chat.platform,
+                record_push_key(meeting_id), agent_id, chat.platform,
                 chat.chat_id or chat.external_id, "push", [reply_to_json(reply)], now,
                 not_before=quiet_until(now, agent))
         uow.commit()

@@ -41,6 +41,16 @@ class NudgeRepository:
         for nudge in nudges:
             nudge.shown_on = day
 
+    def unmark_shown(self, days: list[date]) -> None:
+        """The digests of ``days`` were withdrawn before being sent: their nudges go into
+        the next one."""
+        if days:
+            self._session.execute(
+                update(Nudge)
+                .where(Nudge.agent_id == self.agent_id, Nudge.shown_on.in_(days))
+                .values(shown_on=None)
+                .execution_options(synchronize_session=False))
+
     def forget_subject(self, subject: str) -> None:
         """Delete every nudge about a deleted ``subject`` ("p:ID" a policy, "m:ID" a family
         member): SQLite may give its id to the next one, whose reminders the old rows would

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_ignoring_conflicts
 from storage.models import Agent, OutboxMessage
+
+DIGEST = "digest"
+
+
+def digest_key(agent_id: int, day: date) -> str:
+    """The dedupe key of an agent's digest of one local day: one a day."""
+    return f"{DIGEST}:{agent_id}:{day.isoformat()}"
+
+
+def record_push_key(meeting_id: int) -> str:
+    """The dedupe key of the record-it-now push after a meeting."""
+    return f"record:{meeting_id}"
 
 
 class Outbox:
@@ -27,6 +40,20 @@ class Outbox:
         })
         returning = statement.returning(OutboxMessage.__table__.c.id)
         return self._session.execute(returning).first() is not None
+
+    def withdraw_queued(self, agent_id: int, keys: Sequence[str] = ()) -> list[date]:
+        """Delete the agent's pushes still waiting (not being sent, not sent): every digest,
+        and the rows with ``keys``. Returns the days of the digests withdrawn, to be built
+        again from what is left."""
+        waiting = (OutboxMessage.agent_id == agent_id, OutboxMessage.status == "pending")
+        withdrawn = self._session.execute(
+            delete(OutboxMessage)
+            .where(*waiting, or_(OutboxMessage.kind == DIGEST,
+                                 OutboxMessage.dedupe_key.in_(list(keys))))
+            .returning(OutboxMessage.kind, OutboxMessage.dedupe_key)
+            .execution_options(synchronize_session=False)).all()
+        return [date.fromisoformat(key.rsplit(":", 1)[1])
+                for kind, key in withdrawn if kind == DIGEST]
 
     def existing_keys(self, keys: list[str]) -> set[str]:
         if not keys:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from handlers.commands import (
     basic,
-    edits,
+    deletion,
     forms,
     lookups,
     meetings,
@@ -40,7 +40,7 @@ COMMANDS = [
     Command("tier", "分层", tiering.set_tier),
     Command("policy", "保单", forms.start_policy, starts_form=True),
     Command("family", "家人", forms.start_family, starts_form=True),
-    Command("delete", "删除", edits.delete),
+    Command("delete", "删除", deletion.delete),
     Command("referral", "转介绍", tiering.referral),
     Command("salon", "沙龙", salons.salon),
     Command("meet", "见面", meetings.meet),

@@ -1,0 +1,108 @@
+"""A push still waiting in the outbox never names what the agent has just deleted: a queued
+digest is withdrawn and built again from what is left, a queued record-it-now push about the
+client is withdrawn; what is being sent or was sent stays, and there is still one digest a day."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select, update
+
+from bot.delivery import DeliveryWorker
+from storage.models import OutboxMessage
+from tests.integration.test_nudge_lifecycle import RecordingChannel, birthday_client
+
+
+def _outbox(app) -> list[OutboxMessage]:
+    with app.uow() as uow:
+        found = list(uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        uow.session.expunge_all()
+        return found
+
+
+def _texts(app, kind: str) -> list[str]:
+    return [m.payload[0]["text"] for m in _outbox(app) if m.kind == kind]
+
+
+def _delete_client(chat, name: str) -> None:
+    chat.script(f"/delete {name}", "整个客户档案")
+    assert "🗑 已删除客户" in chat.send("确认删除")
+
+
+def test_a_queued_digest_is_built_again_without_the_deleted_client(app, chat, clock):
+    birthday_client(chat, "孙明", "1980-11-24")
+    birthday_client(chat, "李四", "1985-11-24")
+    assert app.nudges.tick().digests == 1
+    (digest,) = _texts(app, "digest")
+    assert "孙明 今天生日" in digest and "李四 今天生日" in digest
+    _delete_client(chat, "孙明")
+    assert _texts(app, "digest") == []  # withdrawn before anyone saw it
+    assert app.nudges.tick().digests == 1  # the next push tick builds it again
+    (rebuilt,) = _texts(app, "digest")
+    assert "李四 今天生日" in rebuilt and "孙明" not in rebuilt and "（1 项）" in rebuilt
+    channel = RecordingChannel()
+    assert asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock).run_once()) == 1
+    ((_, replies),) = channel.sent
+    assert "孙明" not in replies[0].text
+
+
+def test_a_deleted_policy_leaves_the_queued_digest_too(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/policy 孙明", "是", "重疾", "2025-12-1", "1万", "3", "跳过", "跳过", "有效")
+    birthday_client(chat, "李四", "1985-11-24")
+    assert app.nudges.tick().digests == 1
+    assert "孙明 的重疾" in _texts(app, "digest")[0]
+    chat.script("/delete 孙明", "1", "确认删除")
+    app.nudges.tick()
+    (rebuilt,) = _texts(app, "digest")
+    assert "重疾" not in rebuilt and "李四 今天生日" in rebuilt
+
+
+def test_a_digest_with_nothing_left_is_not_sent(app, chat):
+    birthday_client(chat, "孙明", "1980-11-24")
+    assert app.nudges.tick().digests == 1
+    _delete_client(chat, "孙明")
+    assert app.nudges.tick().digests == 0 and _outbox(app) == []
+
+
+def test_a_digest_already_sent_stays_and_is_not_sent_again(app, chat, clock):
+    birthday_client(chat, "孙明", "1980-11-24")
+    birthday_client(chat, "李四", "1985-11-24")
+    app.nudges.tick()
+    channel = RecordingChannel()
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock).run_once())
+    _delete_client(chat, "孙明")
+    assert app.nudges.tick().digests == 0  # still one digest a day
+    ((sent, status),) = [(m.payload[0]["text"], m.status) for m in _outbox(app)]
+    assert status == "sent" and "孙明" in sent  # history is not rewritten
+
+
+def test_a_digest_being_sent_is_left_alone(app, chat):
+    birthday_client(chat, "孙明", "1980-11-24")
+    app.nudges.tick()
+    with app.uow() as uow:  # a delivery worker has claimed it
+        uow.session.execute(update(OutboxMessage).values(status="sending"))
+        uow.commit()
+    _delete_client(chat, "孙明")
+    assert [m.status for m in _outbox(app)] == ["sending"]
+
+
+def test_a_queued_record_reminder_about_the_client_is_withdrawn(app, chat, clock):
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/record 李四", "女", "保存")
+    chat.send("/meet 孙明")
+    chat.send("/meet 李四")
+    clock.advance(minutes=61)
+    assert app.nudges.tick().pushes == 2
+    _delete_client(chat, "孙明")
+    (left,) = _texts(app, "push")
+    assert "李四" in left
+    assert app.nudges.tick().pushes == 0
+
+
+def test_a_surrendered_policy_leaves_the_queued_digest(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/policy 孙明", "是", "重疾", "2025-12-1", "1万", "3", "跳过", "跳过", "有效")
+    assert app.nudges.tick().digests == 1
+    chat.send("/policy 孙明 退保")
+    assert app.nudges.tick().digests == 0 and _outbox(app) == []  # nothing else was due
