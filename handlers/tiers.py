@@ -1,4 +1,5 @@
-"""Tier rules: 普通 → 筛选 → 成交 → 精选 → 核心. Automatic changes only ever promote."""
+"""Tier rules: 普通 → 筛选 → 成交 → 精选 → 核心. Automatic changes only ever promote (see
+promotion.note_if_rules_give_less for the other way)."""
 
 from __future__ import annotations
 

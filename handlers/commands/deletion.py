@@ -15,6 +15,7 @@ import secrets
 from handlers.card import member_line, policy_line
 from handlers.commands.edits import item_id, policy_of, rebuild_queued_digests
 from handlers.context import Context
+from handlers.promotion import note_if_rules_give_less
 from handlers.resolve import ask_pick, one_client
 from handlers.types import Option, Reply
 from storage.models import Client, FamilyMember, Policy
@@ -98,6 +99,7 @@ def _remove(ctx: Context, client: Client, target: Target, what: str) -> Reply:
         ctx.clients.add_timeline(client, "policy", f"删除保单：{target.product_type or ''}",
                                  ctx.now)
         ctx.audit("delete_policy", client, f"policy {target.id}")
+        note_if_rules_give_less(ctx, client)
     elif isinstance(target, FamilyMember):
         nudges.forget_subject(f"m:{target.id}")
         ctx.clients.remove_family(target)
@@ -106,8 +108,11 @@ def _remove(ctx: Context, client: Client, target: Target, what: str) -> Reply:
     else:
         meetings = ctx.uow.events(ctx.agent.id).meetings(client)
         queued = [record_push_key(meeting.id) for meeting in meetings]
+        referrer = ctx.clients.get(client.referred_by_id) if client.referred_by_id else None
         ctx.audit("delete_client", client, "")
         ctx.clients.remove(client)
+        if referrer is not None:  # their 核心 may have rested on this client
+            note_if_rules_give_less(ctx, referrer)
         if ctx.form is not None and ctx.form.get("client_id") == client.id:
             ctx.form = None  # its record can no longer be saved
     rebuild_queued_digests(ctx, queued)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from handlers.card import policy_line
 from handlers.context import Context
-from handlers.promotion import promote_if_due
+from handlers.promotion import note_if_rules_give_less, promote_if_due
 from handlers.resolve import ask_pick, one_client
 from handlers.types import Option, Reply
 from storage.models import Client, Policy
@@ -57,6 +57,7 @@ def policy_status(ctx: Context, args: str) -> list[Reply]:
     else:
         nudges.pause_subject(subject)
         rebuild_queued_digests(ctx)
+        note_if_rules_give_less(ctx, client)
         follow = "不再提醒这份保单的续期（改回「有效」后恢复）。"
     return [Reply(f"✅ 「{client.name}」的{policy.product_type or '保单'}已改为「{status}」。"
                   + follow)]
