@@ -159,12 +159,14 @@ def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:
     pending = ctx.pending or {}
     if pending.get("kind") == "pick":
         labels = pending.get("labels", {})
-        by_label = next((value for value, label in labels.items() if label == text), text)
-        command = pending["commands"].get(text) or pending["commands"].get(by_label)
+        options = tuple(Option(labels.get(value, value), value) for value in pending["commands"])
+        by_label = [value for value, label in labels.items() if label == text]
+        if len(by_label) > 1 and text not in pending["commands"]:
+            return [Reply("有几项写法相同，请回复序号。", options)]
+        command = pending["commands"].get(text) or pending["commands"].get(
+            by_label[0] if by_label else text)
         if command is None:
             if text.isdecimal():
-                options = tuple(Option(labels.get(value, value), value)
-                                for value in pending["commands"])
                 return [Reply(f"请回复 1 到 {len(options)} 之间的序号。", options)]
             return None
         ctx.pending = None

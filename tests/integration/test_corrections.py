@@ -261,3 +261,16 @@ def test_a_birthday_still_to_come_is_refused_and_asked_again(chat):
     chat.script("/family 孙明", "女儿", "孙小美")
     assert "还没到" in chat.send("2030-1-1")
     assert "职业" in chat.send("3月5日")  # no year: nothing to check
+
+
+def test_a_label_two_options_share_asks_for_the_number(app, chat):
+    chat.script("/record 张三", "男", "保存")
+    chat.script("/record #new 张三", "男", "保存")
+    _, second = _clients(app)
+    assert "有 2 位叫「张三」" in chat.send("/card 张三")
+    first_label, second_label = [o.label for reply in chat.last for o in reply.options]
+    assert first_label == second_label  # nothing tells them apart
+    label = first_label
+    assert "请回复序号" in chat.send(label)  # not a guess at the first
+    assert "📇 张三" in chat.send("2")
+    assert count(app, AuditEntry, action="card", client_id=second.id) == 1
