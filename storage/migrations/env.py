@@ -1,8 +1,10 @@
 """Alembic environment: the URL comes from the caller (storage.migrate), never from a file.
 
 On SQLite, migrations run with foreign keys off: a table rebuild (alembic's batch mode) drops
-the old table, and with foreign keys on that would delete every row referring to it. Before
-committing, ``PRAGMA foreign_key_check`` must find nothing, or the migration rolls back.
+the old table, and with foreign keys on that would delete every row referring to it. When a
+revision is to run, rows without their parent are listed before and after
+(``PRAGMA foreign_key_check``); if the migrations made new ones, they roll back. Orphans
+that were there before (the sqlite3 shell runs with foreign keys off) are not theirs to judge.
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ sqlite = url.startswith("sqlite")
 engine = make_engine(url)
 
 
-def _check_foreign_keys(driver: Any) -> None:
-    broken = driver.execute("PRAGMA foreign_key_check").fetchall()
-    if broken:
-        tables = sorted({row[0] for row in broken})
-        raise MigrationRefused(f"rows would lose their parent in: {', '.join(tables)}")
+def _orphans(driver: Any) -> set[tuple[Any, ...]]:
+    """(table, rowid, parent table) of each row whose parent is missing; not the foreign
+    key's number, which a rebuilt table may give in another order."""
+    return {tuple(row[:3]) for row in driver.execute("PRAGMA foreign_key_check").fetchall()}
+
+
+def _revision_pending() -> bool:
+    target = context.script.get_revision(context.get_revision_argument())
+    current = context.get_context().get_current_revision()
+    return (target.revision if target is not None else None) != current
 
 
 try:
@@ -43,9 +50,15 @@ try:
             transactional_ddl=True,
         )
         with context.begin_transaction():
+            checking = sqlite and _revision_pending()
+            before = _orphans(driver) if checking else set()
             context.run_migrations()
-            if sqlite:
-                _check_foreign_keys(driver)
+            if checking:
+                made = _orphans(driver) - before
+                if made:
+                    tables = sorted({str(row[0]) for row in made})
+                    raise MigrationRefused(f"rows would lose their parent in: "
+                                           f"{', '.join(tables)}")
         connection.commit()
 finally:
     engine.dispose()  # the connection, foreign keys off, is closed rather than reused

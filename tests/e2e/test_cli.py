@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tests.e2e.conftest import ROOT, bot
+from tests.integration.test_ids_never_reused import LOSE_A_PARENT
 
 SUBCOMMANDS = [["run"], ["chat"], ["migrate"], ["demo"], ["agent"], ["agent", "add"],
                ["agent", "list"], ["invite"], ["clients"], ["show"], ["nudges"], ["sweep"]]
@@ -87,13 +88,12 @@ def test_a_migration_that_would_orphan_rows_changes_nothing_and_says_so(env, dat
     from storage.db import sqlite_path
     from storage.migrate import alembic_config
 
-    assert bot(env, "migrate").returncode == 0
+    assert bot(env, "chat", "--agent", "王芳", stdin="/record 孙明\n男\n保存\n").returncode == 0
     command.downgrade(alembic_config(database_url), "0005")
     database = sqlite3.connect(sqlite_path(database_url), isolation_level=None)
-    database.execute("INSERT INTO meetings (agent_id, client_id, at) "  # foreign keys are off
-                     "VALUES (1, 999, '2026-11-24 01:00:00')")
+    database.execute(LOSE_A_PARENT)  # a faulty revision, in effect
     result = bot(env, "migrate")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "数据库升级没有进行" in result.stderr and "meetings" in result.stderr
+    assert "数据库升级没有进行" in result.stderr and "clients" in result.stderr
     assert database.execute("SELECT version_num FROM alembic_version").fetchone() == ("0005",)
     database.close()

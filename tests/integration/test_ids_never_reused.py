@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from storage.models import AuditEntry, Base, Client, Meeting, OutboxMessage
+from storage.models import AuditEntry, Base, Client, OutboxMessage
 
 
 def _client_id(app, name: str) -> int:
@@ -80,24 +80,86 @@ def test_the_rebuild_keeps_every_row_both_ways_and_the_cascades(app, chat, datab
         assert after[table] == 0, table
 
 
-def test_a_rebuild_that_would_orphan_rows_is_rolled_back(app, database_url):
+# Stands for a faulty revision: when 0006 records itself, the agents go from under their
+# clients (with foreign keys off, nothing cascades).
+LOSE_A_PARENT = ("CREATE TRIGGER lose_a_parent AFTER UPDATE ON alembic_version "
+                 "BEGIN DELETE FROM agents; END")
+
+
+def test_a_migration_that_orphans_rows_is_rolled_back(app, chat, database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's table rebuild")
     from alembic import command
 
     from storage.migrate import MigrationRefused, alembic_config, upgrade
 
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/policy 孙明", "是", "重疾", "2025-12-1", "1万", "3", "跳过", "跳过", "有效")
     app.dispose()
     command.downgrade(alembic_config(database_url), "0005")
+    with app.uow.engine.connect() as connection:
+        connection.connection.driver_connection.execute(LOSE_A_PARENT)
+    with pytest.raises(MigrationRefused, match="clients"):
+        upgrade(database_url)
+    with app.uow.engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() \
+            == "0005"
+        assert connection.execute(text("SELECT count(*) FROM agents")).scalar() == 1
+
+
+def test_rows_orphaned_before_do_not_stop_the_bot(app, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite with foreign keys off, as the sqlite3 shell runs")
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    app.dispose()
     with app.uow.engine.connect() as connection:  # a row whose client does not exist
         driver = connection.connection.driver_connection
         driver.execute("PRAGMA foreign_keys=OFF")
         driver.execute("INSERT INTO meetings (agent_id, client_id, at) "
                        "VALUES (1, 999, '2026-11-24 01:00:00')")
-    with pytest.raises(MigrationRefused, match="meetings"):
-        upgrade(database_url)
+    upgrade(database_url)  # nothing to migrate: starts
+    command.downgrade(alembic_config(database_url), "0005")
+    upgrade(database_url)  # the rebuild made no orphan of its own
     with app.uow.engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() \
-            == "0005"
-        assert Meeting.__tablename__ in [row[0] for row in connection.execute(
-            text("SELECT name FROM sqlite_master WHERE type = 'table'"))]
+            == "0006"
+
+
+def test_ids_deleted_before_the_upgrade_are_not_given_again(
+        database_url, secret_key, clock, tmp_path):
+    from bot.bootstrap import build_app
+    from bot.settings import Secrets, load_settings
+    from storage.migrate import upgrade
+    from tests.support.chat import ChatDriver
+
+    def start(migrate: bool):
+        settings = load_settings(env={"DATABASE_URL": database_url}).model_copy(
+            update={"key_file": str(tmp_path / "key")})
+        return build_app(settings, Secrets(secret_key=secret_key), clock=clock,
+                         migrate=migrate)
+
+    upgrade(database_url, "0005")  # the version in which /delete came
+    chat = ChatDriver.for_new_agent(start(migrate=False), "王芳")
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/policy 孙明", "是", "重疾", "2025-12-1", "1万", "3", "跳过", "跳过", "有效")
+    chat.send("/meet 孙明")
+    clock.advance(minutes=61)
+    assert chat.app.nudges.tick().pushes == 1  # its key names the meeting's id
+    chat.script("/delete 孙明", "1", "确认删除")
+    _delete_client(chat, "孙明")  # the newest client, policy and meeting are all gone
+    chat.app.dispose()
+    chat.app = start(migrate=True)
+    chat.script("/record 李四", "女", "保存")
+    chat.script("/policy 李四", "是", "重疾", "2025-12-1", "1万", "3", "跳过", "跳过", "有效")
+    chat.send("/meet 李四")
+    clock.advance(minutes=61)
+    assert chat.app.nudges.tick().pushes == 1  # not taken for the old meeting's push
+    with chat.app.uow() as uow:
+        new_id = uow.session.scalar(select(Client.id).where(Client.name == "李四"))
+        actions = uow.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.client_id == new_id)).all()
+    assert "delete_client" not in actions and "delete_policy" not in actions
+    chat.app.dispose()
