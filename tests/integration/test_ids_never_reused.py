@@ -4,10 +4,14 @@ every row."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import func, select, text
 
+from bot.delivery import DeliveryWorker
 from storage.models import AuditEntry, Base, Client, OutboxMessage
+from tests.integration.test_nudge_lifecycle import RecordingChannel
 
 
 def _client_id(app, name: str) -> int:
@@ -148,6 +152,8 @@ def test_ids_deleted_before_the_upgrade_are_not_given_again(
     chat.send("/meet 孙明")
     clock.advance(minutes=61)
     assert chat.app.nudges.tick().pushes == 1  # its key names the meeting's id
+    worker = DeliveryWorker(chat.app.uow, {"terminal": RecordingChannel()}, clock)
+    assert asyncio.run(worker.run_once()) >= 1  # sent (with the digest): the key stays
     chat.script("/delete 孙明", "1", "确认删除")
     _delete_client(chat, "孙明")  # the newest client, policy and meeting are all gone
     chat.app.dispose()
