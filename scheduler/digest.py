@@ -11,7 +11,7 @@ from scheduler import texts
 from scheduler.config import NudgeRules
 from storage.models import Agent, Identity, Nudge
 from storage.nudges import agents_with_chats
-from storage.outbox import DIGEST, digest_key, record_push_key
+from storage.outbox import DIGEST, WITHDRAWN, digest_key, record_push_key
 from storage.sweep_queries import SweepQueries
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -69,15 +69,20 @@ def build_digests(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
 
 def _digest_for(uow: UnitOfWork, agent: Agent, chat: Identity, day: date, now: datetime) -> int:
     key = digest_key(agent.id, day)
-    if uow.outbox.existing_keys([key]):
+    status = uow.outbox.status_of(key)
+    if status not in (None, WITHDRAWN):  # one a day
         return 0
     repo = uow.nudges(agent.id)
     nudges = [n for n in repo.for_digest(day) if n.kind != "record_now"]
     if not nudges:
         return 0
     payload = [reply_to_json(digest_reply(day, nudges))]
-    if not uow.outbox.enqueue(key, agent.id, chat.platform, chat.chat_id or chat.external_id,
-                              DIGEST, payload, now):
+    if status == WITHDRAWN:  # withheld after a deletion: built again from what is left
+        added = uow.outbox.refill(key, payload)
+    else:
+        added = uow.outbox.enqueue(key, agent.id, chat.platform,
+                                   chat.chat_id or chat.external_id, DIGEST, payload, now)
+    if not added:
         return 0  # another process enqueued it first; its transaction marks the nudges
     repo.mark_shown(nudges, day)
     return 1

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_ignoring_conflicts
 from storage.models import Agent, OutboxMessage
 
 DIGEST = "digest"
+WITHDRAWN = "withdrawn"  # held back before sending; a digest may be refilled and let out
 
 
 def digest_key(agent_id: int, day: date) -> str:
@@ -42,24 +43,35 @@ class Outbox:
         return self._session.execute(returning).first() is not None
 
     def withdraw_queued(self, agent_id: int, keys: Sequence[str] = ()) -> list[date]:
-        """Delete the agent's pushes still waiting (not being sent, not sent): every digest,
-        and the rows with ``keys``. Returns the days of the digests withdrawn, to be built
-        again from what is left."""
-        waiting = (OutboxMessage.agent_id == agent_id, OutboxMessage.status == "pending")
+        """Hold back the agent's pushes still waiting (not being sent, not sent): every
+        digest, and the rows with ``keys``. Returns the days of the digests withheld, to be
+        built again (``refill``) from what is left; each keeps its key (one digest a day) and
+        its place in the retry schedule (a daily cap, a flood wait)."""
         withdrawn = self._session.execute(
-            delete(OutboxMessage)
-            .where(*waiting, or_(OutboxMessage.kind == DIGEST,
-                                 OutboxMessage.dedupe_key.in_(list(keys))))
+            update(OutboxMessage)
+            .where(OutboxMessage.agent_id == agent_id, OutboxMessage.status == "pending",
+                   or_(OutboxMessage.kind == DIGEST, OutboxMessage.dedupe_key.in_(list(keys))))
+            .values(status=WITHDRAWN, payload=[])  # what it said may name the deleted
             .returning(OutboxMessage.kind, OutboxMessage.dedupe_key)
             .execution_options(synchronize_session=False)).all()
         return [date.fromisoformat(key.rsplit(":", 1)[1])
                 for kind, key in withdrawn if kind == DIGEST]
 
-    def existing_keys(self, keys: list[str]) -> set[str]:
-        if not keys:
-            return set()
-        query = select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))
-        return set(self._session.scalars(query))
+    def status_of(self, dedupe_key: str) -> str | None:
+        """The status of the push with this key, None when there is none."""
+        return self._session.scalar(
+            select(OutboxMessage.status).where(OutboxMessage.dedupe_key == dedupe_key))
+
+    def refill(self, dedupe_key: str, payload: list[dict[str, Any]]) -> bool:
+        """Let a withdrawn push out again with new content (its attempts and next attempt
+        kept); False when it is not withdrawn (another process refilled it first)."""
+        refilled = self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.status == WITHDRAWN)
+            .values(status="pending", payload=payload)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)).first()
+        return refilled is not None
 
     def claim(self, platforms: list[str], now: datetime, limit: int,
               lease: timedelta) -> list[OutboxMessage]:

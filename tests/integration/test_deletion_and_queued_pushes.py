@@ -8,6 +8,7 @@ import asyncio
 
 from sqlalchemy import select, update
 
+from bot.channels.base import DeliveryError
 from bot.delivery import DeliveryWorker
 from storage.models import OutboxMessage
 from tests.integration.test_nudge_lifecycle import RecordingChannel, birthday_client
@@ -21,7 +22,9 @@ def _outbox(app) -> list[OutboxMessage]:
 
 
 def _texts(app, kind: str) -> list[str]:
-    return [m.payload[0]["text"] for m in _outbox(app) if m.kind == kind]
+    """What will be or was sent (not what was withdrawn)."""
+    return [m.payload[0]["text"] for m in _outbox(app)
+            if m.kind == kind and m.status != "withdrawn"]
 
 
 def _delete_client(chat, name: str) -> None:
@@ -62,7 +65,9 @@ def test_a_digest_with_nothing_left_is_not_sent(app, chat):
     birthday_client(chat, "孙明", "1980-11-24")
     assert app.nudges.tick().digests == 1
     _delete_client(chat, "孙明")
-    assert app.nudges.tick().digests == 0 and _outbox(app) == []
+    assert app.nudges.tick().digests == 0
+    (withdrawn,) = _outbox(app)
+    assert (withdrawn.status, withdrawn.payload) == ("withdrawn", [])  # nothing of them kept
 
 
 def test_a_digest_already_sent_stays_and_is_not_sent_again(app, chat, clock):
@@ -105,4 +110,20 @@ def test_a_surrendered_policy_leaves_the_queued_digest(app, chat):
     chat.script("/policy 孙明", "是", "重疾", "2025-12-1", "1万", "3", "跳过", "跳过", "有效")
     assert app.nudges.tick().digests == 1
     chat.send("/policy 孙明 退保")
-    assert app.nudges.tick().digests == 0 and _outbox(app) == []  # nothing else was due
+    assert app.nudges.tick().digests == 0 and _texts(app, "digest") == []  # nothing else due
+
+
+def test_a_rebuilt_digest_keeps_its_place_in_the_retry_schedule(app, chat, clock):
+    birthday_client(chat, "孙明", "1980-11-24")
+    birthday_client(chat, "李四", "1985-11-24")
+    app.nudges.tick()
+    capped = RecordingChannel([DeliveryError("daily cap reached", retry_after=15 * 3600)])
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": capped}, clock).run_once())
+    (waiting,) = _outbox(app)
+    _delete_client(chat, "孙明")
+    clock.advance(minutes=5)
+    assert app.nudges.tick().digests == 1
+    (rebuilt,) = _outbox(app)
+    assert "孙明" not in rebuilt.payload[0]["text"] and rebuilt.status == "pending"
+    assert (rebuilt.id, rebuilt.next_attempt_at, rebuilt.attempts) == (
+        waiting.id, waiting.next_attempt_at, waiting.attempts)  # not sent into the cap again
