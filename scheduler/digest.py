@@ -16,6 +16,7 @@ from storage.sweep_queries import SweepQueries
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 PLATFORM_PREFERENCE = ("telegram", "wechat", "terminal")
+BUILDABLE = (None, WITHDRAWN)  # a digest's status while one may be built: none yet, or held back
 
 
 def preferred_chat(identities: list[Identity]) -> Identity | None:
@@ -62,15 +63,20 @@ def build_digests(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
             chat = preferred_chat(identities)
             if chat is None or local.hour < agent.digest_hour:
                 continue
-            created += _digest_for(uow, agent, chat, local.date(), now)
+            day = local.date()
+            if uow.outbox.status_of(digest_key(agent.id, day)) not in BUILDABLE:
+                continue  # today's is made already: one a day
+            created += _digest_for(uow, agent, chat, day, now)
+            uow.commit()  # each agent's own transaction: its lock is not held for the rest
         uow.commit()
     return created
 
 
 def _digest_for(uow: UnitOfWork, agent: Agent, chat: Identity, day: date, now: datetime) -> int:
+    uow.outbox.hold_digests(agent.id)
     key = digest_key(agent.id, day)
     status = uow.outbox.status_of(key)
-    if status not in (None, WITHDRAWN):  # one a day
+    if status not in BUILDABLE:  # made meanwhile by another process
         return 0
     repo = uow.nudges(agent.id)
     nudges = [n for n in repo.for_digest(day) if n.kind != "record_now"]

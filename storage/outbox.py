@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_ignoring_conflicts
@@ -14,6 +14,7 @@ from storage.models import Agent, OutboxMessage
 
 DIGEST = "digest"
 WITHDRAWN = "withdrawn"  # held back before sending; a digest may be refilled and let out
+DIGEST_LOCK = 0x6469  # the first key of the advisory locks that hold one agent's digests
 
 
 def digest_key(agent_id: int, day: date) -> str:
@@ -41,6 +42,16 @@ class Outbox:
         })
         returning = statement.returning(OutboxMessage.__table__.c.id)
         return self._session.execute(returning).first() is not None
+
+    def hold_digests(self, agent_id: int) -> None:
+        """Until this transaction ends, no other builds or withdraws the agent's digest.
+
+        Taken before reading the reminders a digest lists, and before changing them to
+        withdraw one: otherwise, on PostgreSQL, a digest built from reminders read just before
+        a deletion commits could be enqueued just after it, naming what was deleted. SQLite
+        runs one writer at a time already."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._session.execute(select(func.pg_advisory_xact_lock(DIGEST_LOCK, agent_id)))
 
     def withdraw_queued(self, agent_id: int, keys: Sequence[str] = ()) -> list[date]:
         """Hold back the agent's pushes still waiting (not being sent, not sent): every

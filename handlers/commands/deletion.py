@@ -91,6 +91,7 @@ def _describe(client: Client, target: Target, ctx: Context) -> str:
 
 
 def _remove(ctx: Context, client: Client, target: Target, what: str) -> Reply:
+    ctx.uow.outbox.hold_digests(ctx.agent.id)  # before the reminders change
     nudges = ctx.uow.nudges(ctx.agent.id)
     queued: list[str] = []
     if isinstance(target, Policy):

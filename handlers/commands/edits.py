@@ -55,6 +55,7 @@ def policy_status(ctx: Context, args: str) -> list[Reply]:
         promote_if_due(ctx, client)
         follow = "续期提醒照常。"
     else:
+        ctx.uow.outbox.hold_digests(ctx.agent.id)  # before the reminders change
         nudges.pause_subject(subject)
         rebuild_queued_digests(ctx)
         note_if_rules_give_less(ctx, client)

@@ -5,12 +5,16 @@ client is withdrawn; what is being sent or was sent stays, and there is still on
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import select, text, update
 
 from bot.channels.base import DeliveryError
 from bot.delivery import DeliveryWorker
 from storage.models import OutboxMessage
+from storage.nudges import NudgeRepository
 from tests.integration.test_nudge_lifecycle import RecordingChannel, birthday_client
 
 
@@ -127,3 +131,41 @@ def test_a_rebuilt_digest_keeps_its_place_in_the_retry_schedule(app, chat, clock
     assert "孙明" not in rebuilt.payload[0]["text"] and rebuilt.status == "pending"
     assert (rebuilt.id, rebuilt.next_attempt_at, rebuilt.attempts) == (
         waiting.id, waiting.next_attempt_at, waiting.attempts)  # not sent into the cap again
+
+
+def test_a_surrender_racing_the_digest_on_postgresql_still_leaves_it(app, chat, database_url,
+                                                                     monkeypatch):
+    """The digest is being built from reminders read a moment ago when the agent surrenders
+    the policy in another connection: the surrender waits for the digest, then withdraws it."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite runs one writer at a time")
+    birthday_client(chat, "李四", "1985-11-24")
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/policy 孙明", "是", "重疾", "2025-12-1", "1万", "3", "跳过", "跳过", "有效")
+    surrender = threading.Thread(target=chat.send, args=("/policy 孙明 退保",))
+    read_reminders = NudgeRepository.for_digest
+
+    def racing(repo, day, limit=200):
+        found = read_reminders(repo, day, limit)  # the policy's reminder among them
+        surrender.start()
+        _until_waiting_or_done(app, surrender)
+        return found
+
+    monkeypatch.setattr(NudgeRepository, "for_digest", racing)
+    app.nudges.tick()
+    monkeypatch.undo()
+    surrender.join(10)
+    app.nudges.tick()  # the withdrawn digest, built again
+    (digest,) = _texts(app, "digest")
+    assert "李四 今天生日" in digest and "重疾" not in digest
+
+
+def _until_waiting_or_done(app, thread: threading.Thread) -> None:
+    """Until the thread waits for a lock in PostgreSQL (or has finished without waiting)."""
+    deadline = time.monotonic() + 10
+    while thread.is_alive() and time.monotonic() < deadline:
+        with app.uow.engine.connect() as connection:
+            if connection.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                                  ).scalar():
+                return
+        time.sleep(0.01)

@@ -50,8 +50,8 @@ def test_a_meeting_after_a_deleted_ones_still_gets_its_record_reminder(app, chat
     assert app.nudges.tick().pushes == 1
     with app.uow() as uow:
         texts = [m.payload[0]["text"] for m in uow.session.scalars(select(OutboxMessage))
-                 if m.kind == "push"]
-    assert any("李四" in t for t in texts)
+                 if m.kind == "push" and m.status == "pending"]
+    assert len(texts) == 1 and "李四" in texts[0]  # 孙明's was withdrawn with him
 
 
 def _counts(app) -> dict[str, int]:
