@@ -15,6 +15,7 @@ from bot.channels.base import DeliveryError
 from bot.delivery import DeliveryWorker
 from storage.models import OutboxMessage
 from storage.nudges import NudgeRepository
+from tests.integration.test_ids_never_reused import delete_client as _delete_client
 from tests.integration.test_nudge_lifecycle import RecordingChannel, birthday_client
 
 
@@ -29,11 +30,6 @@ def _texts(app, kind: str) -> list[str]:
     """What will be or was sent (not what was withdrawn)."""
     return [m.payload[0]["text"] for m in _outbox(app)
             if m.kind == kind and m.status != "withdrawn"]
-
-
-def _delete_client(chat, name: str) -> None:
-    chat.script(f"/delete {name}", "整个客户档案")
-    assert "🗑 已删除客户" in chat.send("确认删除")
 
 
 def test_a_queued_digest_is_built_again_without_the_deleted_client(app, chat, clock):

@@ -19,7 +19,8 @@ def _client_id(app, name: str) -> int:
         return int(uow.session.scalar(select(Client.id).where(Client.name == name)))
 
 
-def _delete_client(chat, name: str) -> None:
+def delete_client(chat, name: str) -> None:
+    """Delete a whole client as the agent does: ask, choose, confirm."""
     chat.script(f"/delete {name}", "整个客户档案")
     assert "🗑 已删除客户" in chat.send("确认删除")
 
@@ -27,7 +28,7 @@ def _delete_client(chat, name: str) -> None:
 def test_a_new_client_never_takes_a_deleted_ones_id(app, chat):
     chat.script("/record 孙明", "男", "保存")
     old_id = _client_id(app, "孙明")
-    _delete_client(chat, "孙明")  # the newest (and only) client: SQLite's rowid would reuse it
+    delete_client(chat, "孙明")  # the newest (and only) client: SQLite's rowid would reuse it
     chat.script("/record 李四", "女", "保存")
     assert _client_id(app, "李四") > old_id
     assert "没有找到客户" in chat.send(f"/card #{old_id}")  # an old button opens nothing
@@ -43,7 +44,7 @@ def test_a_meeting_after_a_deleted_ones_still_gets_its_record_reminder(app, chat
     chat.send("/meet 孙明")
     clock.advance(minutes=61)
     assert app.nudges.tick().pushes == 1  # keyed by the meeting's id
-    _delete_client(chat, "孙明")  # the meeting goes with the client
+    delete_client(chat, "孙明")  # the meeting goes with the client
     chat.script("/record 李四", "女", "保存")
     chat.send("/meet 李四")
     clock.advance(minutes=61)
@@ -78,7 +79,7 @@ def test_the_rebuild_keeps_every_row_both_ways_and_the_cascades(app, chat, datab
     command.downgrade(alembic_config(database_url), "0005")
     upgrade(database_url)
     assert _counts(app) == before  # with foreign keys on, each DROP would have cascaded
-    _delete_client(chat, "孙明")  # and the cascades still work
+    delete_client(chat, "孙明")  # and the cascades still work
     after = _counts(app)
     for table in ("policies", "family_members", "meetings", "nudges", "timeline"):
         assert after[table] == 0, table
@@ -155,7 +156,7 @@ def test_ids_deleted_before_the_upgrade_are_not_given_again(
     worker = DeliveryWorker(chat.app.uow, {"terminal": RecordingChannel()}, clock)
     assert asyncio.run(worker.run_once()) >= 1  # sent (with the digest): the key stays
     chat.script("/delete 孙明", "1", "确认删除")
-    _delete_client(chat, "孙明")  # the newest client, policy and meeting are all gone
+    delete_client(chat, "孙明")  # the newest client, policy and meeting are all gone
     chat.app.dispose()
     chat.app = start(migrate=True)
     chat.script("/record 李四", "女", "保存")
