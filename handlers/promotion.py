@@ -12,8 +12,7 @@ from storage.models import Client, TierChange
 
 def promote_if_due(ctx: Context, client: Client, depth: int = 0) -> None:
     """Promote ``client`` when the rules give a higher tier; then re-check its referrer."""
-    signed = sum(1 for referred in ctx.clients.referred_by(client) if is_signed(referred))
-    tier, reason = automatic_tier(client, signed, ctx.config.tiers)
+    tier, reason = automatic_tier(client, _signed_referrals(ctx, client), ctx.config.tiers)
     if rank(tier) > rank(client.tier):
         ctx.clients.record_tier_change(client, tier, reason, ctx.now, automatic=True)
         ctx.clients.add_timeline(client, "tier", f"自动升为{tier}：{reason}", ctx.now)
@@ -25,6 +24,10 @@ def promote_if_due(ctx: Context, client: Client, depth: int = 0) -> None:
             promote_if_due(ctx, referrer, depth + 1)
 
 
+def _signed_referrals(ctx: Context, client: Client) -> int:
+    return sum(1 for referred in ctx.clients.referred_by(client) if is_signed(referred))
+
+
 def note_if_rules_give_less(ctx: Context, client: Client, depth: int = 0) -> None:
     """After a policy stopped counting (a status change, a deletion): when the tier came from
     the rules and they now give a lower one, tell the agent. Tiers never move down by
@@ -32,7 +35,7 @@ def note_if_rules_give_less(ctx: Context, client: Client, depth: int = 0) -> Non
     whose 核心 may rest on this client's policies."""
     history = ctx.clients.tier_history(client)
     if history and history[-1].automatic:
-        signed = sum(1 for referred in ctx.clients.referred_by(client) if is_signed(referred))
+        signed = _signed_referrals(ctx, client)
         tier, _ = automatic_tier(client, signed, ctx.config.tiers)
         if rank(tier) < rank(client.tier):
             suggested = _before_the_rules(history, tier, client.tier)

@@ -158,13 +158,12 @@ def _form_reminder(form: dict) -> Reply:
 def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:
     pending = ctx.pending or {}
     if pending.get("kind") == "pick":
-        labels = pending.get("labels", {})
-        options = tuple(Option(labels.get(value, value), value) for value in pending["commands"])
+        commands, labels = pending["commands"], pending.get("labels", {})
+        options = tuple(Option(labels.get(value, value), value) for value in commands)
         by_label = [value for value, label in labels.items() if label == text]
-        if len(by_label) > 1 and text not in pending["commands"]:
+        if text not in commands and len(by_label) > 1:
             return [Reply("有几项写法相同，请回复序号。", options)]
-        command = pending["commands"].get(text) or pending["commands"].get(
-            by_label[0] if by_label else text)
+        command = commands.get(text if text in commands or not by_label else by_label[0])
         if command is None:
             if text.isdecimal():
                 return [Reply(f"请回复 1 到 {len(options)} 之间的序号。", options)]

@@ -53,8 +53,7 @@ class NudgeRepository:
 
     def forget_subject(self, subject: str) -> None:
         """Delete every nudge about a deleted ``subject`` ("p:ID" a policy, "m:ID" a family
-        member): SQLite may give its id to the next one, whose reminders the old rows would
-        otherwise block."""
+        member; a deleted client's go by the database's cascade)."""
         self._session.execute(
             delete(Nudge)
             .where(Nudge.agent_id == self.agent_id, Nudge.subject == subject)

@@ -22,6 +22,11 @@ def digest_key(agent_id: int, day: date) -> str:
     return f"{DIGEST}:{agent_id}:{day.isoformat()}"
 
 
+def digest_day(dedupe_key: str) -> date:
+    """The day of a digest's key (``digest_key``'s inverse)."""
+    return date.fromisoformat(dedupe_key.rsplit(":", 1)[1])
+
+
 def record_push_key(meeting_id: int) -> str:
     """The dedupe key of the record-it-now push after a meeting."""
     return f"record:{meeting_id}"
@@ -65,8 +70,7 @@ class Outbox:
             .values(status=WITHDRAWN, payload=[])  # what it said may name the deleted
             .returning(OutboxMessage.kind, OutboxMessage.dedupe_key)
             .execution_options(synchronize_session=False)).all()
-        return [date.fromisoformat(key.rsplit(":", 1)[1])
-                for kind, key in withdrawn if kind == DIGEST]
+        return [digest_day(key) for kind, key in withdrawn if kind == DIGEST]
 
     def status_of(self, dedupe_key: str) -> str | None:
         """The status of the push with this key, None when there is none."""

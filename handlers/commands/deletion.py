@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 
 from handlers.card import member_line, policy_line
-from handlers.commands.edits import item_id, policy_of, rebuild_queued_digests
+from handlers.commands.edits import item_id, policy_of, reminders_changing
 from handlers.context import Context
 from handlers.promotion import note_if_rules_give_less
 from handlers.resolve import ask_pick, one_client
@@ -91,9 +91,17 @@ def _describe(client: Client, target: Target, ctx: Context) -> str:
 
 
 def _remove(ctx: Context, client: Client, target: Target, what: str) -> Reply:
-    ctx.uow.outbox.hold_digests(ctx.agent.id)  # before the reminders change
-    nudges = ctx.uow.nudges(ctx.agent.id)
     queued: list[str] = []
+    if isinstance(target, Client):  # the record-it-now pushes about them
+        meetings = ctx.uow.events(ctx.agent.id).meetings(client)
+        queued = [record_push_key(meeting.id) for meeting in meetings]
+    with reminders_changing(ctx, queued):
+        _delete(ctx, client, target)
+    return Reply(f"🗑 已删除{what}。")
+
+
+def _delete(ctx: Context, client: Client, target: Target) -> None:
+    nudges = ctx.uow.nudges(ctx.agent.id)
     if isinstance(target, Policy):
         nudges.forget_subject(f"p:{target.id}")
         ctx.clients.remove_policy(target)
@@ -107,8 +115,6 @@ def _remove(ctx: Context, client: Client, target: Target, what: str) -> Reply:
         ctx.clients.add_timeline(client, "family", f"删除家人：{target.relation or ''}", ctx.now)
         ctx.audit("delete_family", client, f"member {target.id}")
     else:
-        meetings = ctx.uow.events(ctx.agent.id).meetings(client)
-        queued = [record_push_key(meeting.id) for meeting in meetings]
         referrer = ctx.clients.get(client.referred_by_id) if client.referred_by_id else None
         ctx.audit("delete_client", client, "")
         ctx.clients.remove(client)
@@ -116,5 +122,3 @@ def _remove(ctx: Context, client: Client, target: Target, what: str) -> Reply:
             note_if_rules_give_less(ctx, referrer)
         if ctx.form is not None and ctx.form.get("client_id") == client.id:
             ctx.form = None  # its record can no longer be saved
-    rebuild_queued_digests(ctx, queued)
-    return Reply(f"🗑 已删除{what}。")

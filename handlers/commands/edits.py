@@ -5,6 +5,9 @@ status; the item references (``p<id>`` a policy, ``m<id>`` a family member) it s
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
 from handlers.card import policy_line
 from handlers.context import Context
 from handlers.promotion import note_if_rules_give_less, promote_if_due
@@ -55,9 +58,8 @@ def policy_status(ctx: Context, args: str) -> list[Reply]:
         promote_if_due(ctx, client)
         follow = "续期提醒照常。"
     else:
-        ctx.uow.outbox.hold_digests(ctx.agent.id)  # before the reminders change
-        nudges.pause_subject(subject)
-        rebuild_queued_digests(ctx)
+        with reminders_changing(ctx):
+            nudges.pause_subject(subject)
         note_if_rules_give_less(ctx, client)
         follow = "不再提醒这份保单的续期（改回「有效」后恢复）。"
     return [Reply(f"✅ 「{client.name}」的{policy.product_type or '保单'}已改为「{status}」。"
@@ -79,9 +81,14 @@ def policy_of(client: Client, item: str) -> Policy | None:
     return next((p for p in client.policies if p.id == policy_id), None)
 
 
-def rebuild_queued_digests(ctx: Context, queued: list[str] | None = None) -> None:
-    """A push still waiting must not name what was just deleted or paused: the agent's
-    digest not yet sent is withdrawn (with the pushes keyed ``queued``), and built again
-    at the next push tick (every five minutes) from the reminders that are left."""
-    withdrawn = ctx.uow.outbox.withdraw_queued(ctx.agent.id, queued or [])
+@contextmanager
+def reminders_changing(ctx: Context, queued: Sequence[str] = ()) -> Iterator[None]:
+    """Around a change of the agent's reminders (a deletion, a pause). No digest of theirs is
+    built meanwhile (PostgreSQL: the lock is taken before anything changes); afterwards a
+    push still waiting must not name what changed: their digest not yet sent (and the pushes
+    keyed ``queued``) is withdrawn, and built again at the next push tick (every five
+    minutes) from the reminders that are left."""
+    ctx.uow.outbox.hold_digests(ctx.agent.id)
+    yield
+    withdrawn = ctx.uow.outbox.withdraw_queued(ctx.agent.id, queued)
     ctx.uow.nudges(ctx.agent.id).unmark_shown(withdrawn)
