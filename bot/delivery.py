@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.channels.base import Channel, DeliveryError
+from handlers import offered
 from handlers.safe_log import log_failure
 from handlers.types import Clock, Reply, reply_from_json, reply_to_json
 from storage.conversations import ConcurrentUpdate
@@ -99,7 +100,7 @@ class DeliveryWorker:
         with self._uow() as uow:
             uow.outbox.mark_sent(message.id, self._clock.now())
             uow.commit()
-        options = [option.value for reply in replies for option in reply.options]
+        options = offered.remember(option for reply in replies for option in reply.options)
         if not options:
             return
         try:

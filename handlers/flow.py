@@ -1,8 +1,9 @@
 """The pure form engine: walks a template's fields, one question per message.
 
-It understands 跳过 (skip), 返回 (back), 取消 (cancel) and 保存 (save now), shows progress
-(第3/12项) and re-asks with the reason on bad input. It never touches the database: the
-router stores the draft it returns and applies the answers when the outcome is "save".
+It understands 跳过 (skip), 返回 (back), 取消 (cancel), 保存 (save now) and 继续 (ask the
+current question again), shows progress (第3/12项) and re-asks with the reason on bad input.
+It never touches the database: the router stores the draft it returns and applies the answers
+when the outcome is "save".
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ SKIP = frozenset({"跳过", "/skip", "skip", "略过", "不知道"})
 BACK = frozenset({"返回", "/back", "back", "上一项", "上一步"})
 CANCEL = frozenset({"取消", "/cancel", "cancel", "放弃"})
 SAVE = frozenset({"保存", "/save", "save", "完成", "结束"})
+RESUME = frozenset({"继续", "/continue"})
 CONTROLS_HINT = "可回复：跳过 / 返回 / 保存 / 取消"
 
 Outcome = Literal["continue", "save", "cancel"]
@@ -109,7 +111,9 @@ def step(draft: FormDraft, text: str, templates: Templates, today: date | None =
     if word in CANCEL:
         return Step(draft, [], "cancel")
     if word in SAVE:
-        return Step(draft, [], "save")
+        return _save_if_complete(draft, templates)
+    if word in RESUME:
+        return Step(draft, [question(draft, templates)], "continue")
     if word in BACK:
         pos = draft.pos - 1
         while pos > 0 and not applies(draft, draft.queue[pos], templates):
@@ -117,6 +121,9 @@ def step(draft: FormDraft, text: str, templates: Templates, today: date | None =
         moved = _copy(draft, pos=max(0, pos))
         return Step(moved, [question(moved, templates)], "continue")
     if word in SKIP:
+        _, spec = _current(draft, templates)
+        if spec.required:
+            return Step(draft, [question(draft, templates, warning=_required(spec))], "continue")
         answers = dict(draft.answers)
         answers.pop(draft.queue[draft.pos], None)
         return _advance(_copy(draft, answers=answers), templates)
@@ -125,12 +132,31 @@ def step(draft: FormDraft, text: str, templates: Templates, today: date | None =
         value = fields.parse(spec.type, word, spec.choices)
         if spec.year_required and isinstance(value, dict) and value.get("year") is None:
             raise fields.ParseError("请写上年份，如 2024-3-5。")
+        if spec.max_value is not None and isinstance(value, int) and value > spec.max_value:
+            raise fields.ParseError(f"{spec.label}最多 {spec.max_value}，请检查。")
         if spec.type == "birthday" and today is not None:
             _check_born(value, today)
     except fields.ParseError as error:
         return Step(draft, [question(draft, templates, warning=error.message)], "continue")
     answers = {**draft.answers, spec.key: value}
     return _advance(_copy(draft, answers=answers), templates)
+
+
+def _save_if_complete(draft: FormDraft, templates: Templates) -> Step:
+    """保存: the outcome "save", unless a required field is still unanswered; then that
+    question, saying so."""
+    for pos, key in enumerate(draft.queue):
+        found = templates.find(draft.form, draft.tier, key)
+        if found and found[1].required and key not in draft.answers \
+                and applies(draft, key, templates):
+            moved = _copy(draft, pos=pos)
+            return Step(moved, [question(moved, templates, warning=_required(found[1]))],
+                        "continue")
+    return Step(draft, [], "save")
+
+
+def _required(spec: FieldSpec) -> str:
+    return f"「{spec.label}」必须填写，填好才能保存（也可回复 取消 放弃本次记录）。"
 
 
 def _check_born(birthday: dict[str, Any], today: date) -> None:
@@ -145,7 +171,7 @@ def _advance(draft: FormDraft, templates: Templates) -> Step:
         pos += 1  # e.g. no spouse questions after 未婚
     moved = _copy(draft, pos=pos)
     if moved.finished:
-        return Step(moved, [], "save")
+        return _save_if_complete(moved, templates)
     return Step(moved, [question(moved, templates)], "continue")
 
 

@@ -46,6 +46,7 @@ def describe(client: Client, now: datetime) -> str:
     """What tells same-name clients apart."""
     age = age_of(client, now)
     parts = [
+        client.gender,
         client.city,
         f"{age}岁" if age is not None else None,
         client.occupation,
@@ -56,10 +57,21 @@ def describe(client: Client, now: datetime) -> str:
     return f"{client.name}（{'，'.join(p for p in parts if p)}）"
 
 
+def client_options(clients: list[Client], now: datetime,
+                   value_of: Callable[[Client], str]) -> list[Option]:
+    """One option per client, labelled by ``describe``; clients that nothing else tells apart
+    (same name, same day, nothing more filled) by their ids too."""
+    labels = [describe(client, now) for client in clients]
+    labels = [label if labels.count(label) == 1 else f"{label[:-1]}，#{client.id}）"
+              for label, client in zip(labels, clients, strict=True)]
+    return [Option(label, value_of(client)) for label, client in zip(labels, clients,
+                                                                     strict=True)]
+
+
 def ask_which(ctx: Context, name: str, candidates: list[Client],
               rebuild: Callable[[str], str], allow_new: bool = False) -> Reply:
     """Store a pending choice and ask which client was meant. Never guesses."""
-    options = [Option(describe(client, ctx.now), f"#{client.id}") for client in candidates]
+    options = client_options(candidates, ctx.now, lambda client: f"#{client.id}")
     if allow_new:
         options.append(Option(f"新建另一位「{name}」", NEW_CLIENT))
     return ask_pick(ctx, f"有 {len(candidates)} 位叫「{name}」的客户，请选择是哪一位：", options,
@@ -91,4 +103,6 @@ def one_client(ctx: Context, ref: str, rebuild: Callable[[str], str]) -> Client 
 
 
 def not_found(name: str) -> Reply:
+    if is_id_ref(name):  # a button of a client since deleted: nothing to create by that
+        return Reply(f"没有找到客户「{name}」（可能已删除）。可以用 /find 查找。")
     return Reply(f"没有找到客户「{name}」。可以用 /find 查找，或用 /record {name} 新建档案。")

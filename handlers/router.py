@@ -7,13 +7,14 @@ import threading
 import unicodedata
 from collections import defaultdict
 
-from handlers import texts
+from handlers import offered, texts
 from handlers.commands import parse_command
+from handlers.commands.forms import FORM_NAMES
 from handlers.commands.forms import answer as answer_form
-from handlers.commands.notes import confirm_facts
+from handlers.commands.notes import confirm_facts, facts_reminder
 from handlers.config import HandlerConfig
 from handlers.context import Context
-from handlers.flow import FormDraft
+from handlers.flow import CANCEL, FormDraft
 from handlers.onboarding import handle_unknown
 from handlers.safe_log import log_failure
 from handlers.types import Clock, Incoming, Option, Reply
@@ -97,32 +98,29 @@ class Router:
                 return [Reply(texts.GROUP_ONLY_HELP)] if addressed else []
             if agent.unreachable:
                 talk.mark_reachable(agent.id)
+            text = clean_text(incoming.text)
+            if len(text) > MAX_TEXT:  # refused whole, never cut: the conversation stays as it was
+                uow.commit()
+                return [Reply(texts.TOO_LONG.format(length=len(text), limit=MAX_TEXT))]
             draft = conversation.draft or {}
             ctx = Context(uow=uow, agent=agent, now=now,
                           config=self._config, form=draft.get("form"),
                           pending=draft.get("pending"))
-            text = _pick_option(clean_text(incoming.text), conversation.options)
+            text = offered.pick(text, conversation.options)
             replies = dispatch(ctx, text) + ctx.notices
             options = next((list(r.options) for r in reversed(replies) if r.options), [])
             new_draft = {"form": ctx.form, "pending": ctx.pending}
             talk.save(conversation, new_draft if ctx.form or ctx.pending else None,
-                      [option.value for option in options])
+                      offered.remember(options))
             uow.commit()
             return replies
 
 
 def clean_text(text: str) -> str:
-    """Drop control characters (a NUL breaks PostgreSQL), keep line breaks; bound the size."""
+    """Drop control characters (a NUL breaks PostgreSQL), keep line breaks."""
     if not text.isprintable():  # line breaks, controls, format characters: one by one
         text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-    return text.strip()[:MAX_TEXT]
-
-
-def _pick_option(text: str, values: list[str]) -> str:
-    """A bare number picks one of the options offered last (terminal and WeChat)."""
-    if text.isdecimal() and values and 1 <= int(text) <= len(values):
-        return values[int(text) - 1]
-    return text
+    return text.strip()
 
 
 def dispatch(ctx: Context, text: str) -> list[Reply]:
@@ -130,6 +128,10 @@ def dispatch(ctx: Context, text: str) -> list[Reply]:
     if not text:
         return [Reply(texts.NOT_UNDERSTOOD)]
     if ctx.pending is not None:
+        if text in CANCEL:  # the question only: a form in progress stays open
+            ctx.pending = None
+            reminder = [_form_reminder(ctx.form)] if ctx.form is not None else []
+            return [Reply(texts.QUESTION_CANCELLED), *reminder]
         replies = _answer_pending(ctx, text)
         if replies is not None:
             return replies
@@ -151,8 +153,8 @@ def _form_reminder(form: dict) -> Reply:
     """After a command typed mid-form: the record is still open, and how to go on."""
     draft = FormDraft.from_json(form)
     progress = f"第{draft.pos + 1}/{len(draft.queue)}项"
-    return Reply(f"📝「{draft.client_name}」的记录还没完成（{progress}）。"
-                 f"发送 /record {draft.client_name} 继续，或回复 保存 / 取消。")
+    return Reply(f"📝「{draft.client_name}」的{FORM_NAMES[draft.form]}还没记录完（{progress}）。"
+                 "回复 继续 接着填写，或回复 保存 / 取消。")
 
 
 def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:
@@ -172,5 +174,9 @@ def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:
         ctx.picked = pending  # the command may check that it answers this very question
         return dispatch(ctx, command)
     if pending.get("kind") == "facts":
-        return confirm_facts(ctx, text)
+        replies = confirm_facts(ctx, text)
+        if replies is None and ctx.form is None \
+                and parse_command(text, in_form=False) is None:
+            return [facts_reminder(pending)]  # not a command: they meant to answer it
+        return replies
     return None

@@ -58,6 +58,8 @@ class FieldSpec(BaseModel):
     choices: list[str] = []
     prompt: str | None = None
     year_required: bool = False
+    required: bool = False  # 跳过 and 保存 are refused until it is answered
+    max_value: int | None = None  # for integer fields: 缴费年限 is not 50000
     # Ask only when an earlier answer in the same form is one of these values,
     # e.g. {marital_status: [已婚]}; asked as usual when that answer is not known.
     ask_if: dict[str, list[str | bool]] = {}

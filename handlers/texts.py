@@ -26,4 +26,6 @@ NOT_UNDERSTOOD = "没看懂这条消息。发送 /help 查看用法，例如：/
 INTERNAL_ERROR = ("抱歉，处理这条消息时出了点问题，刚才的内容没有保存，请再发一次。"
                   "之前的记录都还在。")
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"
+QUESTION_CANCELLED = "好的，这个问题取消了。"
+TOO_LONG = "这条消息太长了（{length} 字，最多 {limit} 字），没有处理。请分成几条发送。"
 WELCOME = "欢迎，{name}！您已注册为经纪人。\n\n"

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from storage.conversation_state import AgentInfo, Conversation
+from storage.conversation_state import AgentInfo, Conversation, Offered
 
 Identity = tuple[str, str]  # (platform, external id)
 MAX_AGENTS = 1_000
@@ -28,7 +28,7 @@ MAX_AGENTS = 1_000
 class _Entry(NamedTuple):
     agent: AgentInfo
     version: int
-    options: list[str]
+    options: list[Offered]
     draft_json: bytes | None  # the draft kept as JSON, so no caller shares it
 
 
@@ -58,7 +58,7 @@ class ConversationCache:
         draft = None if entry.draft_json is None else orjson.loads(entry.draft_json)
         return Conversation(entry.agent, entry.version, draft, list(entry.options))
 
-    def put(self, identity: Identity, agent: AgentInfo, version: int, options: list[str],
+    def put(self, identity: Identity, agent: AgentInfo, version: int, options: list[Offered],
             draft_json: bytes | None) -> None:
         """After the commit that wrote this state (the draft as ``draft_json``)."""
         if len(self._states) >= MAX_AGENTS and agent.id not in self._states:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+Offered = str | list[str]  # an option offered last: its value, or [label, value]
+
 
 class AgentInfo(NamedTuple):
     """An agent as one message sees it (change settings through ``AgentRepository``). A named
@@ -25,4 +27,4 @@ class Conversation(NamedTuple):
     agent: AgentInfo
     version: int | None
     draft: dict[str, Any] | None
-    options: list[str]
+    options: list[Offered]

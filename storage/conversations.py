@@ -22,7 +22,7 @@ from sqlalchemy import DateTime, Dialect
 from sqlalchemy.engine.interfaces import DBAPIConnection
 
 from storage.conversation_cache import ConversationCache, Identity
-from storage.conversation_state import AgentInfo, Conversation
+from storage.conversation_state import AgentInfo, Conversation, Offered
 from storage.crypto import FieldCipher
 
 __all__ = ["AgentInfo", "ConcurrentUpdate", "Conversation", "ConversationStore", "Statements"]
@@ -147,7 +147,7 @@ class ConversationStore:
         return self._conversation(self._run(self._sql.by_agent, (agent_id,))[0])
 
     def save(self, conversation: Conversation, draft: dict[str, Any] | None,
-             options: list[str]) -> None:
+             options: list[Offered]) -> None:
         """Write the state back, guarded by the version read (an optimistic lock across
         processes): ``ConcurrentUpdate`` when another process wrote it in between."""
         agent_id, version = conversation.agent.id, conversation.version
@@ -164,7 +164,7 @@ class ConversationStore:
             self._untracked = True
         self._saved = (conversation.agent, (version or 0) + 1, options, draft_json)
 
-    def offer_options(self, agent_id: int, values: list[str]) -> None:
+    def offer_options(self, agent_id: int, values: list[Offered]) -> None:
         """A push just offered these options: a bare number in the next message picks one —
         unless a form or question is open, whose numbered answers must not change meaning."""
         conversation = self.by_agent(agent_id)

@@ -18,6 +18,7 @@ from handlers.commands import (
     tiering,
 )
 from handlers.context import Context
+from handlers.fields.text import first_word
 from handlers.types import Reply
 
 Handler = Callable[[Context, str], list[Reply]]
@@ -62,8 +63,8 @@ def parse_command(text: str, in_form: bool) -> tuple[Command, str] | None:
     "/record 张三" and "/记录 张三" always are; the bare alias "记录 张三" only outside a form,
     so that an answer inside a form is never mistaken for a command.
     """
-    word, _, rest = text.strip().partition(" ")
-    if word.startswith("/"):
+    word, rest = first_word(text)
+    if word.startswith(("/", "／")):  # the full-width slash of a Chinese keyboard too
         command = _BY_WORD.get(word[1:].lower())
     elif not in_form:
         command = _BY_WORD.get(word) if word == _alias_of(word) else None

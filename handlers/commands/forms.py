@@ -12,6 +12,7 @@ from handlers.resolve import (
     MAX_NAME,
     NEW_CLIENT,
     ask_which,
+    describe,
     find_clients,
     is_id_ref,
     one_client,
@@ -99,8 +100,14 @@ def _begin(ctx: Context, form: str, name: str, client: Client | None,
         return [Reply(f"「{name}」的档案各项都已填写。要重新填写全部项目，请发送："
                       f"/record {name} 更新")]
     ctx.form = draft.to_json()
-    intro = "新客户" if client is None else "客户"
-    opening = Reply(f"开始记录{intro}「{name}」的{FORM_NAMES[form]}，共 {len(draft.queue)} 项。")
+    count, what = len(draft.queue), FORM_NAMES[form]
+    if client is None:
+        opening = Reply(f"开始记录新客户「{name}」的{what}，共 {count} 项。")
+    elif form == "record":  # say whose: a second person of the same name must not merge in
+        opening = Reply(f"继续记录已有客户{describe(client, ctx.now)}的档案，共 {count} 项。\n"
+                        f"如果是另一位同名客户，请回复 取消，再发送 /record {NEW_CLIENT} {name}")
+    else:
+        opening = Reply(f"开始记录客户「{name}」的{what}，共 {count} 项。")
     return [opening, flow.question(draft, templates)]
 
 
@@ -136,6 +143,8 @@ def save(ctx: Context, draft: flow.FormDraft) -> list[Reply]:
     # An answer kept from before a change of mind (返回, then 未婚 or a birth year) is dropped.
     pairs = [(specs[key].target, value) for key, value in draft.answers.items()
              if key in specs and flow.applies(draft, key, templates)]
+    if not pairs and not created:
+        return [Reply(f"没有新填写的内容，「{client.name}」的档案未改动。")]
     if draft.form == "record":
         apply_to_client(ctx.clients, client, pairs, ctx.now)
         summary = f"记录档案，填写 {len(pairs)} 项"

@@ -6,7 +6,7 @@ from handlers.card import render_card
 from handlers.context import Context
 from handlers.lookup import search
 from handlers.masking import mask_numbers
-from handlers.resolve import describe, one_client
+from handlers.resolve import client_options, one_client
 from handlers.template import TIERS
 from handlers.types import Option, Reply
 from handlers.when import zone_of
@@ -21,8 +21,8 @@ def find(ctx: Context, args: str) -> list[Reply]:
     if not matches:
         return [Reply(f"没有找到和「{query}」相关的客户。")]
     clients = ctx.clients.get_many([match.client_id for match in matches])
-    options = [Option(describe(clients[m.client_id], ctx.now), f"/card #{m.client_id}")
-               for m in matches if m.client_id in clients]
+    found = [clients[m.client_id] for m in matches if m.client_id in clients]
+    options = client_options(found, ctx.now, lambda client: f"/card #{client.id}")
     return [Reply(f"找到 {len(options)} 位客户（点选或回复序号查看档案）：", tuple(options))]
 
 

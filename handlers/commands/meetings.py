@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Context
+from handlers.fields.text import first_word
 from handlers.resolve import one_client
 from handlers.types import Reply
 from handlers.when import local_now, parse_clock, show_clock, to_utc, zone_of
@@ -12,7 +13,7 @@ USAGE = ("用法：/meet 客户姓名 [时间]，时间是今天的几点，不�
 
 
 def meet(ctx: Context, args: str) -> list[Reply]:
-    name, _, rest = args.strip().partition(" ")
+    name, rest = first_word(args)
     rest = rest.strip()
     if not name:
         return [Reply(USAGE)]

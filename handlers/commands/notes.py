@@ -7,6 +7,7 @@ import re
 from handlers.apply import apply_to_client
 from handlers.context import Context
 from handlers.fields.dates import born_after
+from handlers.fields.text import first_word
 from handlers.masking import mask_numbers, mobile_in
 from handlers.notes import Fact, extract_facts
 from handlers.resolve import one_client
@@ -14,11 +15,17 @@ from handlers.types import Option, Reply
 
 SAVE_ALL = "全部保存"
 SAVE_NONE = "都不要"
-SAVE_SOME = re.compile(r"^保存\s*([\d\s,，、]+)$")
+# What agents type instead of tapping; a bare 保存 means all of them.
+SAVE_ALL_WORDS = frozenset({SAVE_ALL, "保存", "全部", "保存全部", "都保存", "都要", "全要",
+                            "是", "好", "好的", "要", "确认", "可以", "存"})
+SAVE_NONE_WORDS = frozenset({SAVE_NONE, "不要", "都不", "不用", "不", "否", "不保存", "算了"})
+FACT_MARKS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_MARKS_AS_NUMBERS = {ord(mark): f" {index} " for index, mark in enumerate(FACT_MARKS, start=1)}
+SAVE_SOME = re.compile(r"^只?(?:保存|存)\s*([\d\s,，、和]+)$")
 
 
 def quick_note(ctx: Context, args: str) -> list[Reply]:
-    name, _, text = args.strip().partition(" ")
+    name, text = first_word(args)
     text = text.strip()
     if not name or not text:
         return [Reply("用法：/note 客户姓名 笔记内容，"
@@ -43,24 +50,35 @@ def quick_note(ctx: Context, args: str) -> list[Reply]:
         "client_id": client.id,
         "facts": [{"target": f.target, "value": f.value, "label": f.label} for f in facts],
     }
-    listed = "\n".join(f"[{index}] {fact.label}" for index, fact in enumerate(facts, start=1))
-    question = Reply(
-        f"我从笔记里识别到这些信息，要存进档案吗？\n{listed}\n"
-        "也可以只保存其中几条，如回复：保存 1 3",
-        (Option(SAVE_ALL, SAVE_ALL), Option(SAVE_NONE, SAVE_NONE)),
-    )
-    return [saved, question]
+    return [saved, _facts_question(ctx.pending, "我从笔记里识别到这些信息，要存进档案吗？")]
+
+
+def facts_reminder(pending: dict) -> Reply:
+    """The facts question again, for an answer that was not one."""
+    return _facts_question(pending, "没看懂这个回答。这些信息要存进档案吗？")
+
+
+def _facts_question(pending: dict, opening: str) -> Reply:
+    # Facts are marked ①②③, not 1 2 3: on WeChat a bare number picks one of the options.
+    listed = "\n".join(f"{_mark(index)} {fact['label']}"
+                       for index, fact in enumerate(pending["facts"], start=1))
+    return Reply(f"{opening}\n{listed}\n也可以只保存其中几条，如回复：保存 1 3",
+                 (Option(SAVE_ALL, SAVE_ALL), Option(SAVE_NONE, SAVE_NONE)))
+
+
+def _mark(index: int) -> str:
+    return FACT_MARKS[index - 1] if index <= len(FACT_MARKS) else f"({index})"
 
 
 def confirm_facts(ctx: Context, text: str) -> list[Reply] | None:
     """Answer to the pending facts question; None when the text is not such an answer."""
     pending = ctx.pending or {}
     facts = pending["facts"]
-    word = text.strip()
-    if word == SAVE_NONE:
+    word = text.translate(_MARKS_AS_NUMBERS).strip()  # 保存①③ as 保存 1 3
+    if word in SAVE_NONE_WORDS:
         ctx.pending = None
         return [Reply("好的，这些信息不存入档案（笔记本身已保存）。")]
-    if word == SAVE_ALL:
+    if word in SAVE_ALL_WORDS:
         chosen = facts
     else:
         match = SAVE_SOME.match(word)

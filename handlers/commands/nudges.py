@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.context import Context
+from handlers.fields.numbers import small_int
 from handlers.nudge_list import month_day, numbered
 from handlers.resolve import MAX_ID
 from handlers.types import Option, Reply
@@ -54,15 +55,20 @@ def snooze(ctx: Context, args: str) -> list[Reply]:
     nudge = ctx.uow.nudges(ctx.agent.id).get(nudge_id) if nudge_id else None
     if nudge is None:
         return [Reply("没有找到这条提醒。用法：/snooze 提醒编号 天数")]
-    days = int(parts[1]) if len(parts) > 1 and parts[1].isdecimal() else 1
-    if not 1 <= days <= 30:
-        return [Reply("推迟天数请在 1 到 30 之间。")]
+    days = _days(parts[1]) if len(parts) > 1 else 1
+    if days is None or not 1 <= days <= 30:
+        return [Reply(f"推迟天数请写 1 到 30 之间的数，如：/snooze {parts[0]} 3")]
     if nudge.status == PAUSED:
         return [Reply("这条提醒的保单不在有效状态，已暂停；保单改回「有效」后会恢复提醒。")]
     nudge.show_on = ctx.today + timedelta(days=days)
     nudge.status = "open"
     ctx.audit("nudge_snooze", None, f"{nudge.id}:{days}")
     return [Reply(f"⏰ 好的，{days}天后（{month_day(nudge.show_on)}）再提醒你。")]
+
+
+def _days(text: str) -> int | None:
+    """3, 3天, 三天, 十日; None when it is not a plain count of days."""
+    return small_int(text.removesuffix("天").removesuffix("日"))
 
 
 def today(ctx: Context, args: str) -> list[Reply]:

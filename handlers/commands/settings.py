@@ -6,7 +6,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from handlers.context import Context
-from handlers.fields.text import compact
+from handlers.fields.text import compact, first_word
 from handlers.types import Reply
 from storage.models import Agent
 
@@ -23,7 +23,7 @@ _RANGE = re.compile(r"(\d{1,2})(?::00|点|时)?(?:-|~|到|至)(\d{1,2})(?::00|�
 
 
 def settings(ctx: Context, args: str) -> list[Reply]:
-    key, _, value = args.strip().partition(" ")
+    key, value = first_word(args)
     value = value.strip()
     if not key:
         return [Reply(_current(ctx))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.apply import new_client
 from handlers.context import Context
 from handlers.promotion import promote_if_due
-from handlers.resolve import ask_which, find_clients, not_found, one_client
+from handlers.resolve import MAX_NAME, ask_which, find_clients, not_found, one_client
 from handlers.template import TIERS
 from handlers.types import Reply
 from storage.models import Client
@@ -37,6 +37,8 @@ def referral(ctx: Context, args: str) -> list[Reply]:
     if len(parts) != 2:
         return [Reply("用法：/referral 介绍人 新客户，如：/referral 孙先生 李四")]
     referrer_name, new_name = parts
+    if len(new_name) > MAX_NAME:
+        return [Reply(f"姓名太长了（最多 {MAX_NAME} 个字）。")]
     found = one_client(ctx, referrer_name, lambda ref: f"/referral {ref} {new_name}")
     if isinstance(found, Reply):
         return [found]

@@ -75,3 +75,9 @@ def parse_tags(text: str) -> list[str]:
 
 def display_tags(value: list[str]) -> str:
     return "、".join(value) if value else "无"
+
+
+def first_word(text: str) -> tuple[str, str]:
+    """The first word and the rest, split at any space: a full-width one or a line break too."""
+    parts = text.strip().split(maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (text.strip(), "")

@@ -99,7 +99,7 @@ async def test_guided_record_by_buttons_and_text_then_lookups(bot, wang, fake):
     [found] = await wang.answer(lambda: wang.send("/find zlh"))
     assert found.result["text"].startswith("找到 1 位客户")
     [result] = buttons(found)
-    assert result["text"] == "张丽华（50岁，会计 & <财务>，普通，建档2026-11-24）"
+    assert result["text"] == "张丽华（女，50岁，会计 & <财务>，普通，建档2026-11-24）"
     assert result["callback_data"].startswith("/card #")
 
     [card] = await wang.answer(lambda: wang.press(result["callback_data"]))

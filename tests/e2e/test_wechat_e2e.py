@@ -61,7 +61,7 @@ async def test_guided_record_by_numbered_replies_then_lookups(bot, wang, puppet)
     assert "已保存「张丽华」的档案（2 项）" in await wang.say("保存")
 
     found = await wang.say("/find zlh")
-    assert "1. 张丽华（50岁，普通" in found and "（回复 1，或直接回复文字）" in found
+    assert "1. 张丽华（女，50岁，普通" in found and "（回复 1，或直接回复文字）" in found
     picked = await wang.say("1")  # the numbered result opens the card
     card = await wang.say("/card 张丽华")
     assert picked == card

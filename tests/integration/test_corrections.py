@@ -263,14 +263,15 @@ def test_a_birthday_still_to_come_is_refused_and_asked_again(chat):
     assert "职业" in chat.send("3月5日")  # no year: nothing to check
 
 
-def test_a_label_two_options_share_asks_for_the_number(app, chat):
+def test_clients_nothing_else_tells_apart_are_told_apart_by_id(app, chat):
     chat.script("/record 张三", "男", "保存")
     chat.script("/record #new 张三", "男", "保存")
-    _, second = _clients(app)
+    first, second = _clients(app)
     assert "有 2 位叫「张三」" in chat.send("/card 张三")
     first_label, second_label = [o.label for reply in chat.last for o in reply.options]
-    assert first_label == second_label  # nothing tells them apart
-    label = first_label
-    assert "请回复序号" in chat.send(label)  # not a guess at the first
-    assert "📇 张三" in chat.send("2")
+    assert first_label.endswith(f"，#{first.id}）") and second_label.endswith(f"，#{second.id}）")
+    assert "📇 张三" in chat.send(second_label)  # the label typed picks that one
     assert count(app, AuditEntry, action="card", client_id=second.id) == 1
+    chat.send("/find 张三")
+    labels = [o.label for reply in chat.last for o in reply.options]
+    assert labels == [first_label, second_label]

@@ -83,7 +83,9 @@ def test_lookups_work_in_the_middle_of_a_form_without_losing_it(chat):
     chat.script("/record 张丽华", "女")
     reply = chat.send("/find 孙")
     assert "孙明" in reply
-    assert "「张丽华」的记录还没完成（第2/24项）" in reply
+    assert "「张丽华」的档案还没记录完（第2/24项）。回复 继续 接着填写" in reply
+    reply = chat.send("继续")
+    assert "第2/" in reply and "生日" in reply
     reply = chat.send("/record 张丽华")
     assert "继续上次的记录" in reply and "第2/" in reply
     assert "请先回复 保存 或 取消" in chat.send("/record 孙明")

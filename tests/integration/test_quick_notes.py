@@ -26,7 +26,7 @@ def test_ms_zhang_note_proposes_facts_and_saves_the_confirmed_ones(chat, app):
 def test_saving_only_some_facts_and_declining(chat, app):
     chat.script("/record 孙明", "男", "保存")
     reply = chat.send("/note 孙明 最近在跑马拉松，太太是医生")
-    assert "[1]" in reply and "[2]" in reply
+    assert "①" in reply and "②" in reply
     assert "请回复 1 到" in chat.send("保存 9")
     reply = chat.send("保存 1")
     assert "✅ 已存入" in reply

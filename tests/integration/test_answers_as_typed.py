@@ -1,0 +1,150 @@
+"""What agents type instead of the expected answer: 保存 before the essentials, 取消 meant
+for a question, 好的 to the facts question, an option's label instead of its number."""
+
+from __future__ import annotations
+
+from bot.queries import show_card, show_client
+from storage.models import Nudge
+
+
+def _card(app, name):
+    return show_client(app, "王芳", name)
+
+
+def test_a_policy_is_not_saved_without_its_essentials(chat, app):
+    chat.script("/record 张三", "男", "保存")
+    chat.send("/policy 张三")
+    reply = chat.send("保存")
+    assert "「是否本公司保单」必须填写" in reply and "第1/" in reply
+    reply = chat.send("跳过")
+    assert "「是否本公司保单」必须填写" in reply
+    assert "第3/" in chat.send("是")  # 2: the other company's name, not asked
+    reply = chat.send("保存")
+    assert "「险种」必须填写" in reply and "第3/" in reply
+    assert "第4/" in chat.send("重疾")
+    reply = chat.send("保存")
+    assert "✅ 已保存「张三」的保单（2 项）" in reply
+    assert _card(app, "张三")["tier"] == "成交"
+
+
+def test_an_empty_family_member_is_not_saved(chat, app):
+    chat.script("/record 张三", "男", "保存")
+    chat.send("/family 张三")
+    reply = chat.send("保存")
+    assert "「关系」必须填写" in reply
+    chat.send("取消")
+    assert _card(app, "张三")["family"] == []
+
+
+def test_saving_nothing_new_leaves_the_client_untouched(chat, app):
+    chat.script("/record 张三", "男", "保存")
+    card = show_card(app, "王芳", "张三")
+    reply = chat.script("/record 张三", "保存")
+    assert "没有新填写的内容，「张三」的档案未改动" in reply
+    assert show_card(app, "王芳", "张三") == card  # no timeline line, no contact logged
+
+
+def test_cancel_answers_the_question_and_keeps_the_form(chat, app):
+    chat.script("/record 张三", "男", "保存")
+    chat.script("/record #new 张三", "女", "保存")
+    chat.script("/record 李四", "男", "1980-1-1")
+    assert "哪一位" in chat.send("/card 张三") or len(chat.options) == 2
+    reply = chat.send("取消")
+    assert "这个问题取消了" in reply and "「李四」的档案还没记录完" in reply
+    reply = chat.send("继续")
+    assert "第" in reply and "李四" in reply
+    assert "✅ 已保存「李四」的档案（2 项）" in chat.send("保存")
+
+
+def test_cancel_outside_a_form_cancels_the_question(chat):
+    chat.script("/record 张三", "男", "保存")
+    chat.script("/record #new 张三", "女", "保存")
+    chat.send("/card 张三")
+    assert "这个问题取消了" in chat.send("取消")
+    assert "当前没有进行中的操作" in chat.send("取消")
+
+
+def test_the_facts_question_understands_what_agents_type(chat, app):
+    chat.script("/record 张三", "男", "保存")
+    reply = chat.send("/note 张三 儿子9岁，喜欢马拉松")
+    assert "①" in reply and "[1]" not in reply
+    reply = chat.send("嗯嗯")
+    assert "没看懂这个回答" in reply and "①" in reply  # the question is still open
+    assert "✅ 已存入「张三」的档案" in chat.send("好的")
+    chat.send("/note 张三 女儿3岁，喜欢瑜伽")
+    reply = chat.send("保存②")
+    assert "✅ 已存入「张三」的档案" in reply and "女儿" not in reply
+    chat.send("/note 张三 女儿3岁")
+    assert "不存入档案" in chat.send("不要")
+
+
+def test_the_facts_question_lapses_when_the_agent_moves_on(chat):
+    chat.script("/record 张三", "男", "保存")
+    chat.send("/note 张三 儿子9岁")
+    assert "张三" in chat.send("/card 张三")
+    assert "没看懂这条消息" in chat.send("好的")
+
+
+def test_an_option_label_typed_picks_it(chat):
+    chat.script("/record 孙明", "男", "保存")
+    chat.send("/find 孙")
+    label = chat.last[0].options[0].label
+    reply = chat.send(label)
+    assert "孙明" in reply and "没看懂" not in reply
+
+
+def test_a_second_client_of_the_same_name_is_not_merged_silently(chat):
+    chat.script("/record 张三", "男", "上海", "保存")
+    reply = chat.send("/record 张三")
+    assert "继续记录已有客户张三（男" in reply and "/record #new 张三" in reply
+    chat.send("取消")
+    reply = chat.send("/record #new 张三")
+    assert "开始记录新客户「张三」" in reply
+
+
+def test_clients_nothing_tells_apart_are_labelled_by_id(chat):
+    chat.script("/record 张三", "保存")
+    chat.script("/record #new 张三", "保存")
+    chat.send("/card 张三")
+    labels = [option.label for option in chat.last[0].options]
+    assert len(set(labels)) == 2 and all("#" in label for label in labels)
+
+
+def test_payment_years_must_be_plausible(chat):
+    chat.script("/record 张三", "男", "保存")
+    chat.script("/policy 张三", "是", "重疾", "2024-3-5", "5000")
+    reply = chat.send("5万")
+    assert "缴费年限最多 100" in reply and "第6/" in reply
+    assert "第7/" in chat.send("20年")
+
+
+def test_snooze_days_and_menu_labels_as_typed(app, chat):
+    chat.script("/record 张三", "男", "1976-11-24", "保存")  # the clock's day: 2026-11-24
+    app.nudges.tick()
+    with app.uow() as uow:
+        (nudge_id,) = [n.id for n in uow.session.query(Nudge) if n.kind == "birthday"]
+    assert "推迟天数请写 1 到 30 之间的数" in chat.send(f"/snooze {nudge_id} -3")
+    assert "推迟天数请写" in chat.send(f"/snooze {nudge_id} 三周")
+    assert "3天后" in chat.send(f"/snooze {nudge_id} 三天")
+    chat.send(f"/nudge {nudge_id}")
+    assert "3天后" in chat.send("推迟3天")  # the option's label, typed
+
+
+def test_a_message_too_long_is_refused_whole(chat, app):
+    chat.script("/record 张三", "男", "保存")
+    chat.send("/record 李四")
+    reply = chat.send("/note 张三 " + "长" * 4100)
+    assert "这条消息太长了（4109 字，最多 4000 字），没有处理" in reply
+    assert "第1/" in chat.send("继续")  # the form is where it was
+
+
+def test_full_width_spaces_line_breaks_and_slashes(chat):
+    chat.script("/record　张三", "男", "保存")
+    assert "张三" in chat.send("／card 张三")
+    reply = chat.send("/note 张三\n儿子9岁")
+    assert "📝 已记下「张三」的笔记" in reply
+
+
+def test_a_referral_name_is_bounded(chat):
+    chat.script("/record 孙明", "男", "保存")
+    assert "姓名太长了" in chat.send("/referral 孙明 " + "李" * 40)
