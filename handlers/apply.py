@@ -86,14 +86,22 @@ def _add_children(repo: ClientRepository, client: Client, children: list[dict[st
                   now: datetime) -> None:
     for child in children:
         birth_year = now.year - child["age"] if child.get("age") is not None else None
-        duplicate = any(
-            member.relation == child["relation"] and member.birth_year == birth_year
-            and (member.name or None) == child.get("name")
-            for member in client.family
-        )
-        if not duplicate:
+        if not any(_same_child(member, child, birth_year) for member in client.family):
             repo.add_family(client, relation=child["relation"], name=child.get("name"),
                             birth_year=birth_year)
+
+
+def _same_child(member: FamilyMember, child: dict[str, Any], birth_year: int | None) -> bool:
+    """Whether a child met in a note is one the family already has: "儿子9岁" is 小明, born
+    2017 (an age gives the birth year to within one)."""
+    if member.relation != child["relation"]:
+        return False
+    name, known_name = child.get("name"), member.name or None
+    if name and known_name:
+        return bool(name == known_name)
+    if birth_year is not None and member.birth_year is not None:
+        return abs(member.birth_year - birth_year) <= 1
+    return member.birth_year == birth_year and known_name == name
 
 
 def _set_spouse(repo: ClientRepository, client: Client, attr: str, value: Any) -> None:

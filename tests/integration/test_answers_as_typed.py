@@ -148,3 +148,12 @@ def test_full_width_spaces_line_breaks_and_slashes(chat):
 def test_a_referral_name_is_bounded(chat):
     chat.script("/record 孙明", "男", "保存")
     assert "姓名太长了" in chat.send("/referral 孙明 " + "李" * 40)
+
+
+def test_a_child_the_family_has_is_not_added_again_from_a_note(chat, app):
+    chat.script("/record 张三", "男", "保存")
+    chat.script("/family 张三", "儿子", "小明", "2017-5-1", "保存")
+    chat.send("/note 张三 儿子9岁，女儿3岁")
+    chat.send("全部保存")
+    family = show_client(app, "王芳", "张三")["family"]
+    assert sorted(member["relation"] for member in family) == sorted(["儿子", "女儿"])
