@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
 from handlers.card import age_of
 from handlers.context import Context
-from handlers.fields.text import normalise
+from handlers.fields.text import first_word, normalise
 from handlers.types import Option, Reply
 from storage.clients import ClientRepository
 from storage.models import Client
@@ -15,11 +16,23 @@ from storage.models import Client
 NEW_CLIENT = "#new"
 MAX_ID = 2**31 - 1  # larger numbers cannot be ids (and overflow the databases' integers)
 MAX_NAME = 30
+MAX_NAME_WORDS = 4  # "Maria de la Cruz"
 
 
 def find_clients(ctx: Context, ref: str) -> list[Client]:
     """Clients named ``ref``, or the one client ``#id`` (only the agent's own)."""
     return find_clients_by_ref(ctx.clients, ref)
+
+
+def name_and_rest(ctx: Context, args: str) -> tuple[str, str]:
+    """The client's name at the start of ``args``, and the rest as typed: "Zhang Wei 15:00" is
+    Zhang Wei when the archive has a client of that name, else the first word is the name."""
+    words = list(re.finditer(r"\S+", args))
+    for count in range(min(MAX_NAME_WORDS, len(words) - 1), 1, -1):
+        name = " ".join(word.group() for word in words[:count])
+        if find_clients(ctx, name):
+            return name, args[words[count - 1].end():].strip()
+    return first_word(args)
 
 
 def _id_in(ref: str) -> int | None:

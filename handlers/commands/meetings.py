@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.fields.text import first_word
-from handlers.resolve import one_client
+from handlers.resolve import name_and_rest, one_client
 from handlers.types import Reply
 from handlers.when import local_now, parse_clock, show_clock, to_utc, zone_of
 
@@ -13,7 +12,7 @@ USAGE = ("用法：/meet 客户姓名 [时间]，时间是今天的几点，不�
 
 
 def meet(ctx: Context, args: str) -> list[Reply]:
-    name, rest = first_word(args)
+    name, rest = name_and_rest(ctx, args)
     rest = rest.strip()
     if not name:
         return [Reply(USAGE)]

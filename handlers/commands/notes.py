@@ -7,10 +7,9 @@ import re
 from handlers.apply import apply_to_client
 from handlers.context import Context
 from handlers.fields.dates import born_after
-from handlers.fields.text import first_word
 from handlers.masking import mask_numbers, mobile_in
 from handlers.notes import Fact, extract_facts
-from handlers.resolve import one_client
+from handlers.resolve import name_and_rest, one_client
 from handlers.types import Option, Reply
 
 SAVE_ALL = "全部保存"
@@ -25,7 +24,7 @@ SAVE_SOME = re.compile(r"^只?(?:保存|存)\s*([\d\s,，、和]+)$")
 
 
 def quick_note(ctx: Context, args: str) -> list[Reply]:
-    name, text = first_word(args)
+    name, text = name_and_rest(ctx, args)
     text = text.strip()
     if not name or not text:
         return [Reply("用法：/note 客户姓名 笔记内容，"

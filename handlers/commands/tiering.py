@@ -5,18 +5,26 @@ from __future__ import annotations
 from handlers.apply import new_client
 from handlers.context import Context
 from handlers.promotion import promote_if_due
-from handlers.resolve import MAX_NAME, ask_which, find_clients, not_found, one_client
+from handlers.resolve import (
+    MAX_NAME,
+    ask_which,
+    find_clients,
+    name_and_rest,
+    not_found,
+    one_client,
+)
 from handlers.template import TIERS
 from handlers.types import Reply
 from storage.models import Client
 
 
 def set_tier(ctx: Context, args: str) -> list[Reply]:
-    parts = args.split(maxsplit=2)
-    if len(parts) < 3:
+    name, rest = name_and_rest(ctx, args)
+    parts = rest.split(maxsplit=1)
+    if len(parts) < 2:
         return [Reply(f"用法：/tier 客户姓名 分层 原因，分层可选：{' / '.join(TIERS)}。"
                       "如：/tier 张三 筛选 家庭年收入高，关注教育金")]
-    name, tier, reason = parts[0], parts[1].removesuffix("本"), parts[2].strip()
+    tier, reason = parts[0].removesuffix("本"), parts[1].strip()
     if tier not in TIERS:
         return [Reply(f"没有「{tier}」这个分层，可选：{' / '.join(TIERS)}。")]
     found = one_client(ctx, name, lambda ref: f"/tier {ref} {tier} {reason}")

@@ -157,3 +157,12 @@ def test_a_child_the_family_has_is_not_added_again_from_a_note(chat, app):
     chat.send("全部保存")
     family = show_client(app, "王芳", "张三")["family"]
     assert sorted(member["relation"] for member in family) == sorted(["儿子", "女儿"])
+
+
+def test_names_with_spaces_work_in_every_command(chat, app):
+    chat.script("/record Zhang Wei", "男", "保存")
+    assert "📝 已记下「Zhang Wei」的笔记" in chat.send("/note Zhang Wei 最近在跑马拉松")
+    chat.send("都不要")
+    assert "与「Zhang Wei」见面" in chat.send("/meet Zhang Wei 15:00")
+    assert "「Zhang Wei」已从【普通】调整为【筛选】" in chat.send("/tier Zhang Wei 筛选 家庭年收入高")
+    assert "已从【筛选】调整为【普通】" in chat.send("/tier #1 普通 重新评估")
