@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import AuditEntry
@@ -25,3 +25,10 @@ class AuditLog:
     def entries(self, agent_id: int) -> list[AuditEntry]:
         query = select(AuditEntry).where(AuditEntry.agent_id == agent_id).order_by(AuditEntry.id)
         return list(self._session.scalars(query))
+
+    def forget_details(self, client_id: int) -> None:
+        """A deleted client's entries keep what was done and when, not what it said (a tier
+        reason, the facts taken from a note)."""
+        self._session.execute(
+            update(AuditEntry).where(AuditEntry.client_id == client_id).values(detail="")
+            .execution_options(synchronize_session=False))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select, update
+from sqlalchemy import String, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.crypto import FieldCipher
@@ -196,7 +196,18 @@ class ClientRepository:
     def remove(self, client: Client) -> None:
         """Delete the client with everything recorded about them (the database cascades to
         timeline, tier history, nudges, invitations and meetings). Clients they referred
-        stay, without the referral."""
+        stay, without the referral; the referral lines naming them on others' timelines go."""
+        referred = select(Client.id).where(Client.agent_id == self.agent_id,
+                                           Client.referred_by_id == client.id)
+        naming = [(TimelineEntry.client_id.in_(referred), f"由{client.name}介绍")]
+        if client.referred_by_id is not None:
+            naming.append((TimelineEntry.client_id == client.referred_by_id,
+                           f"转介绍：{client.name}"))
+        for whose, text in naming:
+            self._session.execute(
+                delete(TimelineEntry)
+                .where(whose, TimelineEntry.kind == "referral", TimelineEntry.text == text)
+                .execution_options(synchronize_session=False))
         self._session.execute(
             update(Client)
             .where(Client.agent_id == self.agent_id, Client.referred_by_id == client.id)
