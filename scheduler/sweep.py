@@ -55,14 +55,16 @@ class Sweeper:
         return inserted
 
     def catch_up(self, now: datetime) -> int:
-        """Sweep every day from the last swept one up to tomorrow (agents east of us)."""
+        """Sweep the days missed since the last sweep (at most ``catch_up_days`` back), then
+        today and tomorrow (agents east of us) on every call: what was recorded since the last
+        tick falls due too, and nothing already inserted is inserted again."""
         today = local_now(now, self.zone).date()
         with self._uow() as uow:
             queries = SweepQueries(uow.session)
             last = queries.last_swept_day()
             first = today - timedelta(days=self._rules.catch_up_days - 1)
             done = queries.swept_days(first)
-        start = max(first, last + timedelta(days=1)) if last else today
+        start = max(first, min(last + timedelta(days=1), today)) if last else today
         inserted = 0
         day = start
         while day <= today + timedelta(days=1):
