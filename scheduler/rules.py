@@ -7,6 +7,7 @@ never creates a second row.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -113,9 +114,8 @@ def reviews(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     for months in sorted(set(rules.review_months.values())):
         tiers = [tier for tier, every in rules.review_months.items() if every == months]
         for offset in range(0, 12, months):
-            anchor_keys = {key for anchor in _anchor_days(day, offset)
-                           for key in cal.solar_keys_falling_on(anchor)}
-            for p in q.own_policies_on(sorted(anchor_keys), earliest_only=True, tiers=tiers):
+            anchor_keys = _anchor_keys(day, offset)
+            for p in q.own_policies_on(anchor_keys, earliest_only=True, tiers=tiers):
                 if day <= p.start_date:
                     continue
                 every = "每年" if months == 12 else f"每{months}个月"
@@ -125,27 +125,16 @@ def reviews(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     return due
 
 
-def _anchor_days(day: date, months: int) -> list[date]:
-    """Days whose date ``months`` later is ``day`` (month ends absorb the 29th–31st)."""
-    anchor = _months_before(day, months)
-    if (day + timedelta(days=1)).month == day.month:
-        return [anchor]
-    days = [anchor]
-    while (days[-1] + timedelta(days=1)).month == anchor.month:
-        days.append(days[-1] + timedelta(days=1))
-    return days
-
-
-def _months_before(day: date, months: int) -> date:
-    """The same day ``months`` earlier (the 31st falls back to the month's last day)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month + 1, candidate)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+def _anchor_keys(day: date, months: int) -> list[tuple[int, int]]:
+    """The (month, day) start keys whose date ``months`` later is ``day``: a start day missing
+    in ``day``'s month (the 31st, 29–31 for February) falls on its last day, once."""
+    if months % 12 == 0:
+        return cal.solar_keys_falling_on(day)
+    month = (day.month - 1 - months) % 12 + 1
+    month_days = monthrange(day.year, day.month)[1]
+    start_days = 29 if month == 2 else monthrange(2001, month)[1]
+    return [(month, start) for start in range(1, start_days + 1)
+            if min(start, month_days) == day.day]
 
 
 def followups(q: SweepQueries, day: date, rules: NudgeRules,
