@@ -231,9 +231,11 @@ class SweepQueries:
         return list(self._session.scalars(select(Salon).where(Salon.day == day)))
 
     def salon_invitee_names(self, salon_id: int) -> list[tuple[str, str, str]]:
+        """(name, tier, status) of a salon's invitees, leaving out those who declined."""
         query = (select(Client.name, Client.tier, SalonInvite.status)
                  .join(Client, Client.id == SalonInvite.client_id)
-                 .where(SalonInvite.salon_id == salon_id).order_by(SalonInvite.id))
+                 .where(SalonInvite.salon_id == salon_id, SalonInvite.status != "declined")
+                 .order_by(SalonInvite.id))
         return [(r[0], r[1], r[2]) for r in self._session.execute(query)]
 
     def unrecorded_meetings(self, start: datetime, end: datetime
