@@ -52,9 +52,14 @@ def run(url: str, clients: int, agents: int) -> dict[str, float]:
     sweeper.sweep_day(DAY + timedelta(days=1), NOW)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    # a scheduler tick once today and tomorrow are swept (every 30 minutes all day)
+    started = time.perf_counter()
+    tick = sweeper.catch_up(NOW)
+    tick_seconds = time.perf_counter() - started
     engine.dispose()
     return {"generated_s": generated, "first_s": first_seconds, "first_rows": first,
-            "second_s": second_seconds, "second_rows": second, "peak_mb": peak / 2**20}
+            "second_s": second_seconds, "second_rows": second, "peak_mb": peak / 2**20,
+            "tick_s": tick_seconds, "tick_rows": tick}
 
 
 def _postgres_url(base: str) -> tuple[str, str]:
@@ -74,7 +79,8 @@ def report(name: str, figures: dict[str, float]) -> None:
     print(f"sweep ({name}): first sweep {figures['first_s']:.2f} s inserting "
           f"{figures['first_rows']:.0f} nudges; second sweep {figures['second_s']:.2f} s "
           f"inserting {figures['second_rows']:.0f}; peak traced memory of one sweep "
-          f"{figures['peak_mb']:.0f} MB (data generation {figures['generated_s']:.0f} s; "
+          f"{figures['peak_mb']:.0f} MB; a later tick (catch-up) {figures['tick_s']:.2f} s "
+          f"inserting {figures['tick_rows']:.0f} (data generation {figures['generated_s']:.0f} s; "
           f"target ≤ 5 s, second = 0)")
 
 

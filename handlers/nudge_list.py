@@ -22,10 +22,16 @@ def as_of(nudge: Nudge, day: date) -> str:
 
 
 def numbered(title: str, nudges: list[Nudge], day: date, footer: str = "") -> Reply:
-    """The nudges as numbered lines; each of the first ten gets an option opening its actions."""
-    lines = [title, *(f"{n}. {as_of(nudge, day)}" for n, nudge in enumerate(nudges, start=1))]
+    """The nudges as numbered lines; each of the first ten gets an option opening its actions,
+    the others say the command that opens theirs."""
+    lines = [title, *(_line(n, nudge, day) for n, nudge in enumerate(nudges, start=1))]
     if footer:
         lines.append(footer)
     options = tuple(Option(f"第{n}项", f"/nudge {nudge.id}")
                     for n, nudge in enumerate(nudges[:MAX_BUTTONS], start=1))
     return Reply("\n".join(lines), options)
+
+
+def _line(number: int, nudge: Nudge, day: date) -> str:
+    line = f"{number}. {as_of(nudge, day)}"
+    return line if number <= MAX_BUTTONS else f"{line}（/nudge {nudge.id}）"

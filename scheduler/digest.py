@@ -87,7 +87,8 @@ def _digest_for(uow: UnitOfWork, agent: Agent, chat: Identity, day: date, now: d
         added = uow.outbox.refill(key, payload)
     else:
         added = uow.outbox.enqueue(key, agent.id, chat.platform,
-                                   chat.chat_id or chat.external_id, DIGEST, payload, now)
+                                   chat.chat_id or chat.external_id, DIGEST, payload, now,
+                                   not_before=quiet_until(now, agent))  # built late: waits
     if not added:
         return 0  # another process enqueued it first; its transaction marks the nudges
     repo.mark_shown(nudges, day)

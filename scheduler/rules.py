@@ -7,10 +7,12 @@ never creates a second row.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from handlers.when import local_now, to_utc, zone_of
 from scheduler import calendar as cal
 from scheduler import texts
 from scheduler.config import NudgeRules
@@ -76,12 +78,16 @@ def birthdays(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
 
 
 def anniversaries(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
+    """Wedding, first-meeting and custom dates; years counted in the date's own calendar (a
+    lunar date's year is a lunar year)."""
     solar, lunar = keys(day)
+    lunar_year = cal.to_lunar(day)[0]
     due = []
     for row in q.anniversaries(solar, lunar):
-        if row.year is not None and row.year >= day.year:
+        this_year = lunar_year if row.calendar == "lunar" else day.year
+        if row.year is not None and row.year >= this_year:
             continue  # not a whole year yet (e.g. met today)
-        years = f"{day.year - row.year}周年" if row.year else ""
+        years = f"{this_year - row.year}周年" if row.year else ""
         icon = {"wedding": "💍", "first_meeting": "🤝"}.get(row.kind, "📅")
         due.append(DueNudge(row.agent_id, row.client_id, "anniversary", f"d:{row.date_id}",
                             day.isoformat(), day,
@@ -113,9 +119,8 @@ def reviews(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     for months in sorted(set(rules.review_months.values())):
         tiers = [tier for tier, every in rules.review_months.items() if every == months]
         for offset in range(0, 12, months):
-            anchor_keys = {key for anchor in _anchor_days(day, offset)
-                           for key in cal.solar_keys_falling_on(anchor)}
-            for p in q.own_policies_on(sorted(anchor_keys), earliest_only=True, tiers=tiers):
+            anchor_keys = _anchor_keys(day, offset)
+            for p in q.own_policies_on(anchor_keys, earliest_only=True, tiers=tiers):
                 if day <= p.start_date:
                     continue
                 every = "每年" if months == 12 else f"每{months}个月"
@@ -125,41 +130,49 @@ def reviews(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     return due
 
 
-def _anchor_days(day: date, months: int) -> list[date]:
-    """Days whose date ``months`` later is ``day`` (month ends absorb the 29th–31st)."""
-    anchor = _months_before(day, months)
-    if (day + timedelta(days=1)).month == day.month:
-        return [anchor]
-    days = [anchor]
-    while (days[-1] + timedelta(days=1)).month == anchor.month:
-        days.append(days[-1] + timedelta(days=1))
-    return days
+def _anchor_keys(day: date, months: int) -> list[tuple[int, int]]:
+    """The (month, day) start keys whose date ``months`` later is ``day``: a start day missing
+    in ``day``'s month (the 31st, 29–31 for February) falls on its last day, once."""
+    if months % 12 == 0:
+        return cal.solar_keys_falling_on(day)
+    month = (day.month - 1 - months) % 12 + 1
+    month_days = monthrange(day.year, day.month)[1]
+    start_days = 29 if month == 2 else monthrange(2001, month)[1]
+    return [(month, start) for start in range(1, start_days + 1)
+            if min(start, month_days) == day.day]
 
 
-def _months_before(day: date, months: int) -> date:
-    """The same day ``months`` earlier (the 31st falls back to the month's last day)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month + 1, candidate)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-def followups(q: SweepQueries, day: date, rules: NudgeRules,
-              local_midnight_utc: Any) -> list[DueNudge]:
-    """A client whose last contact is exactly the tier's cadence ago falls due today."""
+def followups(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
+    """A client not contacted for the tier's cadence falls due, and again at every further
+    multiple of it while still not contacted; one never contacted counts from its creation.
+    Days are the agent's local days."""
     due = []
     for tier, cadence in rules.followup_days.items():
-        last_day = day - timedelta(days=cadence)
-        start, end = local_midnight_utc(last_day), local_midnight_utc(last_day + timedelta(1))
-        for agent_id, client_id, name, _last in q.last_contact_between(tier, start, end):
-            due.append(DueNudge(agent_id, client_id, "followup", f"c:{client_id}",
-                                day.isoformat(), day,
-                                f"⏰ {name}【{tier}】已 {cadence} 天没有联系"
-                                f"（上次 {texts.md(last_day)}），该跟进了"))
+        oldest = q.oldest_contact(tier)
+        if oldest is None:
+            continue
+        periods = (day - oldest.date()).days // cadence + 1  # one more: UTC vs local day
+        last_days = [day - timedelta(days=cadence * k) for k in range(1, periods + 1)]
+        for zone_name in q.agent_zones():
+            due += _followups_in_zone(q, day, tier, cadence, last_days, zone_name)
+    return due
+
+
+def _followups_in_zone(q: SweepQueries, day: date, tier: str, cadence: int,
+                       last_days: list[date], zone_name: str) -> list[DueNudge]:
+    zone = zone_of(zone_name)
+    windows = [(to_utc(last, time.min, zone), to_utc(last + timedelta(days=1), time.min, zone))
+               for last in last_days]
+    due = []
+    for agent_id, client_id, name, since in q.contacted_in(tier, windows, zone_name):
+        last_day = local_now(since, zone).date()
+        days = (day - last_day).days
+        if days < cadence or days % cadence:
+            continue
+        due.append(DueNudge(agent_id, client_id, "followup", f"c:{client_id}",
+                            day.isoformat(), day,
+                            f"⏰ {name}【{tier}】已 {days} 天没有联系"
+                            f"（上次 {texts.md(last_day)}），该跟进了"))
     return due
 
 

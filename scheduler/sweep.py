@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.when import local_now, to_utc
+from handlers.when import local_now
 from scheduler import rules as r
 from scheduler.config import NudgeRules
 from storage.sweep_queries import SweepQueries
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-DAY_RULES = (r.birthdays, r.anniversaries, r.renewals, r.reviews, r.life_stages, r.festivals,
-             r.salons)
+DAY_RULES = (r.birthdays, r.anniversaries, r.renewals, r.reviews, r.followups, r.life_stages,
+             r.festivals, r.salons)
 
 
-def local_midnight_utc(zone: ZoneInfo) -> Callable[[date], datetime]:
-    """The naive-UTC instant at which a local day starts."""
-    return lambda day: to_utc(day, time.min, zone)
-
-
-def compute(q: SweepQueries, day: date, rules: NudgeRules, zone: ZoneInfo) -> list[r.DueNudge]:
+def compute(q: SweepQueries, day: date, rules: NudgeRules) -> list[r.DueNudge]:
     """Every nudge that falls due on ``day`` (reads only)."""
     due: list[r.DueNudge] = []
     for rule in DAY_RULES:
         due += rule(q, day, rules)
-    due += r.followups(q, day, rules, local_midnight_utc(zone))
     return due
 
 
@@ -41,13 +34,13 @@ class Sweeper:
     def preview(self, day: date) -> list[r.DueNudge]:
         """What falls due on ``day``, without writing anything."""
         with self._uow() as uow:
-            return compute(SweepQueries(uow.session), day, self._rules, self.zone)
+            return compute(SweepQueries(uow.session), day, self._rules)
 
     def sweep_day(self, day: date, now: datetime) -> int:
         """Insert the day's nudges (existing ones are skipped); returns how many were new."""
         with self._uow() as uow:
             queries = SweepQueries(uow.session)
-            due = compute(queries, day, self._rules, self.zone)
+            due = compute(queries, day, self._rules)
             inserted = queries.insert_nudges([nudge.row(now) for nudge in due])
             queries.mark_swept(day, now)
             uow.commit()
@@ -55,14 +48,16 @@ class Sweeper:
         return inserted
 
     def catch_up(self, now: datetime) -> int:
-        """Sweep every day from the last swept one up to tomorrow (agents east of us)."""
+        """Sweep the days missed since the last sweep (at most ``catch_up_days`` back), then
+        today and tomorrow (agents east of us) on every call: what was recorded since the last
+        tick falls due too, and nothing already inserted is inserted again."""
         today = local_now(now, self.zone).date()
         with self._uow() as uow:
             queries = SweepQueries(uow.session)
             last = queries.last_swept_day()
             first = today - timedelta(days=self._rules.catch_up_days - 1)
             done = queries.swept_days(first)
-        start = max(first, last + timedelta(days=1)) if last else today
+        start = max(first, min(last + timedelta(days=1), today)) if last else today
         inserted = 0
         day = start
         while day <= today + timedelta(days=1):

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Agent, Identity, Nudge
+from storage.models import Agent, Client, Identity, Nudge
 
 PAUSED = "paused"
+TOP_TIERS_FIRST = ("核心", "精选", "成交", "筛选", "普通")  # handlers.template.TIERS, reversed
+
+
+def by_urgency(query: Select[Any]) -> Select[Any]:
+    """Today's first, then each earlier day; within a day the agent-wide lists (festival,
+    salon), then the clients by tier from 核心 down (80% of the effort on the top 20%)."""
+    rank = case({tier: n for n, tier in enumerate(TOP_TIERS_FIRST, start=1)},
+                value=Client.tier, else_=0)
+    return (query.outerjoin(Client, Client.id == Nudge.client_id)
+            .order_by(Nudge.show_on.desc(), rank, Nudge.id))
 
 
 class NudgeRepository:
@@ -22,20 +33,23 @@ class NudgeRepository:
         return nudge if nudge is not None and nudge.agent_id == self.agent_id else None
 
     def open_until(self, day: date, limit: int = 50) -> list[Nudge]:
-        query = (select(Nudge)
-                 .where(Nudge.agent_id == self.agent_id, Nudge.status == "open",
-                        Nudge.show_on <= day)
-                 .order_by(Nudge.show_on, Nudge.id).limit(limit))
-        return list(self._session.scalars(query))
+        """The open nudges to show on ``day``, the most pressing first (``by_urgency``)."""
+        query = select(Nudge).where(*self._open_until(day))
+        return list(self._session.scalars(by_urgency(query).limit(limit)))
+
+    def count_open_until(self, day: date) -> int:
+        query = select(func.count()).select_from(Nudge).where(*self._open_until(day))
+        return self._session.scalar(query) or 0
+
+    def _open_until(self, day: date) -> tuple[Any, ...]:
+        return Nudge.agent_id == self.agent_id, Nudge.status == "open", Nudge.show_on <= day
 
     def for_digest(self, day: date, limit: int = 200) -> list[Nudge]:
         """Open nudges to show on ``day`` that no digest has listed since they became due."""
         query = (select(Nudge)
-                 .where(Nudge.agent_id == self.agent_id, Nudge.status == "open",
-                        Nudge.show_on <= day,
-                        or_(Nudge.shown_on.is_(None), Nudge.shown_on < Nudge.show_on))
-                 .order_by(Nudge.show_on, Nudge.id).limit(limit))
-        return list(self._session.scalars(query))
+                 .where(*self._open_until(day),
+                        or_(Nudge.shown_on.is_(None), Nudge.shown_on < Nudge.show_on)))
+        return list(self._session.scalars(by_urgency(query).limit(limit)))
 
     def mark_shown(self, nudges: list[Nudge], day: date) -> None:
         for nudge in nudges:

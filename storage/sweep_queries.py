@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.dialect import insert_ignoring_conflicts, insert_rows_ignoring_conflicts
 from storage.models import (
+    Agent,
     Client,
     ClientDate,
     FamilyMember,
@@ -32,6 +33,7 @@ _MEMBER_COLUMNS = (Client.agent_id, Client.id, Client.name, Client.tier, FamilyM
                    FamilyMember.name, FamilyMember.relation, FamilyMember.birth_calendar,
                    FamilyMember.birth_year, FamilyMember.birth_month, FamilyMember.birth_day,
                    FamilyMember.birth_leap)
+_WINDOWS_PER_QUERY = 100  # SQLite parses a long OR as a tree at most 1,000 deep
 SolarKeys = Iterable[tuple[int, int]]
 LunarKeys = Iterable[tuple[int, int, bool]]
 
@@ -187,12 +189,38 @@ class SweepQueries:
             ))
         return [PolicyRow(*row) for row in self._session.execute(query)]
 
-    def last_contact_between(self, tier: str, start: datetime, end: datetime
-                             ) -> list[tuple[int, int, str, datetime]]:
-        """(agent, client, name, last contact): a tier's clients last contacted in [start, end)."""
-        query = select(Client.agent_id, Client.id, Client.name, Client.last_contact_at).where(
-            Client.tier == tier, Client.last_contact_at >= start, Client.last_contact_at < end)
-        return [(r[0], r[1], r[2], r[3]) for r in self._session.execute(query)]
+    def oldest_contact(self, tier: str) -> datetime | None:
+        """The earliest last contact among a tier's clients, or creation for those never
+        contacted (two index lookups)."""
+        contacted = select(func.min(Client.last_contact_at)).where(Client.tier == tier)
+        created = select(func.min(Client.created_at)).where(
+            Client.tier == tier, Client.last_contact_at.is_(None))
+        found = [self._session.scalar(query) for query in (contacted, created)]
+        return min((moment for moment in found if moment is not None), default=None)
+
+    def agent_zones(self) -> list[str]:
+        """The time zones agents have chosen (as stored)."""
+        return list(self._session.scalars(select(Agent.timezone).distinct()))
+
+    def contacted_in(self, tier: str, windows: list[tuple[datetime, datetime]], zone: str
+                     ) -> list[tuple[int, int, str, datetime]]:
+        """(agent, client, name, since): the clients of a tier and of the agents in ``zone``
+        whose last contact — or creation, for those never contacted — falls in one of the
+        ``windows`` [start, end)."""
+        found: list[tuple[int, int, str, datetime]] = []
+        for first in range(0, len(windows), _WINDOWS_PER_QUERY):
+            chunk = windows[first:first + _WINDOWS_PER_QUERY]
+            contact = [and_(Client.tier == tier, Client.last_contact_at >= start,
+                            Client.last_contact_at < end) for start, end in chunk]
+            created = and_(Client.tier == tier, Client.last_contact_at.is_(None),
+                           or_(*[and_(Client.created_at >= start, Client.created_at < end)
+                                 for start, end in chunk]))
+            query = select(Client.agent_id, Client.id, Client.name,
+                           func.coalesce(Client.last_contact_at, Client.created_at)
+                           ).join(Agent, Agent.id == Client.agent_id
+                                  ).where(Agent.timezone == zone, or_(*contact, created))
+            found += [(r[0], r[1], r[2], r[3]) for r in self._session.execute(query)]
+        return found
 
     def clients_by_agent(self) -> list[tuple[int, int, str, str]]:
         """(agent, client, name, tier) of every client: the festival greeting lists."""
@@ -203,9 +231,11 @@ class SweepQueries:
         return list(self._session.scalars(select(Salon).where(Salon.day == day)))
 
     def salon_invitee_names(self, salon_id: int) -> list[tuple[str, str, str]]:
+        """(name, tier, status) of a salon's invitees, leaving out those who declined."""
         query = (select(Client.name, Client.tier, SalonInvite.status)
                  .join(Client, Client.id == SalonInvite.client_id)
-                 .where(SalonInvite.salon_id == salon_id).order_by(SalonInvite.id))
+                 .where(SalonInvite.salon_id == salon_id, SalonInvite.status != "declined")
+                 .order_by(SalonInvite.id))
         return [(r[0], r[1], r[2]) for r in self._session.execute(query)]
 
     def unrecorded_meetings(self, start: datetime, end: datetime

@@ -72,7 +72,12 @@ def _days(text: str) -> int | None:
 
 
 def today(ctx: Context, args: str) -> list[Reply]:
-    nudges = ctx.uow.nudges(ctx.agent.id).open_until(ctx.today)
+    """The open reminders, today's and the top tiers' first; how many more there are."""
+    repo = ctx.uow.nudges(ctx.agent.id)
+    nudges = repo.open_until(ctx.today)
     if not nudges:
         return [Reply("今天没有待办提醒。")]
-    return [numbered(f"今天的提醒（{len(nudges)} 项）：", nudges, ctx.today)]
+    total = repo.count_open_until(ctx.today)
+    more = total - len(nudges)
+    footer = f"另有 {more} 项较早的提醒未列出，处理掉上面的再发送 /today 查看。" if more else ""
+    return [numbered(f"今天的提醒（共 {total} 项）：", nudges, ctx.today, footer)]

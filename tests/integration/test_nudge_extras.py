@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date, datetime
 
 from scheduler.runner import start_scheduler, stop_scheduler
@@ -27,6 +28,17 @@ def test_salon_invitee_list_is_pushed_two_days_before(app, chat):
     assert hits == [date(2026, 11, 26)]
     (nudge,) = [n for n in app.nudges.preview(date(2026, 11, 26)) if n.kind == "salon"]
     assert "退休生活漫谈" in nudge.text and "张丽华" in nudge.text
+
+
+def test_the_salon_reminder_leaves_out_those_who_declined(app, chat):
+    chat.script("/record 张丽华", "女", "保存")
+    chat.script("/record 孙明", "男", "保存")
+    reply = chat.send("/salon 2026-11-28 19:30 退休生活漫谈")
+    salon_id = re.search(r"#(\d+)", reply).group(1)
+    chat.send(f"/salon #{salon_id} 邀请 张丽华 孙明")
+    chat.send(f"/salon #{salon_id} 拒绝 孙明")
+    (nudge,) = [n for n in app.nudges.preview(date(2026, 11, 26)) if n.kind == "salon"]
+    assert "张丽华" in nudge.text and "孙明" not in nudge.text
 
 
 def test_record_reminder_waits_for_the_end_of_quiet_hours(app, chat, clock):

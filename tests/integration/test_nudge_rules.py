@@ -100,7 +100,7 @@ def test_overdue_follow_up_for_the_tiers_cadence(app, chat, clock):
     record(chat, "筛选客户", "女")
     chat.send("/tier 筛选客户 筛选 有潜力")  # last contact: 2026-11-24 (the record)
     hits = due_days(app, "followup", "筛选客户", date(2026, 11, 25), 20)
-    assert hits == [date(2026, 12, 1)]  # 7 days for 筛选
+    assert hits == [date(2026, 12, 1), date(2026, 12, 8)]  # every 7 days for 筛选
 
 
 def test_life_stages_of_children_and_clients(app, chat):
