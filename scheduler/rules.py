@@ -164,15 +164,15 @@ def _followups_in_zone(q: SweepQueries, day: date, tier: str, cadence: int,
     windows = [(to_utc(last, time.min, zone), to_utc(last + timedelta(days=1), time.min, zone))
                for last in last_days]
     due = []
-    for agent_id, client_id, name, since in q.contacted_in(tier, windows, zone_name):
+    for agent_id, client_id, name, since, contacted in q.contacted_in(tier, windows, zone_name):
         last_day = local_now(since, zone).date()
         days = (day - last_day).days
         if days < cadence or days % cadence:
             continue
+        since_when = (f"已 {days} 天没有联系（上次 {texts.md(last_day)}）" if contacted
+                      else f"建档 {days} 天还没有联系过（建档于 {texts.md(last_day)}）")
         due.append(DueNudge(agent_id, client_id, "followup", f"c:{client_id}",
-                            day.isoformat(), day,
-                            f"⏰ {name}【{tier}】已 {days} 天没有联系"
-                            f"（上次 {texts.md(last_day)}），该跟进了"))
+                            day.isoformat(), day, f"⏰ {name}【{tier}】{since_when}，该跟进了"))
     return due
 
 

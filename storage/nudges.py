@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from storage.models import Agent, Client, Identity, Nudge
 
 PAUSED = "paused"
+SUPERSEDED = "superseded"  # a follow-up of an earlier day, replaced by a later one
 TOP_TIERS_FIRST = ("核心", "精选", "成交", "筛选", "普通")  # handlers.template.TIERS, reversed
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from storage.dialect import insert_ignoring_conflicts, insert_rows_ignoring_conflicts
@@ -28,6 +28,7 @@ from storage.models import (
     SweepDay,
     TimelineEntry,
 )
+from storage.nudges import SUPERSEDED
 
 _MEMBER_COLUMNS = (Client.agent_id, Client.id, Client.name, Client.tier, FamilyMember.id,
                    FamilyMember.name, FamilyMember.relation, FamilyMember.birth_calendar,
@@ -203,11 +204,11 @@ class SweepQueries:
         return list(self._session.scalars(select(Agent.timezone).distinct()))
 
     def contacted_in(self, tier: str, windows: list[tuple[datetime, datetime]], zone: str
-                     ) -> list[tuple[int, int, str, datetime]]:
-        """(agent, client, name, since): the clients of a tier and of the agents in ``zone``
-        whose last contact — or creation, for those never contacted — falls in one of the
-        ``windows`` [start, end)."""
-        found: list[tuple[int, int, str, datetime]] = []
+                     ) -> list[tuple[int, int, str, datetime, bool]]:
+        """(agent, client, name, since, contacted): the clients of a tier and of the agents in
+        ``zone`` whose last contact — or creation, for those never contacted — falls in one of
+        the ``windows`` [start, end)."""
+        found: list[tuple[int, int, str, datetime, bool]] = []
         for first in range(0, len(windows), _WINDOWS_PER_QUERY):
             chunk = windows[first:first + _WINDOWS_PER_QUERY]
             contact = [and_(Client.tier == tier, Client.last_contact_at >= start,
@@ -216,10 +217,11 @@ class SweepQueries:
                            or_(*[and_(Client.created_at >= start, Client.created_at < end)
                                  for start, end in chunk]))
             query = select(Client.agent_id, Client.id, Client.name,
-                           func.coalesce(Client.last_contact_at, Client.created_at)
+                           func.coalesce(Client.last_contact_at, Client.created_at),
+                           Client.last_contact_at.is_not(None)
                            ).join(Agent, Agent.id == Client.agent_id
                                   ).where(Agent.timezone == zone, or_(*contact, created))
-            found += [(r[0], r[1], r[2], r[3]) for r in self._session.execute(query)]
+            found += [(r[0], r[1], r[2], r[3], bool(r[4])) for r in self._session.execute(query)]
         return found
 
     def clients_by_agent(self) -> list[tuple[int, int, str, str]]:
@@ -254,6 +256,17 @@ class SweepQueries:
     def insert_nudges(self, rows: list[dict[str, Any]]) -> int:
         """Insert, skipping any (kind, subject, occurrence) that exists; returns how many new."""
         return insert_rows_ignoring_conflicts(self._session, Nudge, rows)
+
+    def retire_older_followups(self, day: date) -> None:
+        """A client due for a follow-up again on ``day``: the open ones of earlier days are
+        superseded (one reminder per client, the latest, not a pile)."""
+        again = select(Nudge.subject).where(Nudge.kind == "followup", Nudge.due_date == day)
+        self._session.execute(
+            update(Nudge)
+            .where(Nudge.kind == "followup", Nudge.status == "open", Nudge.due_date < day,
+                   Nudge.subject.in_(again))
+            .values(status=SUPERSEDED)
+            .execution_options(synchronize_session=False))
 
     def swept_days(self, since: date) -> set[date]:
         return set(self._session.scalars(select(SweepDay.day).where(SweepDay.day >= since)))

@@ -9,7 +9,7 @@ from handlers.fields.numbers import small_int
 from handlers.nudge_list import month_day, numbered
 from handlers.resolve import MAX_ID
 from handlers.types import Option, Reply
-from storage.nudges import PAUSED
+from storage.nudges import PAUSED, SUPERSEDED
 
 SNOOZE_DAYS = (1, 3, 7)
 
@@ -28,7 +28,7 @@ def menu(ctx: Context, args: str) -> list[Reply]:
     options += [Option(f"推迟{days}天", f"/snooze {nudge.id} {days}") for days in SNOOZE_DAYS]
     if nudge.client_id:
         options.append(Option("查看档案", f"/card #{nudge.client_id}"))
-    state = "（已完成）" if nudge.status == "done" else ""
+    state = {"done": "（已完成）", SUPERSEDED: "（已有更新的一条）"}.get(nudge.status, "")
     return [Reply(f"{nudge.text}{state}", tuple(options))]
 
 
@@ -60,6 +60,8 @@ def snooze(ctx: Context, args: str) -> list[Reply]:
         return [Reply(f"推迟天数请写 1 到 30 之间的数，如：/snooze {parts[0]} 3")]
     if nudge.status == PAUSED:
         return [Reply("这条提醒的保单不在有效状态，已暂停；保单改回「有效」后会恢复提醒。")]
+    if nudge.status == SUPERSEDED:
+        return [Reply("这位客户已有更新的一条跟进提醒，请发送 /today 查看。")]
     nudge.show_on = ctx.today + timedelta(days=days)
     nudge.status = "open"
     ctx.audit("nudge_snooze", None, f"{nudge.id}:{days}")

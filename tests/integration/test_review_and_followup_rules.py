@@ -101,3 +101,23 @@ def test_the_follow_up_day_is_the_agents_local_day(app, chat, clock):
     assert _due(app, "followup", "纽约客户", days) == [date(2026, 11, 30)]
     (nudge,) = [n for n in app.nudges.preview(date(2026, 11, 30)) if n.kind == "followup"]
     assert "上次 11月23日" in nudge.text
+
+
+def test_only_the_latest_follow_up_of_a_client_stays_open(app, chat, clock):
+    chat.script("/record 筛选客户", "女", "保存")
+    chat.send("/tier 筛选客户 筛选 有潜力")
+    _tick_daily(app, clock, date(2026, 12, 16))
+    followups = [n for n in _rows(app, Nudge) if n.kind == "followup"]
+    assert [(n.due_date, n.status) for n in followups] == [
+        (date(2026, 12, 1), "superseded"), (date(2026, 12, 8), "superseded"),
+        (date(2026, 12, 15), "open")]
+    assert chat.send("/today").count("筛选客户") == 1
+    assert "已有更新的一条" in chat.send(f"/snooze {followups[0].id} 3")
+
+
+def test_a_client_never_contacted_is_said_so(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    chat.send("/referral 孙明 李四")
+    texts = {n.text for n in app.nudges.preview(date(2027, 2, 22)) if n.kind == "followup"}
+    assert "⏰ 李四【普通】建档 90 天还没有联系过（建档于 11月24日），该跟进了" in texts
+    assert "⏰ 孙明【普通】已 90 天没有联系（上次 11月24日），该跟进了" in texts
