@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.settings import Secrets, Settings
+from bot.settings import ConfigError, Secrets, Settings
 from handlers.router import Router
 from handlers.types import Clock, SystemClock
 from scheduler.housekeeping import Housekeeping
 from scheduler.service import NudgeService
-from storage.crypto import FieldCipher, load_or_create_key
+from storage.crypto import FieldCipher, create_key_file, read_key
 from storage.db import make_engine, make_single_connection_engine
+from storage.key_check import KeyMismatch, KeyRecord
 from storage.loop_connection import LoopConnection
 from storage.migrate import upgrade
 from storage.uow import UnitOfWorkFactory
@@ -37,12 +38,52 @@ def build_app(settings: Settings, secrets: Secrets, clock: Clock | None = None,
     if migrate:
         upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    key = load_or_create_key(secrets.secret_key, Path(settings.key_file).expanduser())
+    try:
+        cipher = database_cipher(KeyRecord(engine), settings, secrets)
+    except BaseException:
+        engine.dispose()
+        raise
     single = make_single_connection_engine(settings.database_url)
     loop = LoopConnection(single) if single is not None else None
-    uow = UnitOfWorkFactory(engine, FieldCipher(key), loop)
+    uow = UnitOfWorkFactory(engine, cipher, loop)
     clock = clock or SystemClock()
     router = Router(uow, clock, settings.handler_config())
     nudges = NudgeService(uow, clock, settings.nudges, settings.timezone)
     return App(settings=settings, secrets=secrets, uow=uow, router=router, clock=clock,
                nudges=nudges, housekeeping=Housekeeping(uow, clock))
+
+
+KEY_FORMAT = ("应是 32 字节的 url-safe base64 编码（44 个字符，以 = 结尾；生成方法见 README 的"
+              "「Configuration」一节）")
+
+
+def database_cipher(record: KeyRecord, settings: Settings, secrets: Secrets) -> FieldCipher:
+    """The cipher of the key that seals this database: DANGAN_SECRET_KEY, else ``key_file``.
+
+    A new key file is made only for a database that records no key and holds nothing sealed;
+    a malformed key, or one that is not the database's, raises ConfigError (the key is never
+    quoted), before anything could be sealed with it.
+    """
+    key_file = Path(settings.key_file).expanduser()
+    source = "环境变量 DANGAN_SECRET_KEY" if secrets.secret_key else f"密钥文件 {key_file}"
+    key, created = read_key(secrets.secret_key, key_file), False
+    if key is None:
+        if record.in_use():
+            raise ConfigError(
+                f"数据库里的数据是用一把密钥加密的，但没有找到它（没有设置 DANGAN_SECRET_KEY，"
+                f"也没有密钥文件 {key_file}）。请设置 DANGAN_SECRET_KEY 或放回原来的密钥文件；"
+                f"没有生成新密钥，数据未改动。")
+        key, created = create_key_file(key_file)
+    try:
+        cipher = FieldCipher(key)
+    except ValueError:
+        raise ConfigError(f"{source} 格式不对：{KEY_FORMAT}。") from None
+    try:
+        record.adopt(cipher)
+    except KeyMismatch:
+        if created:  # made a moment ago and never used: another process recorded its key
+            key_file.unlink(missing_ok=True)
+        raise ConfigError(
+            f"{source} 不是这个数据库的密钥：数据是用另一把密钥加密的。请换回原来的密钥再启动"
+            f"（所有进程、所有主机用同一把）；机器人没有启动，数据未改动。") from None
+    return cipher

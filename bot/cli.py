@@ -15,10 +15,10 @@ from datetime import date
 from bot.agents_admin import AdminError, add_agent, create_invite, list_agents, terminal_agent
 from bot.bootstrap import App, build_app
 from bot.queries import export_clients, preview_nudges, show_card, show_client
-from bot.runner import run_all, run_terminal
+from bot.runner import ChannelStartFailed, run_all, run_terminal
 from bot.settings import ConfigError, Secrets, load_settings
 from handlers.demo import load_demo
-from storage.migrate import MigrationRefused, upgrade
+from storage.migrate import MigrationRefused, current_revision, upgrade
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,15 +71,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command == "migrate":
-            upgrade(settings.database_url)
-            print("数据库已是最新结构。")
+            print(_migrate(settings.database_url))
             return 0
         app = build_app(settings, Secrets.from_env())
         try:
             return _dispatch(app, args)
         finally:
             app.dispose()
-    except (ConfigError, AdminError) as error:
+    except (ConfigError, AdminError, ChannelStartFailed) as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
     except MigrationRefused as error:
@@ -88,6 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _migrate(url: str) -> str:
+    """Upgrade the database; say whether it was created, upgraded or already current."""
+    before = current_revision(url)
+    upgrade(url)
+    after = current_revision(url)
+    if before is None:
+        return f"已创建数据库结构（版本 {after}）。"
+    if before != after:
+        return f"数据库结构已从版本 {before} 升级到 {after}。"
+    return f"数据库已是最新结构（版本 {after}），未做改动。"
 
 
 def _dispatch(app: App, args: argparse.Namespace) -> int:

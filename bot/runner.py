@@ -9,12 +9,27 @@ from collections.abc import AsyncIterator
 
 from bot.bootstrap import App
 from bot.channels.base import Channel, MessageHandler
+from bot.channels.telegram_config import TelegramStartError
 from bot.channels.terminal import TerminalChannel
 from bot.delivery import DeliveryPolicy, DeliveryWorker
 from handlers.types import Incoming, Reply
 from scheduler.runner import start_scheduler, stop_scheduler
 
 log = logging.getLogger(__name__)
+CHANNEL_NAMES = {"telegram": "Telegram", "wechat": "微信", "terminal": "终端"}
+
+
+class ChannelStartFailed(Exception):
+    """A channel did not start; the message (Chinese) quotes no token."""
+
+    def __init__(self, channel: Channel, error: Exception) -> None:
+        name = CHANNEL_NAMES.get(channel.platform, channel.platform)
+        if isinstance(error, TelegramStartError):  # its text is redacted by the channel
+            reason = ("请检查 TELEGRAM_TOKEN 是否正确（可向 @BotFather 确认）、"
+                      f"Bot API 服务器是否连得上（{error}）")
+        else:  # other errors may quote a token: only their kind
+            reason = f"{type(error).__name__}"
+        super().__init__(f"{name} 渠道没有启动：{reason}")
 
 
 def message_handler(app: App) -> MessageHandler:
@@ -91,6 +106,20 @@ def configured_channels(app: App) -> list[Channel]:
     return channels
 
 
+async def start_channels(channels: list[Channel], handler: MessageHandler) -> None:
+    """Start each channel; if one fails, stop those started and raise ChannelStartFailed."""
+    started: list[Channel] = []
+    for channel in channels:
+        try:
+            await channel.start(handler)
+        except Exception as error:
+            for running in reversed(started):
+                await running.stop()
+            raise ChannelStartFailed(channel, error) from None
+        started.append(channel)
+        log.info("channel %s started", channel.platform)
+
+
 async def run_terminal(app: App, agent_name: str) -> None:
     """The terminal channel alone, until end of input."""
     terminal = TerminalChannel(agent_name)
@@ -107,9 +136,7 @@ async def run_all(app: App, terminal_agent: str) -> None:
         terminal = TerminalChannel(terminal_agent)
         channels.append(terminal)
     handler = message_handler(app)
-    for channel in channels:
-        await channel.start(handler)
-        log.info("channel %s started", channel.platform)
+    await start_channels(channels, handler)
     scheduler = start_scheduler(app.nudges, app.housekeeping, app.settings.timezone)
     policy = DeliveryPolicy(max_attempts=app.settings.nudges.max_attempts)
     worker = DeliveryWorker(app.uow, {c.platform: c for c in channels}, app.clock, policy)

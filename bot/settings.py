@@ -76,7 +76,14 @@ class Secrets(BaseModel):
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
+        """Raises ConfigError for half a WeChat configuration (it would be ignored)."""
         env = dict(os.environ) if env is None else env
+        wechat = ("WECHATY_PUPPET_SERVICE_TOKEN", "WECHATY_PUPPET_SERVICE_ENDPOINT")
+        given = [name for name in wechat if env.get(name)]
+        if len(given) == 1:
+            missing = next(name for name in wechat if name not in given)
+            raise ConfigError(f"微信需要同时设置 {wechat[0]} 和 {wechat[1]}：已设置 {given[0]}，"
+                              f"缺少 {missing}")
         return cls(
             secret_key=env.get("DANGAN_SECRET_KEY") or None,
             telegram_token=env.get("TELEGRAM_TOKEN") or None,
@@ -88,7 +95,13 @@ class Secrets(BaseModel):
 
 
 def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -> Settings:
-    """Load and validate config.yaml; ``DATABASE_URL`` in the environment wins."""
+    """Load and validate config.yaml; ``DATABASE_URL`` in the environment wins.
+
+    A relative SQLite path or ``key_file`` in config.yaml is relative to the folder of that
+    config.yaml, not to the current directory (from elsewhere the bot would otherwise open a
+    new, empty archive). A relative path in ``DATABASE_URL`` stays relative to the current
+    directory, as any path given in the shell.
+    """
     path = path or Path(os.environ.get("DANGAN_CONFIG", DEFAULT_CONFIG))
     env = dict(os.environ) if env is None else env
     try:
@@ -102,9 +115,27 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
     if env.get("DATABASE_URL"):
         raw["database_url"] = env["DATABASE_URL"]
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
     except ValidationError as error:
         raise ConfigError(_describe(path, error)) from error
+    folder = path.resolve().parent
+    key_file = Path(settings.key_file).expanduser()
+    anchored = {"key_file": str(folder / key_file)}  # an absolute key_file stays as it is
+    if not env.get("DATABASE_URL"):
+        anchored["database_url"] = anchor_sqlite_path(settings.database_url, folder)
+    return settings.model_copy(update=anchored)
+
+
+def anchor_sqlite_path(url: str, folder: Path) -> str:
+    """A SQLite URL whose relative file path is made absolute against ``folder``; any other
+    URL (PostgreSQL, an absolute path, in-memory) as it is."""
+    scheme, separator, rest = url.partition(":///")
+    if not scheme.startswith("sqlite") or not separator:
+        return url
+    path, query, params = rest.partition("?")
+    if not path or path == ":memory:" or path.startswith(("/", "file:")):
+        return url
+    return f"{scheme}:///{folder / path}{query}{params}"
 
 
 def _describe(path: Path, error: ValidationError) -> str:

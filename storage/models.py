@@ -331,6 +331,16 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class KeyCheck(Base):
+    """Which key seals this database's data: an HMAC of a fixed label under the key (never the
+    key), written on first start and compared on every start (one row, id 1)."""
+
+    __tablename__ = "key_check"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[str] = mapped_column(String(64))
+
+
 class SweepDay(Base):
     """Days the sweep has completed; start-up catches up the days after the last one."""
 

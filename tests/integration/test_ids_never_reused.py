@@ -56,9 +56,11 @@ def test_a_meeting_after_a_deleted_ones_still_gets_its_record_reminder(app, chat
 
 
 def _counts(app) -> dict[str, int]:
+    """Rows per table; not the key's record, which a downgrade past 0007 drops (the next
+    start writes it again)."""
     with app.uow() as uow:
         return {table.name: int(uow.session.scalar(select(func.count()).select_from(table)))
-                for table in Base.metadata.sorted_tables}
+                for table in Base.metadata.sorted_tables if table.name != "key_check"}
 
 
 def test_the_rebuild_keeps_every_row_both_ways_and_the_cascades(app, chat, database_url, clock):
@@ -130,7 +132,7 @@ def test_rows_orphaned_before_do_not_stop_the_bot(app, database_url):
     upgrade(database_url)  # the rebuild made no orphan of its own
     with app.uow.engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() \
-            == "0006"
+            == "0007"
 
 
 def test_ids_deleted_before_the_upgrade_are_not_given_again(

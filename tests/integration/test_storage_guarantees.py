@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from handlers.types import Incoming
 from storage.conversations import ConcurrentUpdate
-from storage.crypto import load_or_create_key
+from storage.crypto import create_key_file, read_key
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(app, database_url):
@@ -23,10 +23,13 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app, database_url):
 
 def test_embedded_default_creates_the_key_file_with_mode_0600(tmp_path):
     key_file = tmp_path / "config" / "secret.key"
-    key = load_or_create_key(None, key_file)
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert load_or_create_key(None, key_file) == key
-    assert load_or_create_key("from-env", key_file) == b"from-env"
+    assert read_key(None, key_file) is None
+    key, created = create_key_file(key_file)
+    assert created and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert read_key(None, key_file) == key
+    assert create_key_file(key_file) == (key, False)  # a second process reads the first's
+    assert read_key("from-env", key_file) == b"from-env"
+    assert [path.name for path in key_file.parent.iterdir()] == ["secret.key"]
 
 
 def test_the_conversation_draft_is_encrypted_at_rest(app, chat):
