@@ -12,7 +12,14 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 
-from bot.agents_admin import AdminError, add_agent, create_invite, list_agents, terminal_agent
+from bot.agents_admin import (
+    AdminError,
+    add_agent,
+    create_invite,
+    list_agents,
+    open_terminal,
+    terminal_agent,
+)
 from bot.bootstrap import App, build_app
 from bot.queries import export_clients, preview_nudges, show_card, show_client
 from bot.runner import run_all, run_terminal
@@ -39,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--wechat", help="微信联系人 ID")
     add.add_argument("--leader", action="store_true", help="团队负责人")
     agent_commands.add_parser("list", help="列出经纪人")
+    terminal = agent_commands.add_parser(
+        "terminal", help="让已有经纪人（如通过邀请码注册的）也能在终端使用（请先确认是本人）")
+    terminal.add_argument("name")
     invite = commands.add_parser("invite", help="生成一次性邀请码（/start 邀请码 或 绑定 邀请码）")
     invite.add_argument("--leader", action="store_true", help="注册为团队负责人")
     invite.add_argument("--days", type=int, default=7, help="有效天数（默认 7）")
@@ -111,6 +121,9 @@ def _dispatch(app: App, args: argparse.Namespace) -> int:
     elif args.command == "agent" and args.agent_command == "add":
         add_agent(app, args.name, args.telegram, args.wechat, args.leader)
         print(f"已新增经纪人 {args.name}")
+    elif args.command == "agent" and args.agent_command == "terminal":
+        open_terminal(app, args.name)
+        print(f"经纪人 {args.name} 现在可以在终端使用：python -m bot chat --agent {args.name}")
     elif args.command == "agent":
         _print_json(list_agents(app))
     elif args.command == "invite":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 
 from handlers import texts
@@ -31,7 +32,12 @@ def handle_unknown(uow: UnitOfWork, incoming: Incoming, now: datetime) -> list[R
 
 
 def _free_name(uow: UnitOfWork, wanted: str) -> str:
-    wanted = wanted.strip()[:48] or "经纪人"
+    """A display name made plain (NFKC, no invisible characters) and unique among agents:
+    "王芳" becomes "王芳2" when there is already a 王芳, so a newcomer can never be taken for
+    an existing agent."""
+    plain = unicodedata.normalize("NFKC", wanted)
+    plain = "".join(ch for ch in plain if unicodedata.category(ch)[0] != "C" or ch.isspace())
+    wanted = " ".join(plain.split())[:48] or "经纪人"
     name, counter = wanted, 2
     while uow.agents.by_name(name) is not None:
         name, counter = f"{wanted}{counter}", counter + 1

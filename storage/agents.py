@@ -40,6 +40,12 @@ class AgentRepository:
         self._session.flush()
         return agent
 
+    def by_identity(self, platform: str, external_id: str) -> Agent | None:
+        """The agent a chat account is bound to, if any."""
+        return self._session.scalar(
+            select(Agent).join(Identity, Identity.agent_id == Agent.id).where(
+                Identity.platform == platform, Identity.external_id == external_id))
+
     def identities(self, agent: Agent) -> list[Identity]:
         return list(self._session.scalars(select(Identity).where(Identity.agent_id == agent.id)))
 
