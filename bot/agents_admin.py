@@ -47,6 +47,31 @@ def list_agents(app: App) -> list[dict[str, object]]:
         ]
 
 
+def remove_agent(app: App, name: str) -> list[str]:
+    """Take away an agent's access: every chat account is unbound (it gets no answers) and
+    pushes still waiting are held back. Clients and history stay. Returns what was unbound."""
+    now = app.clock.now()
+    with app.uow() as uow:
+        agent = uow.agents.by_name(name)
+        if agent is None:
+            raise AdminError(f"没有经纪人「{name}」")
+        unbound = uow.agents.unbind_all(agent)
+        uow.outbox.withdraw_waiting(agent.id)
+        uow.audit.write(agent.id, "agent_remove", now, detail=", ".join(unbound))
+        uow.commit()
+        return unbound
+
+
+def revoke_invites(app: App, codes: list[str]) -> int:
+    """Withdraw unused invite codes (``codes``, or every one when empty); returns how many."""
+    now = app.clock.now()
+    with app.uow() as uow:
+        count = uow.agents.revoke_invites(now, codes or None)
+        uow.audit.write(None, "invite_revoke", now, detail=str(count))
+        uow.commit()
+        return count
+
+
 def create_invite(app: App, leader: bool, days: int = 7) -> str:
     code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(10))
     now = app.clock.now()

@@ -1,13 +1,16 @@
-"""Who may speak as an agent: the terminal never adopts an invitee, display names never collide."""
+"""Who may speak as an agent: the terminal never adopts an invitee, display names never collide,
+wrong invite codes are not checked without limit."""
 
 from __future__ import annotations
 
 import itertools
 
 import pytest
+from sqlalchemy import text
 
 from bot.agents_admin import AdminError, add_agent, create_invite, open_terminal, terminal_agent
 from bot.bootstrap import App
+from handlers import texts
 from handlers.types import Incoming, Reply
 from tests.support.chat import ChatDriver
 
@@ -61,3 +64,32 @@ def test_a_display_name_never_takes_an_existing_agents_name(app, display):
 def test_agents_added_by_the_administrator_keep_their_terminal(app):
     added = add_agent(app, "赵强", telegram="4242", wechat=None, leader=False)
     assert terminal_agent(app, "赵强", create=False) == added.id
+
+
+def test_wrong_invite_codes_are_not_checked_after_five_within_an_hour(app, clock):
+    code = create_invite(app, leader=False, days=30)
+    for n in range(4):
+        assert send(app, "telegram", "999", f"/start WRONG{n:05d}") == [Reply(texts.BAD_INVITE)]
+    (fifth,) = send(app, "telegram", "999", "/start WRONG00005")
+    assert texts.BAD_INVITE in fifth.text and "一小时内不再受理" in fifth.text
+    assert send(app, "telegram", "999", f"/start {code}") == []  # not even checked
+    for n in range(300):
+        assert send(app, "telegram", "999", f"/start GUESS{n:05d}") == []
+    assert send(app, "wechat", "999", "绑定 WRONG") == [Reply(texts.BAD_INVITE)]  # per account
+    clock.advance(minutes=59)
+    assert send(app, "telegram", "999", f"/start {code}") == []
+    clock.advance(minutes=2)
+    (welcome,) = send(app, "telegram", "999", f"/start {code}", name="新人")
+    assert "欢迎，新人" in welcome.text
+    with app.uow() as uow:
+        counts = dict(uow.session.execute(
+            text("SELECT action, count(*) FROM audit_log GROUP BY action")).all())
+    assert counts == {"invite": 1, "invite_paused": 1, "registered": 1}  # not one per guess
+
+
+def test_wrong_codes_are_counted_within_the_hour_only(app, clock):
+    for round_ in range(3):
+        for n in range(4):
+            reply = send(app, "wechat", "wx_slow", f"绑定 WRONG{round_}{n:04d}")
+            assert reply == [Reply(texts.BAD_INVITE)]
+        clock.advance(minutes=61)
