@@ -47,6 +47,31 @@ def list_agents(app: App) -> list[dict[str, object]]:
         ]
 
 
+def remove_agent(app: App, name: str) -> list[str]:
+    """Take away an agent's access: every chat account is unbound (it gets no answers) and
+    pushes still waiting are held back. Clients and history stay. Returns what was unbound."""
+    now = app.clock.now()
+    with app.uow() as uow:
+        agent = uow.agents.by_name(name)
+        if agent is None:
+            raise AdminError(f"没有经纪人「{name}」")
+        unbound = uow.agents.unbind_all(agent)
+        uow.outbox.withdraw_waiting(agent.id)
+        uow.audit.write(agent.id, "agent_remove", now, detail=", ".join(unbound))
+        uow.commit()
+        return unbound
+
+
+def revoke_invites(app: App, codes: list[str]) -> int:
+    """Withdraw unused invite codes (``codes``, or every one when empty); returns how many."""
+    now = app.clock.now()
+    with app.uow() as uow:
+        count = uow.agents.revoke_invites(now, codes or None)
+        uow.audit.write(None, "invite_revoke", now, detail=str(count))
+        uow.commit()
+        return count
+
+
 def create_invite(app: App, leader: bool, days: int = 7) -> str:
     code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(10))
     now = app.clock.now()
@@ -58,14 +83,39 @@ def create_invite(app: App, leader: bool, days: int = 7) -> str:
 
 
 def terminal_agent(app: App, name: str, create: bool) -> int:
-    """The agent the terminal speaks as; created on first use when ``create``."""
+    """The agent the terminal speaks as: the one holding the terminal identity ``name``.
+
+    Created on first use when ``create``. An existing agent without that identity (one who
+    joined by invite code under this display name, or one whose access was removed) is never
+    adopted: the person at the terminal would share their archive.
+    """
+    with app.uow() as uow:
+        bound = uow.agents.by_identity("terminal", name)
+        if bound is not None:
+            return bound.id
+        if uow.agents.by_name(name) is not None:
+            raise AdminError(
+                f"经纪人「{name}」没有终端身份（通过 Telegram/微信邀请码注册，或已被停用），"
+                "终端不能以其身份登录，以免两人共用一份档案。请换一个名字，"
+                f"如 --agent {name}-终端；若确是本人要在终端使用，"
+                f"请管理员运行：python -m bot agent terminal {name}")
+        if not create:
+            raise AdminError(f"没有经纪人「{name}」，请先运行：python -m bot agent add {name}")
+        agent = uow.agents.add(name, app.clock.now())
+        uow.agents.bind(agent, "terminal", name, name)
+        uow.commit()
+        return agent.id
+
+
+def open_terminal(app: App, name: str) -> None:
+    """Give an existing agent the terminal identity ``name`` (an administrator's decision)."""
     with app.uow() as uow:
         agent = uow.agents.by_name(name)
         if agent is None:
-            if not create:
-                raise AdminError(f"没有经纪人「{name}」，请先运行：python -m bot agent add {name}")
-            agent = uow.agents.add(name, app.clock.now())
-        if uow.conversations.by_identity("terminal", name) is None:
+            raise AdminError(f"没有经纪人「{name}」")
+        try:
             uow.agents.bind(agent, "terminal", name, name)
+        except IdentityTaken as taken:
+            raise AdminError(f"{taken} 已绑定给另一位经纪人，未做任何更改") from taken
+        uow.audit.write(agent.id, "terminal_open", app.clock.now())
         uow.commit()
-        return agent.id

@@ -12,7 +12,16 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 
-from bot.agents_admin import AdminError, add_agent, create_invite, list_agents, terminal_agent
+from bot.agents_admin import (
+    AdminError,
+    add_agent,
+    create_invite,
+    list_agents,
+    open_terminal,
+    remove_agent,
+    revoke_invites,
+    terminal_agent,
+)
 from bot.bootstrap import App, build_app
 from bot.queries import export_clients, preview_nudges, show_card, show_client
 from bot.runner import ChannelStartFailed, run_all, run_terminal
@@ -39,9 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--wechat", help="微信联系人 ID")
     add.add_argument("--leader", action="store_true", help="团队负责人")
     agent_commands.add_parser("list", help="列出经纪人")
+    terminal = agent_commands.add_parser(
+        "terminal", help="让已有经纪人（如通过邀请码注册的）也能在终端使用（请先确认是本人）")
+    terminal.add_argument("name")
+    remove = agent_commands.add_parser(
+        "remove", help="停用经纪人：解除其所有聊天账号的绑定（资料保留）")
+    remove.add_argument("name")
     invite = commands.add_parser("invite", help="生成一次性邀请码（/start 邀请码 或 绑定 邀请码）")
     invite.add_argument("--leader", action="store_true", help="注册为团队负责人")
     invite.add_argument("--days", type=int, default=7, help="有效天数（默认 7）")
+    invite_commands = invite.add_subparsers(dest="invite_command", metavar="ACTION")
+    revoke = invite_commands.add_parser("revoke", help="作废尚未使用的邀请码")
+    revoke.add_argument("codes", nargs="*", metavar="CODE", help="要作废的邀请码")
+    revoke.add_argument("--all", action="store_true", help="作废所有未使用的邀请码")
     clients = commands.add_parser("clients", help="导出某位经纪人的全部客户")
     clients.add_argument("--agent", required=True)
     clients.add_argument("--json", action="store_true", help="输出 JSON 数组")
@@ -122,8 +141,17 @@ def _dispatch(app: App, args: argparse.Namespace) -> int:
     elif args.command == "agent" and args.agent_command == "add":
         add_agent(app, args.name, args.telegram, args.wechat, args.leader)
         print(f"已新增经纪人 {args.name}")
+    elif args.command == "agent" and args.agent_command == "terminal":
+        open_terminal(app, args.name)
+        print(f"经纪人 {args.name} 现在可以在终端使用：python -m bot chat --agent {args.name}")
+    elif args.command == "agent" and args.agent_command == "remove":
+        _print_removed(args.name, remove_agent(app, args.name))
     elif args.command == "agent":
         _print_json(list_agents(app))
+    elif args.command == "invite" and args.invite_command == "revoke":
+        if bool(args.codes) == args.all:
+            raise AdminError("请写出要作废的邀请码，或用 --all 作废所有未使用的邀请码")
+        print(f"已作废 {revoke_invites(app, args.codes)} 个未使用的邀请码。")
     elif args.command == "invite":
         print(create_invite(app, args.leader, args.days))
     elif args.command == "nudges":
@@ -146,6 +174,15 @@ def _dispatch(app: App, args: argparse.Namespace) -> int:
         else:
             print(show_card(app, args.agent, args.client))
     return 0
+
+
+def _print_removed(name: str, unbound: list[str]) -> None:
+    accounts = "、".join(unbound) if unbound else "（没有绑定的账号）"
+    print(f"已停用经纪人 {name}：解除绑定 {accounts}，这些账号不会再得到任何回复，"
+          "等待发送的提醒已撤回。\n"
+          f"其客户资料仍保留在数据库中。如需删除：可先导出备份（python -m bot clients "
+          f"--agent {name} --json），再由管理员运行 python -m bot agent terminal {name}，"
+          f"然后用 python -m bot chat --agent {name} 逐一发送 /delete 客户姓名。")
 
 
 def _print_nudges(app: App, args: argparse.Namespace) -> None:

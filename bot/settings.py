@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -59,9 +62,27 @@ class Settings(BaseModel):
     nudges: NudgeRules = NudgeRules()
     templates: Templates
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """As pydantic shows it, with the database password starred (repr, str, logs)."""
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name == "database_url" else value
+
     def handler_config(self) -> HandlerConfig:
         return HandlerConfig(templates=self.templates, tiers=self.tiers,
                              note_keywords=self.note_keywords)
+
+
+def redact_url(url: str) -> str:
+    """A database URL with its password (in the address or as ``password=``) starred."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.partition(':')[0]}:***@{host}"
+    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url  # nothing to hide (and sqlite:/// keeps its form)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 class Secrets(BaseModel):

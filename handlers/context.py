@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from handlers.config import HandlerConfig
+from handlers.masking import mask_numbers
 from handlers.types import Reply
 from handlers.when import local_now, zone_of
 from storage.clients import ClientRepository
@@ -41,8 +42,10 @@ class Context:
         return self.uow.clients(self.agent.id)
 
     def audit(self, action: str, client: Client | None = None, detail: str = "") -> None:
+        """An audit entry; numbers in ``detail`` are masked (it may quote what was typed)."""
         self.uow.audit.write(self.agent.id, action, self.now,
-                             client_id=client.id if client else None, detail=detail)
+                             client_id=client.id if client else None,
+                             detail=mask_numbers(detail))
 
     def touch(self, client: Client) -> None:
         """A logged contact: resets the follow-up clock (open follow-ups are closed)."""

@@ -37,7 +37,8 @@ class FormDraft:
     tier: str
     queue: list[str]
     pos: int = 0
-    answers: dict[str, Any] = field(default_factory=dict)
+    # client data, numbers in full: never in a repr (logs, tracebacks)
+    answers: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"form": self.form, "client_name": self.client_name, "client_id": self.client_id,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+import unicodedata
+from datetime import datetime, timedelta
 
 from handlers import texts
 from handlers.types import Incoming, Reply
 from storage.uow import UnitOfWork
 
 INVITE = re.compile(r"^(?:/start|/绑定|绑定)\s+([A-Za-z0-9_-]{4,64})\s*$")
+WRONG_CODES = 5  # wrong codes from one account within PAUSE, then codes are not checked
+PAUSE = timedelta(hours=1)  # for this long
 
 
 def handle_unknown(uow: UnitOfWork, incoming: Incoming, now: datetime) -> list[Reply]:
@@ -18,10 +21,15 @@ def handle_unknown(uow: UnitOfWork, incoming: Incoming, now: datetime) -> list[R
     if match is None or incoming.is_group:
         uow.audit.write(None, "refused", now, detail=f"{incoming.platform}")
         return [Reply(texts.UNKNOWN_USER)] if not incoming.is_group else []
+    sender = (incoming.platform, incoming.user_id)
+    if uow.agents.invites_paused(*sender, now):
+        return []  # told once, when the pause began; no audit row per guess either
     invite = uow.agents.redeem_invite(match.group(1), now)
     if invite is None:
-        uow.audit.write(None, "bad_invite", now, detail=f"{incoming.platform}")
-        return [Reply(texts.BAD_INVITE)]
+        if not uow.agents.invite_failed(*sender, now, WRONG_CODES, PAUSE):
+            return [Reply(texts.BAD_INVITE)]
+        uow.audit.write(None, "invite_paused", now, detail=incoming.platform)
+        return [Reply(texts.BAD_INVITE + texts.INVITE_PAUSED)]
     name = _free_name(uow, incoming.display_name or f"{incoming.platform}-{incoming.user_id}")
     agent = uow.agents.add(name, now, is_leader=invite.is_leader)
     invite.used_by = agent.id
@@ -31,7 +39,12 @@ def handle_unknown(uow: UnitOfWork, incoming: Incoming, now: datetime) -> list[R
 
 
 def _free_name(uow: UnitOfWork, wanted: str) -> str:
-    wanted = wanted.strip()[:48] or "经纪人"
+    """A display name made plain (NFKC, no invisible characters) and unique among agents:
+    "王芳" becomes "王芳2" when there is already a 王芳, so a newcomer can never be taken for
+    an existing agent."""
+    plain = unicodedata.normalize("NFKC", wanted)
+    plain = "".join(ch for ch in plain if unicodedata.category(ch)[0] != "C" or ch.isspace())
+    wanted = " ".join(plain.split())[:48] or "经纪人"
     name, counter = wanted, 2
     while uow.agents.by_name(name) is not None:
         name, counter = f"{wanted}{counter}", counter + 1

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from handlers.masking import mask_numbers
 from handlers.template import TIERS
 from handlers.when import show_clock, show_day, split_when
 
@@ -64,7 +65,7 @@ def parse_new_salon(args: str, today: date) -> NewSalon | str:
             words.append(token)
     if salon.day is None:
         return f"没看懂沙龙的日期。\n\n{USAGE}"
-    salon.topic = " ".join(words)
+    salon.topic = mask_numbers(" ".join(words))  # copied to clients' timelines: no numbers
     if not salon.topic:
         return "请写上沙龙的主题，如：/salon 周四 19:30 退休生活漫谈 #养老规划"
     if len(salon.topic) > MAX_TOPIC:

@@ -14,7 +14,7 @@ class Incoming:
     platform: str  # "terminal" | "telegram" | "wechat"
     user_id: str  # the sender's id on that platform
     chat_id: str  # where replies go
-    text: str
+    text: str = field(repr=False)  # what was typed may hold client data: never in logs
     message_id: str | None = None  # for de-duplication of redelivered updates
     is_group: bool = False
     display_name: str = ""

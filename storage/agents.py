@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Agent, Identity, Invite
+from storage.models import Agent, Identity, Invite, InviteAttempts
 
 
 class IdentityTaken(Exception):
@@ -40,6 +40,12 @@ class AgentRepository:
         self._session.flush()
         return agent
 
+    def by_identity(self, platform: str, external_id: str) -> Agent | None:
+        """The agent a chat account is bound to, if any."""
+        return self._session.scalar(
+            select(Agent).join(Identity, Identity.agent_id == Agent.id).where(
+                Identity.platform == platform, Identity.external_id == external_id))
+
     def identities(self, agent: Agent) -> list[Identity]:
         return list(self._session.scalars(select(Identity).where(Identity.agent_id == agent.id)))
 
@@ -60,6 +66,14 @@ class AgentRepository:
             raise IdentityTaken(f"{platform}:{external_id}")
         else:
             existing.chat_id = chat_id
+
+    def unbind_all(self, agent: Agent) -> list[str]:
+        """Unbind every chat account of the agent (``platform:id`` of each is returned): none
+        of them reaches the agent's archive any more."""
+        bound = [f"{i.platform}:{i.external_id}" for i in self.identities(agent)]
+        self._session.execute(delete(Identity).where(Identity.agent_id == agent.id)
+                              .execution_options(synchronize_session="fetch"))
+        return bound
 
     # -- invites -----------------------------------------------------------------
     def add_invite(self, code: str, now: datetime, expires_at: datetime, is_leader: bool) -> None:
@@ -84,3 +98,35 @@ class AgentRepository:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return None
         return self._session.get(Invite, hash_code(code))
+
+    def revoke_invites(self, now: datetime, codes: list[str] | None = None) -> int:
+        """Withdraw unused, unexpired invites (those with ``codes``, or all): they expire now.
+        Returns how many were withdrawn."""
+        query = update(Invite).where(Invite.used_at.is_(None), Invite.expires_at > now)
+        if codes is not None:
+            query = query.where(Invite.code_hash.in_([hash_code(code) for code in codes]))
+        result = self._session.execute(query.values(expires_at=now))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # -- wrong codes ---------------------------------------------------------------
+    def invites_paused(self, platform: str, external_id: str, now: datetime) -> bool:
+        """Whether codes from this chat account are not being checked (too many were wrong)."""
+        attempts = self._session.get(InviteAttempts, (platform, external_id))
+        return bool(attempts and attempts.blocked_until and attempts.blocked_until > now)
+
+    def invite_failed(self, platform: str, external_id: str, now: datetime, limit: int,
+                      window: timedelta) -> bool:
+        """Count a wrong code; True when it is the ``limit``-th within ``window``: codes from
+        this account are then not checked for another ``window``."""
+        attempts = self._session.get(InviteAttempts, (platform, external_id))
+        if attempts is None:
+            attempts = InviteAttempts(platform=platform, external_id=external_id,
+                                      window_start=now, failures=0)
+            self._session.add(attempts)
+        elif attempts.window_start <= now - window:
+            attempts.window_start, attempts.failures = now, 0
+        attempts.failures += 1
+        if attempts.failures < limit:
+            return False
+        attempts.blocked_until, attempts.window_start, attempts.failures = now + window, now, 0
+        return True

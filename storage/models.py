@@ -82,6 +82,18 @@ class Invite(Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class InviteAttempts(Base):
+    """Wrong invite codes from one unknown chat account: counted in a window, then a pause."""
+
+    __tablename__ = "invite_attempts"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class Client(Base):
     __tablename__ = "clients"
     __table_args__ = (

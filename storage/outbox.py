@@ -72,6 +72,15 @@ class Outbox:
             .execution_options(synchronize_session=False)).all()
         return [digest_day(key) for kind, key in withdrawn if kind == DIGEST]
 
+    def withdraw_waiting(self, agent_id: int) -> int:
+        """Hold back every push of the agent still waiting (its access was taken away)."""
+        result = self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.agent_id == agent_id, OutboxMessage.status == "pending")
+            .values(status=WITHDRAWN, payload=[])
+            .execution_options(synchronize_session=False))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     def status_of(self, dedupe_key: str) -> str | None:
         """The status of the push with this key, None when there is none."""
         return self._session.scalar(

@@ -181,6 +181,10 @@ class TelegramChannel:
         query = update.callback_query
         if query is None:
             return
+        incoming = mapping.incoming_from_callback(query)
+        if incoming is None:  # forged: a private chat that is not the presser's
+            log.warning("callback ignored: chat and sender differ")
+            return
         try:
             await query.answer()
         except TelegramError as exc:  # e.g. the query is too old: still handle the press
@@ -195,7 +199,7 @@ class TelegramChannel:
                 log.debug("keyboard removal skipped: %s", self._redact(exc))
             except TelegramError as exc:
                 log.info("keyboard removal failed: %s", self._redact(exc))
-        await self._dispatch(mapping.incoming_from_callback(query))
+        await self._dispatch(incoming)
 
     async def _dispatch(self, incoming: Incoming) -> None:
         assert self._on_message is not None

@@ -25,7 +25,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 ALLOWED_UPDATES = ["message", "callback_query"]
 FAILURE_TEXT = "抱歉，处理这条消息时出错了，请稍后再试。"
-_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Telegram allows 1-256 of these; we ask for 32+ so the secret cannot be guessed.
+SECRET_MIN = 32
+_SECRET = re.compile(rf"^[A-Za-z0-9_-]{{{SECRET_MIN},256}}$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,7 +42,8 @@ class TelegramWebhook:
 
     def __post_init__(self) -> None:
         if not _SECRET.match(self.secret_token):
-            raise ValueError("webhook secret_token must be 1-256 characters of A-Z a-z 0-9 _ -")
+            raise ValueError(
+                f"webhook secret_token must be {SECRET_MIN}-256 characters of A-Z a-z 0-9 _ -")
 
 
 class TelegramStartError(RuntimeError):

@@ -99,8 +99,12 @@ def normalize_command(text: str, bot_username: str | None) -> str | None:
 
 
 def incoming_from_message(message: Message, bot_username: str | None) -> Incoming | None:
-    """A text message as Incoming; None when it is not for us (no sender, other bot's command)."""
+    """A text message as Incoming; None when it is not for us (no sender, other bot's command)
+    or cannot be genuine (a private chat is always the sender's own: its id is theirs)."""
     if message.text is None or message.from_user is None:
+        return None
+    private = message.chat.type == ChatType.PRIVATE
+    if private and message.chat.id != message.from_user.id:
         return None
     text = normalize_command(message.text, bot_username)
     if text is None:
@@ -111,14 +115,17 @@ def incoming_from_message(message: Message, bot_username: str | None) -> Incomin
         chat_id=str(message.chat.id),
         text=text,
         message_id=f"{message.chat.id}:{message.message_id}",
-        is_group=message.chat.type != ChatType.PRIVATE,
+        is_group=not private,
         display_name=message.from_user.full_name,
     )
 
 
-def incoming_from_callback(query: CallbackQuery) -> Incoming:
-    """A button press as Incoming: the text is the button's callback data."""
+def incoming_from_callback(query: CallbackQuery) -> Incoming | None:
+    """A button press as Incoming: the text is the button's callback data. None when the
+    press cannot be genuine (in a private chat that is not the presser's own)."""
     chat = query.message.chat if query.message is not None else None
+    if chat is not None and chat.type == ChatType.PRIVATE and chat.id != query.from_user.id:
+        return None
     return Incoming(
         platform=PLATFORM,
         user_id=str(query.from_user.id),

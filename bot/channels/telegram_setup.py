@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.bootstrap import App
 from bot.channels.telegram import TelegramChannel
-from bot.channels.telegram_config import TelegramWebhook
+from bot.channels.telegram_config import SECRET_MIN, TelegramWebhook
 from bot.settings import ConfigError
 
 
@@ -34,7 +34,9 @@ def telegram_webhook(app: App) -> TelegramWebhook | None:
                                url_path=hook.url_path.strip("/"))
     except ValueError:
         raise ConfigError(
-            "TELEGRAM_WEBHOOK_SECRET 只能包含 1-256 个 A-Z a-z 0-9 _ - 字符"
+            f"TELEGRAM_WEBHOOK_SECRET 须为 {SECRET_MIN}-256 个 A-Z a-z 0-9 _ - 字符"
+            f"（现为 {len(secret)} 个；太短的密钥可被猜中，从而伪造消息）。可用以下命令生成："
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         ) from None
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+from handlers import fields
 from handlers.apply import apply_to_client
 from handlers.context import Context
 from handlers.fields.dates import born_after
-from handlers.masking import mask_numbers, mobile_in
+from handlers.masking import mask_numbers
 from handlers.notes import Fact, extract_facts
 from handlers.resolve import name_and_rest, one_client
 from handlers.types import Option, Reply
@@ -21,6 +22,8 @@ SAVE_NONE_WORDS = frozenset({SAVE_NONE, "不要", "都不", "不用", "不", "�
 FACT_MARKS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _MARKS_AS_NUMBERS = {ord(mark): f" {index} " for index, mark in enumerate(FACT_MARKS, start=1)}
 SAVE_SOME = re.compile(r"^只?(?:保存|存)\s*([\d\s,，、和]+)$")
+# a mainland mobile, its digits perhaps grouped 3-4-4 by a space, dash, dot or slash
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d(?:[\s\-./·]?\d{4}){2}(?!\d)")
 
 
 def quick_note(ctx: Context, args: str) -> list[Reply]:
@@ -95,3 +98,15 @@ def confirm_facts(ctx: Context, text: str) -> list[Reply] | None:
     ctx.audit("note_facts", client, "; ".join(f["label"] for f in chosen))
     labels = "、".join(f["label"] for f in chosen)
     return [Reply(f"✅ 已存入「{client.name}」的档案：{labels}")]
+
+
+def mobile_in(text: str) -> dict[str, str] | None:
+    """The first mainland mobile number in the text, parsed as a phone field value."""
+    match = _MOBILE.search(text)
+    if match is None:
+        return None
+    try:
+        value = fields.parse("phone", re.sub(r"\D", "", match.group(0)))
+    except fields.ParseError:
+        return None
+    return value if isinstance(value, dict) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.apply import new_client
 from handlers.context import Context
+from handlers.masking import mask_numbers
 from handlers.promotion import promote_if_due
 from handlers.resolve import (
     MAX_NAME,
@@ -24,7 +25,8 @@ def set_tier(ctx: Context, args: str) -> list[Reply]:
     if len(parts) < 2:
         return [Reply(f"用法：/tier 客户姓名 分层 原因，分层可选：{' / '.join(TIERS)}。"
                       "如：/tier 张三 筛选 家庭年收入高，关注教育金")]
-    tier, reason = parts[0].removesuffix("本"), parts[1].strip()
+    # the reason is kept in the client, its tier history, timeline and audit: never a number
+    tier, reason = parts[0].removesuffix("本"), mask_numbers(parts[1].strip())
     if tier not in TIERS:
         return [Reply(f"没有「{tier}」这个分层，可选：{' / '.join(TIERS)}。")]
     found = one_client(ctx, name, lambda ref: f"/tier {ref} {tier} {reason}")

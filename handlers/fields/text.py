@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from handlers.masking import mask_numbers
+
 from .errors import ParseError, quote
 
 MAX_TEXT = 500
@@ -35,8 +37,9 @@ def compact(text: str) -> str:
 
 
 def parse_text(text: str) -> str:
-    """Free text: stripped, non-empty, at most ``MAX_TEXT`` characters."""
-    value = text.strip()
+    """Free text: stripped, non-empty, at most ``MAX_TEXT`` characters; phone, ID and card
+    numbers masked (they belong in their own, encrypted fields)."""
+    value = mask_numbers(text.strip())
     if not value:
         raise ParseError(f"内容是空的。请直接输入文字（{MAX_TEXT}字以内）。")
     if len(value) > MAX_TEXT:

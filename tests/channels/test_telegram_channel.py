@@ -23,6 +23,7 @@ pytestmark = [
 ]
 
 USER = 42
+SECRET = "s3cret-T0ken-of-at-least-32-characters"  # TELEGRAM_WEBHOOK_SECRET
 
 
 def keyboard_of(call) -> list[list[dict]]:
@@ -310,19 +311,19 @@ async def test_webhook_checks_the_secret_token(
     fake_api: FakeBotApi, start_channel: StartChannel, free_port: int
 ) -> None:
     url = f"http://127.0.0.1:{free_port}/tg-hook"
-    hook = TelegramWebhook(url=url, secret_token="s3cret-T0ken", port=free_port, url_path="tg-hook")
+    hook = TelegramWebhook(url=url, secret_token=SECRET, port=free_port, url_path="tg-hook")
     recorder = Recorder()
     await start_channel(recorder, webhook=hook)
     assert fake_api.webhook == {
         "url": url,
-        "secret_token": "s3cret-T0ken",
+        "secret_token": SECRET,
         "allowed_updates": ["message", "callback_query"],
     }
 
     wrong = await fake_api.post_update(url, fake_api.make_message_update("坏人"), "wrong")
     missing = await fake_api.post_update(url, fake_api.make_message_update("坏人"))
     right = await fake_api.post_update(
-        url, fake_api.make_message_update("好人", user_id=USER), "s3cret-T0ken"
+        url, fake_api.make_message_update("好人", user_id=USER), SECRET
     )
     assert (wrong, missing, right) == (403, 403, 200)
 

@@ -27,7 +27,7 @@ from handlers.types import Incoming, Reply
 from tests.fakes.telegram_api import ApiCall, FakeBotApi
 
 WANG = 1001  # 王芳's Telegram user id (= her private chat id)
-WEBHOOK_SECRET = "e2e-Webhook_secret-42"
+WEBHOOK_SECRET = "e2e-Webhook_secret-42-long-enough-to-guess-never"
 
 
 def free_port() -> int:

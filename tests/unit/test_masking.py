@@ -1,0 +1,45 @@
+"""Masking numbers in free text: every usual way of writing a phone, ID or card number."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.masking import mask_numbers
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("新号码 13887654321", "新号码 138****4321"),
+        ("新号码 138-8765-4321", "新号码 138****4321"),
+        ("新号码 138 8765 4321", "新号码 138****4321"),
+        ("新号码 138.8765.4321，微信同号", "新号码 138****4321，微信同号"),
+        ("新号码 138/8765/4321", "新号码 138****4321"),
+        ("新号码 (138)8765-4321", "新号码 138****4321"),
+        ("新号码 138·8765·4321", "新号码 138****4321"),
+        ("新号码 １３８．８７６５．４３２１", "新号码 １３８****４３２１"),
+        ("座机 (010) 8765-4321", "座机 010****4321"),
+        ("+86 138 8765 4321", "+861******4321"),
+        ("身份证110105194912310021", "身份证110***********0021"),
+        ("身份证11010519491231002X。", "身份证110***********002X。"),
+        ("卡号 6222 0212 3456 7890 123", "卡号 622************0123"),
+        ("分机 8765 4321", "分机 ****4321"),
+        ("QQ 1234567", "QQ ***4567"),
+    ],
+)
+def test_numbers_are_masked_whatever_the_separators(text: str, expected: str) -> None:
+    assert mask_numbers(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2024-03-05 见面", "2024.3.5 签约", "生日 1985/12/01", "保费 12345.67 元", "年收入50万",
+     "儿子9岁，女儿3岁", "房贷每月1万，剩15年", "第 3.5 页", "123456", ""],
+)
+def test_dates_amounts_and_short_numbers_stay(text: str) -> None:
+    assert mask_numbers(text) == text
+
+
+def test_masking_twice_changes_nothing_more() -> None:
+    once = mask_numbers("电话 138.8765.4321，身份证110105194912310021")
+    assert mask_numbers(once) == once
