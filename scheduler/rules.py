@@ -16,6 +16,7 @@ from handlers.when import local_now, to_utc, zone_of
 from scheduler import calendar as cal
 from scheduler import texts
 from scheduler.config import NudgeRules
+from storage.nudges import list_entry
 from storage.sweep_queries import PersonRow, SweepQueries
 
 TIER_ORDER = ("核心", "精选", "成交", "筛选", "普通")
@@ -223,7 +224,7 @@ def festivals(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     due = []
     for agent_id, clients in by_agent.items():
         clients.sort(key=lambda item: (TIER_ORDER.index(item[0]), item[1]))
-        shown = "、".join(f"{name}【{tier}】" for tier, name in clients[:15])
+        shown = "、".join(list_entry(name, tier) for tier, name in clients[:15])
         more = f" 等 {len(clients)} 位" if len(clients) > 15 else f"（共 {len(clients)} 位）"
         due.append(DueNudge(agent_id, None, "festival", f"a:{agent_id}",
                             f"{day.isoformat()}/{festival}", day,
@@ -237,7 +238,7 @@ def salons(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     due = []
     for salon in q.salons_on(target):
         invitees = q.salon_invitee_names(salon.id)
-        listed = "、".join(f"{name}【{tier}】" for name, tier, _ in invitees[:20])
+        listed = "、".join(list_entry(name, tier) for name, tier, _ in invitees[:20])
         listed = listed or "（暂无建议人选）"
         due.append(DueNudge(salon.agent_id, None, "salon", f"s:{salon.id}", target.isoformat(),
                             day, f"🍵 {texts.md(target)} {salon.time} 沙龙「{salon.topic}」，"

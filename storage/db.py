@@ -72,6 +72,9 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, begin_hook: bool = True,
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted clients' pages are zeroed, not left readable in the file (the default
+        # depends on how SQLite was built).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 

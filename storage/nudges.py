@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,14 @@ from storage.models import Agent, Client, Identity, Nudge
 PAUSED = "paused"
 SUPERSEDED = "superseded"  # a follow-up of an earlier day, replaced by a later one
 TOP_TIERS_FIRST = ("核心", "精选", "成交", "筛选", "普通")  # handlers.template.TIERS, reversed
+LIST_KINDS = ("festival", "salon")  # one nudge naming many clients
+_LIST_COUNT = re.compile(r"（共 (\d+) 位）| 等 (\d+) 位")
+_EMPTY_INVITEES = ("建议邀请：（", "建议邀请：（暂无建议人选）（")  # as it reads, as it should
+
+
+def list_entry(name: str, tier: str) -> str:
+    """A client as the festival and salon lists name them."""
+    return f"{name}【{tier}】"
 
 
 def by_urgency(query: Select[Any]) -> Select[Any]:
@@ -96,6 +105,20 @@ class NudgeRepository:
             .values(status=after)
             .execution_options(synchronize_session=False))
 
+    def strike_from_lists(self, name: str, tier: str) -> None:
+        """A client being deleted leaves the festival and salon lists not yet dealt with; a
+        festival list left with nobody goes."""
+        entry = list_entry(name, tier)
+        query = select(Nudge).where(Nudge.agent_id == self.agent_id,
+                                    Nudge.kind.in_(LIST_KINDS), Nudge.status == "open",
+                                    Nudge.text.contains(entry))
+        for nudge in self._session.scalars(query):
+            text = _without(nudge.text, entry)
+            if nudge.kind == "festival" and "（共 0 位）" in text:
+                self._session.delete(nudge)
+            else:
+                nudge.text = text.replace(*_EMPTY_INVITEES)
+
     def close_followups(self, client_id: int) -> None:
         """A logged contact resets the follow-up clock: open follow-ups are no longer due."""
         self._session.execute(
@@ -114,3 +137,14 @@ def agents_with_chats(session: Session) -> list[tuple[Agent, list[Identity]]]:
     for identity in identities:
         by_agent.setdefault(identity.agent_id, []).append(identity)
     return [(agent, by_agent.get(agent.id, [])) for agent in agents]
+
+
+def _without(text: str, entry: str) -> str:
+    """``text`` with one ``entry`` of its list (joined by 、) taken out, and its count less."""
+    for variant in (f"、{entry}", f"{entry}、", entry):
+        if variant in text:
+            text = text.replace(variant, "", 1)
+            break
+    return _LIST_COUNT.sub(lambda m: m.group(0).replace(m.group(1) or m.group(2),
+                                                          str(int(m.group(1) or m.group(2)) - 1)),
+                           text, count=1)

@@ -16,6 +16,9 @@ from handlers.types import Option, Reply
 from storage.models import Client, Policy
 
 POLICY_STATUSES = ("有效", "失效", "退保", "满期")
+# What agents also say for them.
+STATUS_SYNONYMS = {"生效": "有效", "恢复": "有效", "复效": "有效", "过期": "失效", "停效": "失效",
+                   "中止": "失效", "解约": "退保", "退了": "退保", "到期": "满期"}
 IN_FORCE = "有效"
 
 
@@ -24,7 +27,7 @@ def is_status_change(args: str) -> bool:
     parts = args.split()
     if len(parts) >= 3 and _is_policy_ref(parts[-1]):
         parts.pop()
-    return len(parts) >= 2 and parts[-1] in POLICY_STATUSES
+    return len(parts) >= 2 and (parts[-1] in POLICY_STATUSES or parts[-1] in STATUS_SYNONYMS)
 
 
 def policy_status(ctx: Context, args: str) -> list[Reply]:
@@ -32,6 +35,7 @@ def policy_status(ctx: Context, args: str) -> list[Reply]:
     parts = args.split()
     item = parts.pop() if _is_policy_ref(parts[-1]) else None
     status = parts.pop()
+    status = STATUS_SYNONYMS.get(status, status)
     name = " ".join(parts)
     found = one_client(ctx, name, lambda ref: f"/policy {ref} {status}")
     if isinstance(found, Reply):

@@ -167,3 +167,10 @@ def test_names_with_spaces_work_in_every_command(chat, app):
     reply = chat.send("/tier Zhang Wei 筛选 家庭年收入高")
     assert "「Zhang Wei」已从【普通】调整为【筛选】" in reply
     assert "已从【筛选】调整为【普通】" in chat.send("/tier #1 普通 重新评估")
+
+
+def test_policy_status_words_agents_use(chat):
+    chat.script("/record 张三", "男", "保存")
+    chat.script("/policy 张三", "是", "重疾", "保存")
+    assert "已改为「失效」" in chat.send("/policy 张三 过期")
+    assert "已改为「有效」" in chat.send("/policy 张三 复效")

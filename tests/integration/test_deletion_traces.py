@@ -3,10 +3,13 @@ lines on other clients' timelines go, and the audit log keeps what was done, not
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import pytest
 from sqlalchemy import select
 
 from bot.queries import show_card
-from storage.models import AuditEntry, Client
+from storage.models import AuditEntry, Client, Nudge, OutboxMessage
 from tests.integration.test_ids_never_reused import delete_client
 
 
@@ -39,3 +42,40 @@ def test_the_audit_log_keeps_what_was_done_not_what_it_said(app, chat):
             AuditEntry.client_id == client_id)).all()
     assert {"tier_manual", "note_facts", "delete_client"} <= {action for action, _ in entries}
     assert all(detail == "" for _, detail in entries)
+
+
+def _open_lists(app) -> dict[str, str]:
+    with app.uow() as uow:
+        return {n.kind: n.text for n in uow.session.scalars(select(Nudge).where(
+            Nudge.kind.in_(("festival", "salon")), Nudge.status == "open"))}
+
+
+def test_festival_and_salon_lists_forget_a_deleted_client(app, chat, clock):
+    for name in ("孙明", "李四"):
+        chat.script(f"/record {name}", "男", "保存")
+    chat.send("/salon 周四 19:30 读书会")  # Thursday 11-26: the invitation list is due today
+    app.nudges.tick()
+    clock.set(datetime(2027, 1, 1, 1, 0))  # 元旦, 09:00 in Shanghai: the digest goes out
+    app.nudges.tick()
+    lists = _open_lists(app)
+    assert "孙明【普通】、李四【普通】（共 2 位）" in lists["festival"]
+    assert "李四【普通】" in lists["salon"]
+    delete_client(chat, "李四")
+    lists = _open_lists(app)
+    assert "建议问候：孙明【普通】（共 1 位）" in lists["festival"]
+    assert "建议邀请：孙明【普通】（发送" in lists["salon"]
+    app.nudges.tick()  # the queued digest, withdrawn by the deletion, is made again
+    with app.uow() as uow:
+        digest = uow.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "digest").order_by(OutboxMessage.id.desc())).first()
+        assert "元旦" in digest.payload[0]["text"] and "李四" not in digest.payload[0]["text"]
+    delete_client(chat, "孙明")
+    assert "festival" not in _open_lists(app)  # nobody left to greet
+    assert "建议邀请：（暂无建议人选）（发送" in _open_lists(app)["salon"]
+
+
+def test_sqlite_zeroes_what_is_deleted(app):
+    if app.uow.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite setting")
+    with app.uow.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
