@@ -18,10 +18,14 @@ PAUSE = timedelta(hours=1)  # for this long
 def handle_unknown(uow: UnitOfWork, incoming: Incoming, now: datetime) -> list[Reply]:
     """Register the sender when the message carries a valid invite code."""
     match = INVITE.match(incoming.text.strip())
-    if match is None or incoming.is_group:
-        uow.audit.write(None, "refused", now, detail=f"{incoming.platform}")
-        return [Reply(texts.UNKNOWN_USER)] if not incoming.is_group else []
     sender = (incoming.platform, incoming.user_id)
+    if incoming.is_group:
+        return []
+    if match is None:  # told once an hour: a stranger must not spend WeChat's daily cap
+        if not uow.agents.refusal_due(*sender, now, PAUSE):
+            return []
+        uow.audit.write(None, "refused", now, detail=f"{incoming.platform}")
+        return [Reply(texts.UNKNOWN_USER)]
     if uow.agents.invites_paused(*sender, now):
         return []  # told once, when the pause began; no audit row per guess either
     invite = uow.agents.redeem_invite(match.group(1), now)

@@ -114,16 +114,30 @@ class AgentRepository:
         attempts = self._session.get(InviteAttempts, (platform, external_id))
         return bool(attempts and attempts.blocked_until and attempts.blocked_until > now)
 
-    def invite_failed(self, platform: str, external_id: str, now: datetime, limit: int,
-                      window: timedelta) -> bool:
-        """Count a wrong code; True when it is the ``limit``-th within ``window``: codes from
-        this account are then not checked for another ``window``."""
+    def refusal_due(self, platform: str, external_id: str, now: datetime,
+                    every: timedelta) -> bool:
+        """Whether to tell this unknown account (again) that the bot is for agents only: at
+        most once every ``every``; True records that it is being told now."""
+        attempts = self._attempts(platform, external_id, now)
+        if attempts.refused_at is not None and attempts.refused_at > now - every:
+            return False
+        attempts.refused_at = now
+        return True
+
+    def _attempts(self, platform: str, external_id: str, now: datetime) -> InviteAttempts:
         attempts = self._session.get(InviteAttempts, (platform, external_id))
         if attempts is None:
             attempts = InviteAttempts(platform=platform, external_id=external_id,
                                       window_start=now, failures=0)
             self._session.add(attempts)
-        elif attempts.window_start <= now - window:
+        return attempts
+
+    def invite_failed(self, platform: str, external_id: str, now: datetime, limit: int,
+                      window: timedelta) -> bool:
+        """Count a wrong code; True when it is the ``limit``-th within ``window``: codes from
+        this account are then not checked for another ``window``."""
+        attempts = self._attempts(platform, external_id, now)
+        if attempts.window_start <= now - window:
             attempts.window_start, attempts.failures = now, 0
         attempts.failures += 1
         if attempts.failures < limit:

@@ -83,7 +83,8 @@ class Invite(Base):
 
 
 class InviteAttempts(Base):
-    """Wrong invite codes from one unknown chat account: counted in a window, then a pause."""
+    """One unknown chat account: its wrong invite codes, counted in a window, then a pause;
+    and when it was last told the bot is for agents only."""
 
     __tablename__ = "invite_attempts"
 
@@ -92,6 +93,7 @@ class InviteAttempts(Base):
     window_start: Mapped[datetime] = mapped_column(DateTime)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     blocked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    refused_at: Mapped[datetime | None] = mapped_column(DateTime)  # last told "agents only"
 
 
 class Client(Base):

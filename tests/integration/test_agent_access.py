@@ -93,3 +93,19 @@ def test_wrong_codes_are_counted_within_the_hour_only(app, clock):
             reply = send(app, "wechat", "wx_slow", f"绑定 WRONG{round_}{n:04d}")
             assert reply == [Reply(texts.BAD_INVITE)]
         clock.advance(minutes=61)
+
+
+def test_a_stranger_is_told_once_an_hour(app, clock):
+    assert send(app, "wechat", "wxid_x", "你好") == [Reply(texts.UNKNOWN_USER)]
+    for message in ("在吗", "/card 张三", "？"):
+        assert send(app, "wechat", "wxid_x", message) == []  # no reply spends the daily cap
+    assert send(app, "wechat", "wxid_y", "你好") == [Reply(texts.UNKNOWN_USER)]  # another one
+    clock.advance(hours=1, seconds=1)
+    assert send(app, "wechat", "wxid_x", "你好") == [Reply(texts.UNKNOWN_USER)]
+    with app.uow() as uow:
+        refused = uow.session.execute(text(
+            "SELECT count(*) FROM audit_log WHERE action = 'refused'")).scalar()
+    assert refused == 3  # one row per reply, not per message
+    code = create_invite(app, leader=False)
+    (welcome,) = send(app, "wechat", "wxid_x", f"绑定 {code}", name="李新")
+    assert "欢迎，李新" in welcome.text  # being refused never stands in the way of a code

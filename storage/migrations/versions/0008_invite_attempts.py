@@ -1,8 +1,9 @@
-"""invite attempts: wrong invite codes counted per chat account
+"""invite attempts: wrong invite codes counted per chat account, and when it was last refused
 
 An unknown account sending wrong invite codes was answered without limit and wrote an audit row
 each time. Its wrong codes are now counted here; after five within an hour its codes are not
-checked for an hour.
+checked for an hour. Other messages are refused at most once an hour (a stranger could
+otherwise spend WeChat's daily cap and fill the audit log).
 
 Revision ID: 0008
 Revises: 0007
@@ -26,6 +27,7 @@ def upgrade() -> None:
         sa.Column('window_start', sa.DateTime(), nullable=False),
         sa.Column('failures', sa.Integer(), nullable=False),
         sa.Column('blocked_until', sa.DateTime(), nullable=True),
+        sa.Column('refused_at', sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint('platform', 'external_id'),
     )
 
