@@ -8,13 +8,7 @@ from datetime import date, datetime
 
 from scheduler.runner import start_scheduler, stop_scheduler
 from storage.models import Agent, Nudge, OutboxMessage
-
-
-def _rows(app, model):
-    with app.uow() as uow:
-        found = list(uow.session.query(model).order_by(model.id))
-        uow.session.expunge_all()
-        return found
+from tests.support.rows import rows
 
 
 def test_salon_invitee_list_is_pushed_two_days_before(app, chat):
@@ -47,7 +41,7 @@ def test_record_reminder_waits_for_the_end_of_quiet_hours(app, chat, clock):
     chat.send("/meet 张丽华")
     clock.set(datetime(2026, 11, 24, 14, 45))  # 22:45: quiet hours (22–8)
     assert app.nudges.tick().pushes == 1
-    (push,) = [m for m in _rows(app, OutboxMessage) if m.kind == "push"]
+    (push,) = [m for m in rows(app, OutboxMessage) if m.kind == "push"]
     assert push.next_attempt_at == datetime(2026, 11, 25, 0, 0)  # 08:00 local
 
 
@@ -58,18 +52,18 @@ def test_apscheduler_runs_the_catch_up_tick_at_start(app, chat):
         scheduler = start_scheduler(app.nudges, app.housekeeping, "Asia/Shanghai")
         try:
             for _ in range(200):
-                if _rows(app, OutboxMessage):
+                if rows(app, OutboxMessage):
                     break
                 await asyncio.sleep(0.05)
             for name in ("sweep", "push", "forget-message-ids", "checkpoint"):
                 job = scheduler.get_job(name)
                 assert job.coalesce is True and job.misfire_grace_time is None
-            return len(_rows(app, OutboxMessage))
+            return len(rows(app, OutboxMessage))
         finally:
             scheduler.shutdown(wait=False)
 
     assert asyncio.run(scenario()) == 1
-    assert any(n.kind == "birthday" for n in _rows(app, Nudge))
+    assert any(n.kind == "birthday" for n in rows(app, Nudge))
 
 
 def test_jobs_running_at_shutdown_finish_without_an_error(app, chat, caplog):
@@ -81,8 +75,8 @@ def test_jobs_running_at_shutdown_finish_without_an_error(app, chat, caplog):
         await stop_scheduler(scheduler)  # ... and the session ends (a piped terminal chat)
 
     asyncio.run(start_and_stop_at_once())
-    assert "birthday" in [n.kind for n in _rows(app, Nudge)]  # the catch-up ran to the end
-    assert len(_rows(app, OutboxMessage)) == 1
+    assert "birthday" in [n.kind for n in rows(app, Nudge)]  # the catch-up ran to the end
+    assert len(rows(app, OutboxMessage)) == 1
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
@@ -93,5 +87,5 @@ def test_an_unreachable_agent_gets_no_digest_until_they_write_again(app, chat, c
         uow.commit()
     assert app.nudges.tick().digests == 0
     chat.send("/help")
-    assert not [a for a in _rows(app, Agent) if a.unreachable]
+    assert not [a for a in rows(app, Agent) if a.unreachable]
     assert app.nudges.tick().digests == 1

@@ -12,6 +12,7 @@ from bot.channels.terminal import TerminalChannel
 from bot.delivery import DeliveryPolicy, DeliveryWorker
 from handlers.types import Reply
 from storage.models import Nudge, OutboxMessage
+from tests.support.rows import rows
 
 
 class RecordingChannel:
@@ -34,12 +35,6 @@ class RecordingChannel:
             raise self.failures.pop(0)
         self.sent.append((chat_id, replies))
 
-
-def rows(app, model):
-    with app.uow() as uow:
-        found = list(uow.session.query(model).order_by(model.id))
-        uow.session.expunge_all()
-        return found
 
 
 def birthday_client(chat, name: str, birthday: str) -> None:

@@ -7,13 +7,7 @@ import re
 from datetime import date, datetime
 
 from storage.models import Nudge, OutboxMessage
-
-
-def _rows(app, model):
-    with app.uow() as uow:
-        found = list(uow.session.query(model).order_by(model.id))
-        uow.session.expunge_all()
-        return found
+from tests.support.rows import rows
 
 
 def _birthday_client(chat, name: str, birthday: str, tier: str | None = None) -> None:
@@ -45,14 +39,14 @@ def test_every_listed_item_can_be_opened_and_top_tiers_come_first(app, chat, clo
     _birthday_client(chat, "核心客户", "1981-11-24", "核心")
     clock.set(datetime(2026, 11, 24, 0, 30))  # 08:30 in Shanghai: the digest hour
     app.nudges.tick()
-    (digest,) = [m for m in _rows(app, OutboxMessage) if m.kind == "digest"]
+    (digest,) = [m for m in rows(app, OutboxMessage) if m.kind == "digest"]
     lines = digest.payload[0]["text"].splitlines()[1:]
     names = [re.search(r"🎂 (\S+) 今天生日", line).group(1) for line in lines[:4]]
     assert names == ["核心客户", "精选客户", "成交客户", "筛选客户"]
     assert len(digest.payload[0]["options"]) == 10
     twelfth = lines[11]
     (nudge_id,) = re.findall(r"/nudge (\d+)", twelfth)
-    (nudge,) = [n for n in _rows(app, Nudge) if n.id == int(nudge_id)]
+    (nudge,) = [n for n in rows(app, Nudge) if n.id == int(nudge_id)]
     assert nudge.text in twelfth
     menu = chat.send(f"/nudge {nudge_id}")
     assert nudge.text in menu and "推迟3天" in menu
@@ -62,5 +56,5 @@ def test_a_digest_built_in_quiet_hours_waits_for_their_end(app, chat, clock):
     _birthday_client(chat, "张丽华", "1981-11-24")
     clock.set(datetime(2026, 11, 24, 15, 30))  # 23:30 in Shanghai: first tick after a restart
     assert app.nudges.tick().digests == 1
-    (digest,) = [m for m in _rows(app, OutboxMessage) if m.kind == "digest"]
+    (digest,) = [m for m in rows(app, OutboxMessage) if m.kind == "digest"]
     assert digest.next_attempt_at == datetime(2026, 11, 25, 0, 0)  # 08:00 local

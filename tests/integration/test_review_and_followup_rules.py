@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from storage.models import Nudge
+from tests.support.rows import rows
 
 
 def _days(start: date, end: date) -> list[date]:
@@ -33,12 +34,6 @@ def test_a_review_falls_once_a_period_when_the_start_day_is_a_month_end(app, cha
     assert _due(app, "review", "九月底", month_ends) == [date(2026, 3, 30), date(2026, 9, 30)]
     assert _due(app, "review", "八月底", month_ends) == [date(2026, 2, 28), date(2026, 8, 31)]
 
-
-def _rows(app, model):
-    with app.uow() as uow:
-        found = list(uow.session.query(model).order_by(model.id))
-        uow.session.expunge_all()
-        return found
 
 
 def _tick_daily(app, clock, until: date) -> None:
@@ -69,7 +64,7 @@ def test_a_tier_raised_after_the_cadence_passed_is_followed_up(app, chat, clock)
     _tick_daily(app, clock, date(2026, 12, 10))
     chat.send("/tier 升级客户 筛选 有潜力")  # 16 days without contact: 筛选 is every 7
     _tick_daily(app, clock, date(2026, 12, 20))
-    followups = [n for n in _rows(app, Nudge) if n.kind == "followup"]
+    followups = [n for n in rows(app, Nudge) if n.kind == "followup"]
     assert [n.due_date for n in followups] == [date(2026, 12, 15)]
 
 
@@ -107,7 +102,7 @@ def test_only_the_latest_follow_up_of_a_client_stays_open(app, chat, clock):
     chat.script("/record 筛选客户", "女", "保存")
     chat.send("/tier 筛选客户 筛选 有潜力")
     _tick_daily(app, clock, date(2026, 12, 16))
-    followups = [n for n in _rows(app, Nudge) if n.kind == "followup"]
+    followups = [n for n in rows(app, Nudge) if n.kind == "followup"]
     assert [(n.due_date, n.status) for n in followups] == [
         (date(2026, 12, 1), "superseded"), (date(2026, 12, 8), "superseded"),
         (date(2026, 12, 15), "open")]
