@@ -67,12 +67,15 @@ def database_cipher(record: KeyRecord, settings: Settings, secrets: Secrets) -> 
     key_file = Path(settings.key_file).expanduser()
     source = "环境变量 DANGAN_SECRET_KEY" if secrets.secret_key else f"密钥文件 {key_file}"
     key, created = read_key(secrets.secret_key, key_file), False
-    if key is None:
-        if record.in_use():
+    if key is None and record.in_use():
+        # Another process starting now may have made the file and recorded its key since.
+        key = read_key(None, key_file)
+        if key is None:
             raise ConfigError(
                 f"数据库里的数据是用一把密钥加密的，但没有找到它（没有设置 DANGAN_SECRET_KEY，"
                 f"也没有密钥文件 {key_file}）。请设置 DANGAN_SECRET_KEY 或放回原来的密钥文件；"
                 f"没有生成新密钥，数据未改动。")
+    if key is None:
         key, created = create_key_file(key_file)
     try:
         cipher = FieldCipher(key)

@@ -28,7 +28,7 @@ def name_and_rest(ctx: Context, args: str) -> tuple[str, str]:
     """The client's name at the start of ``args``, and the rest as typed: "Zhang Wei 15:00" is
     Zhang Wei when the archive has a client of that name, else the first word is the name."""
     words = list(re.finditer(r"\S+", args))
-    for count in range(min(MAX_NAME_WORDS, len(words) - 1), 1, -1):
+    for count in range(min(MAX_NAME_WORDS, len(words)), 1, -1):
         name = " ".join(word.group() for word in words[:count])
         if find_clients(ctx, name):
             return name, args[words[count - 1].end():].strip()

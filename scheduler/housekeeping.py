@@ -18,7 +18,9 @@ class Housekeeping:
     def forget_message_ids(self) -> int:
         """Forget the ids of messages handled more than a week ago; returns how many."""
         with self._uow() as uow:
-            forgotten = uow.conversations.forget_messages(self._clock.now() - MESSAGE_IDS_KEPT)
+            before = self._clock.now() - MESSAGE_IDS_KEPT
+            forgotten = uow.conversations.forget_messages(before)
+            uow.agents.forget_strangers(before)  # their wrong codes and refusals, likewise
             uow.commit()
         return forgotten
 

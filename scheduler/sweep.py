@@ -42,7 +42,8 @@ class Sweeper:
             queries = SweepQueries(uow.session)
             due = compute(queries, day, self._rules)
             inserted = queries.insert_nudges([nudge.row(now) for nudge in due])
-            queries.retire_older_followups(day)
+            if day <= local_now(now, self.zone).date():  # not before the new one shows
+                queries.retire_older_followups(day)
             queries.mark_swept(day, now)
             uow.commit()
         log.info("swept %s: %d due, %d new", day, len(due), inserted)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Agent, Identity, Invite, InviteAttempts
@@ -123,6 +123,18 @@ class AgentRepository:
             return False
         attempts.refused_at = now
         return True
+
+    def forget_strangers(self, before: datetime) -> int:
+        """Forget unknown accounts last heard of before ``before`` whose pause has ended;
+        returns how many."""
+        result = self._session.execute(
+            delete(InviteAttempts)
+            .where(InviteAttempts.window_start < before,
+                   or_(InviteAttempts.refused_at.is_(None), InviteAttempts.refused_at < before),
+                   or_(InviteAttempts.blocked_until.is_(None),
+                       InviteAttempts.blocked_until < before))
+            .execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def _attempts(self, platform: str, external_id: str, now: datetime) -> InviteAttempts:
         attempts = self._session.get(InviteAttempts, (platform, external_id))

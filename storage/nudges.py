@@ -105,15 +105,16 @@ class NudgeRepository:
             .values(status=after)
             .execution_options(synchronize_session=False))
 
-    def strike_from_lists(self, name: str, tier: str) -> None:
-        """A client being deleted leaves the festival and salon lists not yet dealt with; a
-        festival list left with nobody goes."""
-        entry = list_entry(name, tier)
+    def strike_from_lists(self, name: str) -> None:
+        """A client being deleted leaves the festival and salon lists not yet dealt with
+        (whatever tier the list gave them); a festival list left with nobody goes."""
         query = select(Nudge).where(Nudge.agent_id == self.agent_id,
                                     Nudge.kind.in_(LIST_KINDS), Nudge.status == "open",
-                                    Nudge.text.contains(entry))
+                                    Nudge.text.contains(f"{name}【"))
         for nudge in self._session.scalars(query):
-            text = _without(nudge.text, entry)
+            text = _without(nudge.text, name)
+            if text is None:  # only a longer name ends in theirs (小张三 for 张三)
+                continue
             if nudge.kind == "festival" and "（共 0 位）" in text:
                 self._session.delete(nudge)
             else:
@@ -139,12 +140,18 @@ def agents_with_chats(session: Session) -> list[tuple[Agent, list[Identity]]]:
     return [(agent, by_agent.get(agent.id, [])) for agent in agents]
 
 
-def _without(text: str, entry: str) -> str:
-    """``text`` with one ``entry`` of its list (joined by 、) taken out, and its count less."""
-    for variant in (f"、{entry}", f"{entry}、", entry):
-        if variant in text:
-            text = text.replace(variant, "", 1)
-            break
+def _without(text: str, name: str) -> str | None:
+    """``text`` with the list entry of ``name`` (a whole entry, between "：" or "、" and "、",
+    "（" or " 等") taken out and the count lowered; None when there is no such entry."""
+    entry = re.search(rf"(?<=[：、]){re.escape(name)}【[^】]*】(?=[、（ ])", text)
+    if entry is None:
+        return None
+    start, end = entry.span()
+    if text[end] == "、":
+        end += 1
+    elif text[start - 1] == "、":
+        start -= 1
+    text = text[:start] + text[end:]
     return _LIST_COUNT.sub(lambda m: m.group(0).replace(m.group(1) or m.group(2),
                                                           str(int(m.group(1) or m.group(2)) - 1)),
                            text, count=1)

@@ -109,3 +109,12 @@ def test_a_stranger_is_told_once_an_hour(app, clock):
     code = create_invite(app, leader=False)
     (welcome,) = send(app, "wechat", "wxid_x", f"绑定 {code}", name="李新")
     assert "欢迎，李新" in welcome.text  # being refused never stands in the way of a code
+
+
+def test_strangers_are_forgotten_after_a_week(app, clock):
+    send(app, "wechat", "wxid_x", "你好")
+    clock.advance(days=8)
+    app.housekeeping.forget_message_ids()
+    with app.uow() as uow:
+        assert uow.session.execute(text("SELECT count(*) FROM invite_attempts")).scalar() == 0
+    assert send(app, "wechat", "wxid_x", "你好") == [Reply(texts.UNKNOWN_USER)]

@@ -164,6 +164,7 @@ def test_names_with_spaces_work_in_every_command(chat, app):
     assert "📝 已记下「Zhang Wei」的笔记" in chat.send("/note Zhang Wei 最近在跑马拉松")
     chat.send("都不要")
     assert "与「Zhang Wei」见面" in chat.send("/meet Zhang Wei 15:00")
+    assert "与「Zhang Wei」见面" in chat.send("/meet Zhang Wei")  # now
     reply = chat.send("/tier Zhang Wei 筛选 家庭年收入高")
     assert "「Zhang Wei」已从【普通】调整为【筛选】" in reply
     assert "已从【筛选】调整为【普通】" in chat.send("/tier #1 普通 重新评估")

@@ -79,3 +79,16 @@ def test_sqlite_zeroes_what_is_deleted(app):
         pytest.skip("a SQLite setting")
     with app.uow.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+
+
+def test_only_the_deleted_clients_own_entry_is_struck(app, chat, clock):
+    for name in ("小张三", "张三", "李四"):
+        chat.script(f"/record {name}", "男", "保存")
+    chat.send("/salon 周四 19:30 读书会")
+    clock.set(datetime(2027, 1, 1, 1, 0))
+    app.nudges.tick()
+    chat.send("/tier 李四 筛选 有潜力")  # the lists still say 李四【普通】
+    delete_client(chat, "张三")
+    delete_client(chat, "李四")
+    lists = _open_lists(app)
+    assert "建议问候：小张三【普通】（共 1 位）" in lists["festival"]

@@ -106,3 +106,26 @@ def test_processes_starting_at_once_record_one_key(start, database_url, same_key
                                                        ["refused"] * 5 + ["started"])
     winner = next(key for key, result in outcome if result == "started")
     ChatDriver.for_new_agent(start(winner), "王芳")  # and it keeps starting
+
+
+def test_a_process_finding_no_key_file_takes_the_one_another_just_made(start, tmp_path,
+                                                                        monkeypatch):
+    """Two first starts sharing a key file: the second makes the file and records its key
+    between the first one's look for the file and its look at the database."""
+    from bot import bootstrap
+
+    shared = tmp_path / "shared.key"
+    real_read_key = bootstrap.read_key
+    others: list[App | None] = []
+
+    def read_key(env_value, key_file):
+        found = real_read_key(env_value, key_file)
+        if not others:
+            others.append(None)
+            others[0] = start(None, key_file=shared)  # the other process, right then
+        return found
+
+    monkeypatch.setattr(bootstrap, "read_key", read_key)
+    first = start(None, key_file=shared)
+    ChatDriver.for_new_agent(first, "王芳").script("/record 张丽华", "女", "保存")
+    assert others[0] is not None and shared.exists()

@@ -101,6 +101,8 @@ def test_the_follow_up_day_is_the_agents_local_day(app, chat, clock):
 def test_only_the_latest_follow_up_of_a_client_stays_open(app, chat, clock):
     chat.script("/record 筛选客户", "女", "保存")
     chat.send("/tier 筛选客户 筛选 有潜力")
+    _tick_daily(app, clock, date(2026, 12, 14))  # the 12-15 one is made, not yet shown
+    assert "已 14 天没有联系" in chat.send("/today")  # so the 12-08 one stays until then
     _tick_daily(app, clock, date(2026, 12, 16))
     followups = [n for n in rows(app, Nudge) if n.kind == "followup"]
     assert [(n.due_date, n.status) for n in followups] == [

@@ -43,3 +43,17 @@ def test_dates_amounts_and_short_numbers_stay(text: str) -> None:
 def test_masking_twice_changes_nothing_more() -> None:
     once = mask_numbers("电话 138.8765.4321，身份证110105194912310021")
     assert mask_numbers(once) == once
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["房贷1200000元", "保额3000000", "年薪：1500000", "¥1500000", "负债 2000000 元",
+     "2024-03-05—2025-03-05"],
+)
+def test_large_amounts_and_date_ranges_stay(text: str) -> None:
+    assert mask_numbers(text) == text
+
+
+def test_a_date_next_to_a_phone_is_not_part_of_it() -> None:
+    assert mask_numbers("2024/3/5 13812345678") == "2024/3/5 138****5678"
+    assert mask_numbers("2024年3月5日13812345678") == "2024年3月5日138****5678"
