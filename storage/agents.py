@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.dialect import insert_ignoring_conflicts
 from storage.models import Agent, Identity, Invite, InviteAttempts
 
 
@@ -111,7 +112,7 @@ class AgentRepository:
     # -- wrong codes ---------------------------------------------------------------
     def invites_paused(self, platform: str, external_id: str, now: datetime) -> bool:
         """Whether codes from this chat account are not being checked (too many were wrong)."""
-        attempts = self._session.get(InviteAttempts, (platform, external_id))
+        attempts = self.stranger(platform, external_id)
         return bool(attempts and attempts.blocked_until and attempts.blocked_until > now)
 
     def refusal_due(self, platform: str, external_id: str, now: datetime,
@@ -137,12 +138,18 @@ class AgentRepository:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def _attempts(self, platform: str, external_id: str, now: datetime) -> InviteAttempts:
-        attempts = self._session.get(InviteAttempts, (platform, external_id))
-        if attempts is None:
-            attempts = InviteAttempts(platform=platform, external_id=external_id,
-                                      window_start=now, failures=0)
-            self._session.add(attempts)
+        attempts = self.stranger(platform, external_id)
+        if attempts is None:  # another process may add the same account's row meanwhile
+            self._session.execute(insert_ignoring_conflicts(self._session, InviteAttempts, {
+                "platform": platform, "external_id": external_id, "window_start": now,
+                "failures": 0}))
+            attempts = self.stranger(platform, external_id)
+            assert attempts is not None
         return attempts
+
+    def stranger(self, platform: str, external_id: str) -> InviteAttempts | None:
+        """What is kept of an unknown chat account (wrong codes, last refusal), if anything."""
+        return self._session.get(InviteAttempts, (platform, external_id))
 
     def invite_failed(self, platform: str, external_id: str, now: datetime, limit: int,
                       window: timedelta) -> bool:

@@ -118,3 +118,26 @@ def test_strangers_are_forgotten_after_a_week(app, clock):
     with app.uow() as uow:
         assert uow.session.execute(text("SELECT count(*) FROM invite_attempts")).scalar() == 0
     assert send(app, "wechat", "wxid_x", "你好") == [Reply(texts.UNKNOWN_USER)]
+
+
+def test_a_strangers_first_messages_in_two_processes_at_once(app, make_app, database_url,
+                                                               monkeypatch):
+    """Both look for the account's row and find none; the other process adds it first."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite runs one writer at a time")
+    from storage.agents import AgentRepository
+
+    other = make_app()
+    look = AgentRepository.stranger
+    replies: list[list[Reply]] = []
+
+    def racing(repo, platform, external_id):
+        found = look(repo, platform, external_id)
+        if found is None and not replies:
+            monkeypatch.setattr(AgentRepository, "stranger", look)  # the other looks plainly
+            replies.append(send(other, "wechat", "wxid_x", "你好"))
+        return found
+
+    monkeypatch.setattr(AgentRepository, "stranger", racing)
+    assert send(app, "wechat", "wxid_x", "在吗") == []  # it sees the row the other made
+    assert replies == [[Reply(texts.UNKNOWN_USER)]]  # told once, by the other process
