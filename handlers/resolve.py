@@ -28,9 +28,11 @@ def name_and_rest(ctx: Context, args: str) -> tuple[str, str]:
     """The client's name at the start of ``args``, and the rest as typed: "Zhang Wei 15:00" is
     Zhang Wei when the archive has a client of that name, else the first word is the name."""
     words = list(re.finditer(r"\S+", args))
-    for count in range(min(MAX_NAME_WORDS, len(words)), 1, -1):
-        name = " ".join(word.group() for word in words[:count])
-        if find_clients(ctx, name):
+    longest_first = {" ".join(word.group() for word in words[:count]): count
+                     for count in range(min(MAX_NAME_WORDS, len(words)), 1, -1)}
+    known = ctx.clients.names_among(list(longest_first)) if longest_first else set()
+    for name, count in longest_first.items():
+        if name in known:
             return name, args[words[count - 1].end():].strip()
     return first_word(args)
 

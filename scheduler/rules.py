@@ -16,10 +16,9 @@ from handlers.when import local_now, to_utc, zone_of
 from scheduler import calendar as cal
 from scheduler import texts
 from scheduler.config import NudgeRules
-from storage.nudges import list_entry
+from storage.nudges import TOP_TIERS_FIRST, list_entry
 from storage.sweep_queries import PersonRow, SweepQueries
 
-TIER_ORDER = ("核心", "精选", "成交", "筛选", "普通")
 CHILD_RELATIONS = ["儿子", "女儿", "孩子"]
 
 
@@ -223,7 +222,7 @@ def festivals(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     festival = "、".join(names)
     due = []
     for agent_id, clients in by_agent.items():
-        clients.sort(key=lambda item: (TIER_ORDER.index(item[0]), item[1]))
+        clients.sort(key=lambda item: (TOP_TIERS_FIRST.index(item[0]), item[1]))
         shown = "、".join(list_entry(name, tier) for tier, name in clients[:15])
         more = f" 等 {len(clients)} 位" if len(clients) > 15 else f"（共 {len(clients)} 位）"
         due.append(DueNudge(agent_id, None, "festival", f"a:{agent_id}",

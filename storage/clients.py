@@ -70,6 +70,12 @@ class ClientRepository:
         query = select(Client).where(Client.agent_id == self.agent_id, Client.name == name)
         return list(self._session.scalars(query.order_by(Client.id)))
 
+    def names_among(self, names: list[str]) -> set[str]:
+        """Which of ``names`` are names of the agent's clients (one query)."""
+        query = select(Client.name).where(Client.agent_id == self.agent_id,
+                                          Client.name.in_(names))
+        return set(self._session.scalars(query))
+
     def all(self) -> list[Client]:
         query = (
             select(Client)

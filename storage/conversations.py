@@ -87,7 +87,7 @@ def _parsed(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str) else value
 
 
-def _bound_to(agent_id: int) -> bytes:
+def bound_to(agent_id: int) -> bytes:
     return f"draft:{agent_id}".encode()
 
 
@@ -152,7 +152,7 @@ class ConversationStore:
         processes): ``ConcurrentUpdate`` when another process wrote it in between."""
         agent_id, version = conversation.agent.id, conversation.version
         draft_json = _dumps(draft) if draft else None
-        sealed = self._cipher.seal(draft_json, _bound_to(agent_id)) if draft_json else None
+        sealed = self._cipher.seal(draft_json, bound_to(agent_id)) if draft_json else None
         if version is None:
             _, written = self._run(self._sql.insert, (agent_id, sealed, _json(options)))
         else:
@@ -208,7 +208,7 @@ class ConversationStore:
         agent = AgentInfo(agent_id, name, bool(is_leader), timezone, digest_hour, quiet_start,
                           quiet_end, bool(unreachable))
         if sealed is not None:
-            draft = orjson.loads(self._cipher.open(bytes(sealed), _bound_to(agent_id)))
+            draft = orjson.loads(self._cipher.open(bytes(sealed), bound_to(agent_id)))
         else:
             draft = self._earlier_draft(agent_id, _parsed(stored))
         return Conversation(agent, version, draft, list(_parsed(options) or []))
@@ -219,7 +219,7 @@ class ConversationStore:
             return None
         if "sealed" in stored:  # AES-GCM, base64
             sealed = base64.urlsafe_b64decode(stored["sealed"])
-            return orjson.loads(self._cipher.open(sealed, _bound_to(agent_id)))  # type: ignore[no-any-return]
+            return orjson.loads(self._cipher.open(sealed, bound_to(agent_id)))  # type: ignore[no-any-return]
         if "enc" in stored:  # Fernet
             return json.loads(self._cipher.decrypt(stored["enc"]))  # type: ignore[no-any-return]
         return stored  # written before drafts were encrypted

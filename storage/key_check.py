@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy import Connection, Engine, inspect, select
 
-from storage.conversations import _bound_to  # how drafts are bound to their agent
+from storage.conversations import bound_to
 from storage.crypto import FieldCipher
+from storage.dialect import insert_ignoring_conflicts
 from storage.models import AgentSession, Client, KeyCheck
-
-_RECORD = text("INSERT INTO key_check (id, value) VALUES (1, :value) ON CONFLICT (id) DO NOTHING")
 
 
 class KeyMismatch(Exception):
@@ -54,7 +53,8 @@ class KeyRecord:
                     raise KeyMismatch
                 if not recording:
                     return
-                connection.execute(_RECORD, {"value": cipher.check_value()})
+                connection.execute(insert_ignoring_conflicts(
+                    connection, KeyCheck, {"id": 1, "value": cipher.check_value()}))
                 stored = _recorded(connection)
             if stored is None or not cipher.matches(stored):
                 raise KeyMismatch
@@ -73,7 +73,7 @@ def _opens_with(connection: Connection) -> Callable[[FieldCipher], bool] | None:
             return partial(_decrypts, token)
     row = connection.execute(select(AgentSession.agent_id, AgentSession.sealed)
                              .where(AgentSession.sealed.is_not(None)).limit(1)).first()
-    return partial(_unseals, row.sealed, _bound_to(row.agent_id)) if row is not None else None
+    return partial(_unseals, row.sealed, bound_to(row.agent_id)) if row is not None else None
 
 
 def _decrypts(token: str, cipher: FieldCipher) -> bool:

@@ -63,23 +63,23 @@ class Outbox:
         digest, and the rows with ``keys``. Returns the days of the digests withheld, to be
         built again (``refill``) from what is left; each keeps its key (one digest a day) and
         its place in the retry schedule (a daily cap, a flood wait)."""
-        withdrawn = self._session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.agent_id == agent_id, OutboxMessage.status == "pending",
-                   or_(OutboxMessage.kind == DIGEST, OutboxMessage.dedupe_key.in_(list(keys))))
-            .values(status=WITHDRAWN, payload=[])  # what it said may name the deleted
-            .returning(OutboxMessage.kind, OutboxMessage.dedupe_key)
-            .execution_options(synchronize_session=False)).all()
+        withdrawn = self._withdraw(agent_id, or_(OutboxMessage.kind == DIGEST,
+                                                 OutboxMessage.dedupe_key.in_(list(keys))))
         return [digest_day(key) for kind, key in withdrawn if kind == DIGEST]
 
     def withdraw_waiting(self, agent_id: int) -> int:
         """Hold back every push of the agent still waiting (its access was taken away)."""
-        result = self._session.execute(
+        return len(self._withdraw(agent_id))
+
+    def _withdraw(self, agent_id: int, *where: Any) -> list[tuple[str, str]]:
+        """(kind, key) of the agent's waiting pushes (matching ``where``) now withdrawn."""
+        withdrawn = self._session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.agent_id == agent_id, OutboxMessage.status == "pending")
-            .values(status=WITHDRAWN, payload=[])
-            .execution_options(synchronize_session=False))
-        return int(result.rowcount)  # type: ignore[attr-defined]
+            .where(OutboxMessage.agent_id == agent_id, OutboxMessage.status == "pending", *where)
+            .values(status=WITHDRAWN, payload=[])  # what it said may name the deleted
+            .returning(OutboxMessage.kind, OutboxMessage.dedupe_key)
+            .execution_options(synchronize_session=False)).all()
+        return [(kind, key) for kind, key in withdrawn]
 
     def status_of(self, dedupe_key: str) -> str | None:
         """The status of the push with this key, None when there is none."""

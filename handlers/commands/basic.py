@@ -13,11 +13,10 @@ def help_(ctx: Context, args: str) -> list[Reply]:
 
 
 def cancel(ctx: Context, args: str) -> list[Reply]:
-    if ctx.form is None and ctx.pending is None:
-        return [Reply(texts.NOTHING_TO_CANCEL)]
-    ctx.pending = None
+    """取消 the open form (a pending question is cancelled before commands are read: the
+    router)."""
     if ctx.form is None:
-        return [Reply("已取消。")]
+        return [Reply(texts.NOTHING_TO_CANCEL)]
     draft = FormDraft.from_json(ctx.form)
     ctx.form = None
     return [Reply(f"已取消，「{draft.client_name}」本次未保存的 {len(draft.answers)} 项"
