@@ -11,9 +11,15 @@ from storage.models import Client, TierChange
 
 
 def promote_if_due(ctx: Context, client: Client, depth: int = 0) -> None:
-    """Promote ``client`` when the rules give a higher tier; then re-check its referrer."""
+    """Promote ``client`` when the rules give a higher tier, unless the agent lowered the
+    tier by hand (then say what the rules would give); then re-check its referrer."""
     tier, reason = automatic_tier(client, _signed_referrals(ctx, client), ctx.config.tiers)
-    if rank(tier) > rank(client.tier):
+    lowered = _lowered_by_hand(ctx, client) if rank(tier) > rank(client.tier) else None
+    if lowered is not None:
+        ctx.notices.append(Reply(
+            f"ℹ️ 「{client.name}」按规则可为【{tier}】，但你曾手动调为【{client.tier}】"
+            f"（{lowered.reason}），分层保持不变。如需调整，发送：/tier {client.name} {tier} 原因"))
+    elif rank(tier) > rank(client.tier):
         ctx.clients.record_tier_change(client, tier, reason, ctx.now, automatic=True)
         ctx.clients.add_timeline(client, "tier", f"自动升为{tier}：{reason}", ctx.now)
         ctx.audit("tier_auto", client, f"{tier}: {reason}")
@@ -22,6 +28,16 @@ def promote_if_due(ctx: Context, client: Client, depth: int = 0) -> None:
         referrer = ctx.clients.get(client.referred_by_id)
         if referrer is not None:
             promote_if_due(ctx, referrer, depth + 1)
+
+
+def _lowered_by_hand(ctx: Context, client: Client) -> TierChange | None:
+    """The agent's own last change of the tier, when it lowered it (a decision the rules
+    must not undo: "moved abroad, not a focus for now")."""
+    history = ctx.clients.tier_history(client)
+    last = history[-1] if history else None
+    if last is None or last.automatic or last.from_tier is None:
+        return None
+    return last if rank(last.to_tier) < rank(last.from_tier) else None
 
 
 def _signed_referrals(ctx: Context, client: Client) -> int:

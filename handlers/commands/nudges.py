@@ -58,6 +58,8 @@ def snooze(ctx: Context, args: str) -> list[Reply]:
     days = _days(parts[1]) if len(parts) > 1 else 1
     if days is None or not 1 <= days <= 30:
         return [Reply(f"推迟天数请写 1 到 30 之间的数，如：/snooze {parts[0]} 3")]
+    if nudge.status == "done":  # another copy of its menu, pressed later: it stays done
+        return [Reply("这条提醒已经完成了，不用再推迟。")]
     if nudge.status == PAUSED:
         return [Reply("这条提醒的保单不在有效状态，已暂停；保单改回「有效」后会恢复提醒。")]
     if nudge.status == SUPERSEDED:

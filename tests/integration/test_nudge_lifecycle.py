@@ -142,6 +142,18 @@ def test_done_records_the_contact_and_snooze_brings_it_back(app, chat, clock):
     assert "张丽华" not in digest.payload[0]["text"]
 
 
+def test_a_done_reminder_is_not_brought_back_by_snooze(app, chat, clock):
+    birthday_client(chat, "张丽华", "1976-11-24")
+    app.nudges.tick()
+    (nudge,) = [n for n in rows(app, Nudge) if n.kind == "birthday"]
+    chat.send(f"/done {nudge.id}")
+    assert "已经完成" in chat.send(f"/snooze {nudge.id} 1")  # e.g. an older copy of its menu
+    clock.set(datetime(2026, 11, 25, 9, 0))
+    assert "生日" not in chat.send("/today")
+    (nudge,) = [n for n in rows(app, Nudge) if n.kind == "birthday"]
+    assert nudge.status == "done"
+
+
 def test_a_contact_closes_the_overdue_follow_up(app, chat, clock):
     chat.send("/record 筛选客户")
     chat.script("女", "保存")

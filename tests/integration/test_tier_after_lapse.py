@@ -63,3 +63,24 @@ def test_deleting_a_referred_client_tells_about_the_referrers_core_tier(app, cha
     reply = chat.send("确认删除")
     assert "「孙明」转介绍成交现为 2 位（少于 3），按规则只到【普通】" in reply
     assert tier_of(app, "孙明") == "核心"
+
+
+def test_a_tier_lowered_by_hand_is_not_raised_again_by_the_rules(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "6万")
+    assert tier_of(app, "孙明") == "精选"
+    chat.send("/tier 孙明 成交 人已移居国外，暂不重点经营")
+    reply = add_policy(chat, "孙明", "500", product="意外")
+    assert "自动升为" not in reply
+    assert "按规则可为【精选】，但你曾手动调为【成交】（人已移居国外，暂不重点经营）" in reply
+    assert "/tier 孙明 精选 原因" in reply
+    assert tier_of(app, "孙明") == "成交"
+    chat.send("/tier 孙明 筛选 再观察")  # still lowered by hand: stays
+    add_policy(chat, "孙明", "1000", product="医疗")
+    assert tier_of(app, "孙明") == "筛选"
+
+
+def test_a_tier_raised_by_hand_still_moves_up_with_the_rules(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    chat.send("/tier 孙明 筛选 家庭年收入高")
+    assert "已自动升为【成交】" in add_policy(chat, "孙明", "1万")
