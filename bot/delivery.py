@@ -1,8 +1,13 @@
 """Outbox delivery: claim due rows, send outside the transaction, mark sent or retry.
 
-429 (retry_after) waits as asked without using up an attempt; permanent errors and
-unreachable agents end at once; anything else backs off exponentially and, after
-``max_attempts``, becomes a dead letter the agent is told about.
+429 (retry_after) waits as asked without using up an attempt (and for the end of the agent's
+quiet hours); permanent errors and unreachable agents end at once; anything else backs off
+exponentially (5 s doubling up to 30 min: ``max_attempts`` 14 span about two and a half hours)
+and then becomes a dead letter the agent is told about. A digest given up, or one that could
+only go out after its day, hands its reminders to the next digest.
+
+Delivery is at least once: a process stopped between the platform accepting a message and the
+outbox recording it sends that message again after the lease (the README says so).
 """
 
 from __future__ import annotations
@@ -11,14 +16,16 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.channels.base import Channel, DeliveryError
 from handlers import offered
 from handlers.safe_log import log_failure
 from handlers.types import Clock, Reply, reply_from_json, reply_to_json
+from scheduler.digest import local_time, quiet_until
 from storage.conversations import ConcurrentUpdate
 from storage.models import OutboxMessage
+from storage.outbox import DIGEST, digest_day
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -26,10 +33,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
-    max_attempts: int = 5
-    # 5xx and timeouts are usually momentary (a 429 carries its own wait): 5, 10, 20, 40 s
+    max_attempts: int = 14
+    # 5xx and timeouts: 5, 10, 20 s … then every 30 min, so an outage of a couple of hours
+    # does not lose the morning's digest (a 429 carries its own wait)
     base_backoff: timedelta = timedelta(seconds=5)
-    max_backoff: timedelta = timedelta(minutes=10)
+    max_backoff: timedelta = timedelta(minutes=30)
     lease: timedelta = timedelta(minutes=5)
     batch: int = 50
     concurrency: int = 20  # chats served at once; one chat's messages stay in order
@@ -83,6 +91,8 @@ class DeliveryWorker:
 
     async def _deliver(self, message: OutboxMessage) -> int:
         channel = self._channels[message.platform]
+        if not await asyncio.to_thread(self._still_ours, message):
+            return 0  # withdrawn or refilled while it waited its turn, or taken over
         replies = [reply_from_json(item) for item in message.payload]
         try:
             await channel.send(message.chat_id, replies)
@@ -95,6 +105,12 @@ class DeliveryWorker:
             return 0
         await asyncio.to_thread(self._sent, message, replies)
         return 1
+
+    def _still_ours(self, message: OutboxMessage) -> bool:
+        with self._uow() as uow:
+            ours = uow.outbox.renew_claim(message, self._clock.now())
+            uow.commit()
+            return ours
 
     def _sent(self, message: OutboxMessage, replies: list[Reply]) -> None:
         with self._uow() as uow:
@@ -115,13 +131,13 @@ class DeliveryWorker:
         reason = str(error) or type(error).__name__
         with self._uow() as uow:
             if error.unreachable:
-                uow.outbox.mark_dead(message.id, f"unreachable: {reason}")
-                uow.outbox.mark_unreachable(message.agent_id)
+                if uow.outbox.mark_dead(message, f"unreachable: {reason}"):
+                    uow.outbox.mark_unreachable(message.agent_id)
             elif error.permanent:
                 self._dead_letter(uow, message, reason)
             elif error.retry_after is not None:
-                uow.outbox.retry_later(message.id, now + timedelta(seconds=error.retry_after),
-                                       reason, count=False)
+                self._retry(uow, message, now + timedelta(seconds=error.retry_after), reason,
+                            count=False)
             else:
                 attempts = message.attempts + 1
                 if attempts >= self._policy.max_attempts:
@@ -129,12 +145,30 @@ class DeliveryWorker:
                 else:
                     backoff = min(self._policy.base_backoff * 2 ** (attempts - 1),
                                   self._policy.max_backoff)
-                    uow.outbox.retry_later(message.id, now + backoff, reason, count=True)
+                    self._retry(uow, message, now + backoff, reason, count=True)
             uow.commit()
         log.warning("delivery of outbox #%s failed: %s", message.id, reason)
 
+    def _retry(self, uow: UnitOfWork, message: OutboxMessage, at: datetime, reason: str,
+               count: bool) -> None:
+        """Try again at ``at``, or after the agent's quiet hours if ``at`` falls in them. A
+        digest whose next try would fall on a later day of the agent's is not sent stale:
+        its reminders go into the next digest."""
+        agent = uow.outbox.agent(message.agent_id)
+        if agent is not None:
+            at = quiet_until(at, agent) or at
+            if message.kind == DIGEST and local_time(at, agent).date() > digest_day(
+                    message.dedupe_key):
+                if uow.outbox.fold_into_next_digest(message):
+                    uow.nudges(message.agent_id).unmark_shown([digest_day(message.dedupe_key)])
+                return
+        uow.outbox.retry_later(message, at, reason, count=count)
+
     def _dead_letter(self, uow: UnitOfWork, message: OutboxMessage, reason: str) -> None:
-        uow.outbox.mark_dead(message.id, reason)
+        if not uow.outbox.mark_dead(message, reason):
+            return  # withdrawn meanwhile: nothing was lost
+        if message.kind == DIGEST:  # its reminders are listed again in the next one
+            uow.nudges(message.agent_id).unmark_shown([digest_day(message.dedupe_key)])
         if message.kind == "notice":
             return  # never a note about a note
         what = {"digest": "今日提醒", "push": "一条提醒"}.get(message.kind, "一条消息")

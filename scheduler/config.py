@@ -20,4 +20,4 @@ class NudgeRules(BaseModel):
     festivals_solar: dict[str, tuple[int, int]] = {"元旦": (1, 1)}
     salon_invite_days_before: int = Field(2, ge=0)
     catch_up_days: int = Field(31, ge=1)
-    max_attempts: int = Field(5, ge=1)
+    max_attempts: int = Field(14, ge=1)

@@ -64,6 +64,9 @@ def build_digests(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
             if chat is None or local.hour < agent.digest_hour:
                 continue
             day = local.date()
+            held = quiet_until(now, agent)
+            if held is not None and local_time(held, agent).date() > day:
+                continue  # it could only go out tomorrow, beside tomorrow's, which lists these
             if uow.outbox.status_of(digest_key(agent.id, day)) not in BUILDABLE:
                 continue  # today's is made already: one a day
             created += _digest_for(uow, agent, chat, day, now)

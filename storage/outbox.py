@@ -14,6 +14,7 @@ from storage.models import Agent, OutboxMessage
 
 DIGEST = "digest"
 WITHDRAWN = "withdrawn"  # held back before sending; a digest may be refilled and let out
+FOLDED = "folded"  # a digest that could only have gone out after its day: the next one lists it
 DIGEST_LOCK = 0x6469  # the first key of the advisory locks that hold one agent's digests
 
 
@@ -72,10 +73,13 @@ class Outbox:
         return len(self._withdraw(agent_id))
 
     def _withdraw(self, agent_id: int, *where: Any) -> list[tuple[str, str]]:
-        """(kind, key) of the agent's waiting pushes (matching ``where``) now withdrawn."""
+        """(kind, key) of the agent's waiting pushes (matching ``where``) now withdrawn. A row
+        claimed for sending counts as waiting: its sender checks before it sends
+        (``renew_claim``), and a send already under way that fails is not retried as it was."""
         withdrawn = self._session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.agent_id == agent_id, OutboxMessage.status == "pending", *where)
+            .where(OutboxMessage.agent_id == agent_id,
+                   OutboxMessage.status.in_(("pending", "sending")), *where)
             .values(status=WITHDRAWN, payload=[])  # what it said may name the deleted
             .returning(OutboxMessage.kind, OutboxMessage.dedupe_key)
             .execution_options(synchronize_session=False)).all()
@@ -126,26 +130,58 @@ class Outbox:
             OutboxMessage.id)
         return list(self._session.scalars(query.execution_options(populate_existing=True)))
 
+    def renew_claim(self, message: OutboxMessage, now: datetime) -> bool:
+        """Just before sending a claimed row: extend its lease, or False when it is no longer
+        this sender's (withdrawn, refilled, or claimed again by another process after the
+        lease ran out while it waited its turn). Updates ``message.claimed_at``."""
+        renewed = self._session.execute(
+            update(OutboxMessage)
+            .where(*self._still_claimed(message))
+            .values(claimed_at=now)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)).first()
+        if renewed is not None:
+            message.claimed_at = now
+        return renewed is not None
+
     def mark_sent(self, message_id: int, now: datetime) -> None:
         self._set(message_id, status="sent", sent_at=now, last_error=None)
 
-    def retry_later(self, message_id: int, at: datetime, error: str, count: bool) -> int:
-        """Schedule another attempt; returns the attempts made so far."""
-        message = self._session.get(OutboxMessage, message_id)
-        assert message is not None
-        message.status = "pending"
-        message.next_attempt_at = at
-        message.last_error = error[:500]
+    def retry_later(self, message: OutboxMessage, at: datetime, error: str,
+                    count: bool) -> bool:
+        """Schedule another attempt of a row this sender still holds; False when it no
+        longer does (withdrawn or refilled meanwhile: not retried with what it said)."""
+        values: dict[str, Any] = {"status": "pending", "next_attempt_at": at,
+                                  "last_error": error[:500]}
         if count:
-            message.attempts += 1
-        return message.attempts
+            values["attempts"] = OutboxMessage.attempts + 1
+        return self._update_claimed(message, values)
 
-    def mark_dead(self, message_id: int, error: str) -> OutboxMessage:
-        message = self._session.get(OutboxMessage, message_id)
-        assert message is not None
-        message.status = "dead"
-        message.last_error = error[:500]
-        return message
+    def mark_dead(self, message: OutboxMessage, error: str) -> bool:
+        """Give up a row this sender still holds; False when it no longer does."""
+        return self._update_claimed(message, {"status": "dead", "last_error": error[:500]})
+
+    def fold_into_next_digest(self, message: OutboxMessage) -> bool:
+        """A digest that could only go out after its day: withdrawn (not sent stale); its
+        reminders go into the next digest (``NudgeRepository.unmark_shown``)."""
+        return self._update_claimed(message, {"status": FOLDED, "payload": []})
+
+    def _update_claimed(self, message: OutboxMessage, values: dict[str, Any]) -> bool:
+        updated = self._session.execute(
+            update(OutboxMessage)
+            .where(*self._still_claimed(message))
+            .values(**values)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)).first()
+        return updated is not None
+
+    @staticmethod
+    def _still_claimed(message: OutboxMessage) -> tuple[Any, ...]:
+        return (OutboxMessage.id == message.id, OutboxMessage.status == "sending",
+                OutboxMessage.claimed_at == message.claimed_at)
+
+    def agent(self, agent_id: int) -> Agent | None:
+        return self._session.get(Agent, agent_id)
 
     def mark_unreachable(self, agent_id: int) -> None:
         self._session.execute(update(Agent).where(Agent.id == agent_id).values(unreachable=True))

@@ -1,6 +1,7 @@
 """A push still waiting in the outbox never names what the agent has just deleted: a queued
 digest is withdrawn and built again from what is left, a queued record-it-now push about the
-client is withdrawn; what is being sent or was sent stays, and there is still one digest a day."""
+client is withdrawn, and so is one claimed for sending but not sent yet; what was sent stays,
+and there is still one digest a day."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 
 from bot.channels.base import DeliveryError
 from bot.delivery import DeliveryWorker
@@ -82,14 +83,38 @@ def test_a_digest_already_sent_stays_and_is_not_sent_again(app, chat, clock):
     assert status == "sent" and "孙明" in sent  # history is not rewritten
 
 
-def test_a_digest_being_sent_is_left_alone(app, chat):
+def test_a_claimed_digest_is_withdrawn_and_its_sender_sends_the_rebuilt_one(app, chat, clock):
     birthday_client(chat, "孙明", "1980-11-24")
+    birthday_client(chat, "李四", "1985-11-24")
     app.nudges.tick()
-    with app.uow() as uow:  # a delivery worker has claimed it
-        uow.session.execute(update(OutboxMessage).values(status="sending"))
-        uow.commit()
+    channel = RecordingChannel()
+    worker = DeliveryWorker(app.uow, {"terminal": channel}, clock)
+    (claimed,) = worker._claim()  # waiting its turn in a delivery round
     _delete_client(chat, "孙明")
-    assert [m.status for m in _outbox(app)] == ["sending"]
+    assert asyncio.run(worker._deliver(claimed)) == 0 and channel.sent == []
+    assert app.nudges.tick().digests == 1  # built again from what is left
+    assert asyncio.run(worker.run_once()) == 1
+    ((_, replies),) = channel.sent
+    assert "李四 今天生日" in replies[0].text and "孙明" not in replies[0].text
+
+
+def test_a_send_that_fails_after_the_deletion_is_not_retried_as_it_was(app, chat, clock):
+    birthday_client(chat, "孙明", "1980-11-24")
+    birthday_client(chat, "李四", "1985-11-24")
+    app.nudges.tick()
+
+    class DeletingWhileSending(RecordingChannel):
+        async def send(self, chat_id, replies):  # the agent deletes while it is under way
+            await asyncio.to_thread(_delete_client, chat, "孙明")
+            raise DeliveryError("timeout")
+
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": DeletingWhileSending()}, clock).run_once())
+    app.nudges.tick()
+    clock.advance(minutes=1)
+    channel = RecordingChannel()
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock).run_once())
+    ((_, replies),) = channel.sent
+    assert "李四 今天生日" in replies[0].text and "孙明" not in replies[0].text
 
 
 def test_a_queued_record_reminder_about_the_client_is_withdrawn(app, chat, clock):
@@ -117,7 +142,7 @@ def test_a_rebuilt_digest_keeps_its_place_in_the_retry_schedule(app, chat, clock
     birthday_client(chat, "孙明", "1980-11-24")
     birthday_client(chat, "李四", "1985-11-24")
     app.nudges.tick()
-    capped = RecordingChannel([DeliveryError("daily cap reached", retry_after=15 * 3600)])
+    capped = RecordingChannel([DeliveryError("daily cap reached", retry_after=2 * 3600)])
     asyncio.run(DeliveryWorker(app.uow, {"terminal": capped}, clock).run_once())
     (waiting,) = _outbox(app)
     _delete_client(chat, "孙明")

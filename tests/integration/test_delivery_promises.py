@@ -1,0 +1,117 @@
+"""Nothing missed, nothing sent twice, nothing stale: the outbox under outages, caps, quiet
+hours, a second sender, and access taken away while a push waits its turn."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from bot.agents_admin import remove_agent
+from bot.channels.base import DeliveryError
+from bot.delivery import DeliveryPolicy, DeliveryWorker
+from storage.models import OutboxMessage
+from tests.integration.test_nudge_lifecycle import RecordingChannel, birthday_client
+from tests.support.rows import rows
+
+
+def deliver(app, clock, channel) -> int:
+    return asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock).run_once())
+
+
+def digests(app) -> list[OutboxMessage]:
+    return [m for m in rows(app, OutboxMessage) if m.kind == "digest"]
+
+
+def test_an_outage_of_an_hour_does_not_lose_the_digest(app, chat, clock):
+    birthday_client(chat, "张丽华", "1976-11-24")
+    app.nudges.tick()
+    channel = RecordingChannel([DeliveryError("timeout")] * 9)  # 5+10+…+1280 s ≈ 42 min
+    for _ in range(10):
+        deliver(app, clock, channel)
+        clock.advance(minutes=30)
+    ((_, replies),) = channel.sent
+    assert "张丽华 今天生日" in replies[0].text
+    assert [m.status for m in rows(app, OutboxMessage)] == ["sent"]
+
+
+def test_a_digest_given_up_hands_its_reminders_to_the_next_one(app, chat, clock):
+    birthday_client(chat, "张丽华", "1976-11-24")
+    app.nudges.tick()
+    channel = RecordingChannel([DeliveryError("timeout")] * 3)
+    policy = DeliveryPolicy(max_attempts=3)
+    for _ in range(3):
+        asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock, policy).run_once())
+        clock.advance(minutes=1)
+    assert [m.status for m in digests(app)] == ["dead"]
+    clock.set(datetime(2026, 11, 25, 1, 0))  # 09:00 the next day
+    app.nudges.tick()
+    today = digests(app)[-1].payload[0]["text"]
+    assert "11月25日 今日提醒" in today and "（11月24日）🎂 张丽华" in today
+
+
+def test_a_digest_held_by_the_daily_cap_is_not_sent_after_its_day(app, chat, clock):
+    birthday_client(chat, "张丽华", "1976-11-24")
+    app.nudges.tick()
+    until_midnight = (datetime(2026, 11, 24, 16, 0) - clock.now()).total_seconds()
+    deliver(app, clock, RecordingChannel([DeliveryError("daily cap", retry_after=until_midnight)]))
+    assert [m.status for m in digests(app)] == ["folded"]
+    clock.set(datetime(2026, 11, 24, 16, 1))  # 00:01 in Shanghai
+    channel = RecordingChannel()
+    app.nudges.tick()
+    assert deliver(app, clock, channel) == 0  # nothing at midnight
+    clock.set(datetime(2026, 11, 25, 0, 5))  # 08:05, the digest hour
+    app.nudges.tick()
+    assert deliver(app, clock, channel) == 1
+    ((_, replies),) = channel.sent
+    assert "11月25日 今日提醒" in replies[0].text and "张丽华" in replies[0].text
+
+
+def test_a_wait_that_ends_in_quiet_hours_waits_for_their_end(app, chat, clock):
+    birthday_client(chat, "张丽华", "1976-11-24")
+    clock.set(datetime(2026, 11, 24, 12, 0))  # 20:00 in Shanghai; quiet from 22:00 to 8:00
+    app.nudges.tick()
+    assert app.nudges.tick().digests == 0
+    chat.script("/record 孙明", "男", "保存")
+    chat.send("/meet 孙明")
+    clock.advance(minutes=61)
+    app.nudges.tick()  # 21:01: the record-it-now push
+    waits = RecordingChannel([DeliveryError("flood", retry_after=3 * 3600)] * 2)
+    deliver(app, clock, waits)  # both would be tried again at 00:01
+    by_kind = {m.kind: m for m in rows(app, OutboxMessage)}
+    assert by_kind["push"].status == "pending"
+    assert by_kind["push"].next_attempt_at == datetime(2026, 11, 25, 0, 0)  # 08:00
+    assert by_kind["digest"].status == "folded"  # tomorrow's digest lists its reminders
+
+
+def test_a_digest_built_late_at_night_is_left_to_the_next_morning(app, chat, clock):
+    birthday_client(chat, "张丽华", "1976-11-24")
+    clock.set(datetime(2026, 11, 24, 15, 0))  # 23:00 in Shanghai: a restart in quiet hours
+    assert app.nudges.tick().digests == 0
+    clock.set(datetime(2026, 11, 25, 0, 5))
+    assert app.nudges.tick().digests == 1
+    (digest,) = digests(app)
+    assert "11月25日" in digest.payload[0]["text"] and "张丽华" in digest.payload[0]["text"]
+
+
+def test_a_row_taken_over_after_its_lease_is_sent_once(app, chat, clock):
+    birthday_client(chat, "张丽华", "1976-11-24")
+    app.nudges.tick()
+    first, second = RecordingChannel(), RecordingChannel()
+    slow = DeliveryWorker(app.uow, {"terminal": first}, clock)
+    (claimed,) = slow._claim()  # then it waits its turn behind paced messages…
+    clock.advance(minutes=6)  # …longer than the lease: another process takes the row over
+    assert deliver(app, clock, second) == 1
+    assert asyncio.run(slow._deliver(claimed)) == 0
+    assert len(first.sent) + len(second.sent) == 1
+
+
+def test_a_push_waiting_its_turn_is_not_sent_after_access_is_taken_away(app, chat, clock):
+    birthday_client(chat, "张丽华", "1976-11-24")
+    app.nudges.tick()
+    channel = RecordingChannel()
+    worker = DeliveryWorker(app.uow, {"terminal": channel}, clock)
+    (claimed,) = worker._claim()
+    remove_agent(app, "王芳")
+    assert asyncio.run(worker._deliver(claimed)) == 0 and channel.sent == []
+    clock.advance(minutes=10)
+    assert deliver(app, clock, channel) == 0
