@@ -11,6 +11,8 @@ from handlers.template import SOFT_HEADINGS, Templates
 from handlers.when import local_now
 from storage.models import Client, FamilyMember, TimelineEntry
 
+CARD_ENTRY_CHARS = 60  # a timeline entry on the card; /notes shows it whole
+
 
 def birthday_value(person: Client | FamilyMember) -> dict[str, Any] | None:
     """The stored birthday columns as a parser-shaped value, or None."""
@@ -61,8 +63,12 @@ def render_card(client: Client, templates: Templates, now: datetime,
     last = local_now(client.last_contact_at, zone) if client.last_contact_at else None
     lines.append(f"最近联系：{last:%Y-%m-%d}（{(today - last.date()).days}天前）"
                  if last else "最近联系：无")
-    lines += [f"· {local_now(entry.at, zone):%m-%d} {entry.text[:60]}" for entry in recent]
+    lines += [f"· {local_now(entry.at, zone):%m-%d} {_shortened(entry.text)}" for entry in recent]
     return "\n".join(lines)
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= CARD_ENTRY_CHARS else text[:CARD_ENTRY_CHARS - 1] + "…"
 
 
 def _basics(client: Client) -> list[str]:

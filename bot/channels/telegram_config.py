@@ -11,6 +11,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("note", "快速笔记"),
     ("find", "查找客户"),
     ("card", "查看档案"),
+    ("notes", "全部笔记和往来记录"),
     ("book", "按分层列出客户"),
     ("tier", "调整分层"),
     ("policy", "录入保单或改状态"),

@@ -37,6 +37,7 @@ COMMANDS = [
     Command("note", "笔记", notes.quick_note),
     Command("find", "查", lookups.find),
     Command("card", "档案", lookups.card),
+    Command("notes", "时间线", lookups.notes),
     Command("book", "本", lookups.book),
     Command("tier", "分层", tiering.set_tier),
     Command("policy", "保单", forms.start_policy, starts_form=True),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from handlers.card import render_card
+from handlers.card import CARD_ENTRY_CHARS, render_card
 from handlers.context import Context
 from handlers.lookup import search
 from handlers.masking import mask_numbers
 from handlers.resolve import client_options, one_client
 from handlers.template import TIERS
 from handlers.types import Option, Reply
-from handlers.when import zone_of
+from handlers.when import local_now, zone_of
+
+CARD_ENTRIES = 5  # the card's latest timeline entries; /notes shows them all
+NOTES_PAGE = 20
 
 
 def find(ctx: Context, args: str) -> list[Reply]:
@@ -35,9 +38,36 @@ def card(ctx: Context, args: str) -> list[Reply]:
         return [found]
     client = found
     ctx.audit("card", client)
-    recent = list(ctx.clients.timeline(client, limit=3))
+    recent = list(ctx.clients.timeline(client, limit=CARD_ENTRIES + 1))
     zone = zone_of(ctx.agent.timezone)
-    return [Reply(render_card(client, ctx.config.templates, ctx.now, recent, zone))]
+    text = render_card(client, ctx.config.templates, ctx.now, recent[:CARD_ENTRIES], zone)
+    if len(recent) > CARD_ENTRIES or any(len(e.text) > CARD_ENTRY_CHARS for e in recent):
+        text += f"\n全部记录：/notes #{client.id}"
+    return [Reply(text)]
+
+
+def notes(ctx: Context, args: str) -> list[Reply]:
+    """/notes 时间线 姓名 [页]: the client's timeline in full, newest first, a page at a time."""
+    words, page = args.split(), 1
+    if len(words) > 1 and words[-1].isdecimal() and len(words[-1]) <= 4:
+        page, words = max(int(words[-1]), 1), words[:-1]
+    name = " ".join(words)
+    if not name:
+        return [Reply("请写上客户姓名，如：/notes 张三（更早的一页：/notes 张三 2）")]
+    found = one_client(ctx, name, lambda ref: f"/notes {ref}")
+    if isinstance(found, Reply):
+        return [found]
+    ctx.audit("timeline", found, str(page))
+    skip = (page - 1) * NOTES_PAGE
+    entries = list(ctx.clients.timeline(found, limit=skip + NOTES_PAGE + 1))[skip:]
+    if not entries:
+        return [Reply(f"「{found.name}」{'没有更早的记录了' if skip else '还没有任何记录'}。")]
+    zone = zone_of(ctx.agent.timezone)
+    lines = [f"📝 {found.name} 的记录（第 {page} 页，新的在前）："]
+    lines += [f"· {local_now(e.at, zone):%Y-%m-%d} {e.text}" for e in entries[:NOTES_PAGE]]
+    if len(entries) > NOTES_PAGE:
+        lines.append(f"更早的记录：/notes #{found.id} {page + 1}")
+    return [Reply("\n".join(lines))]
 
 
 def book(ctx: Context, args: str) -> list[Reply]:

@@ -53,8 +53,11 @@ def test_every_listed_item_can_be_opened_and_top_tiers_come_first(app, chat, clo
 
 
 def test_a_digest_built_in_quiet_hours_waits_for_their_end(app, chat, clock):
-    _birthday_client(chat, "张丽华", "1981-11-24")
-    clock.set(datetime(2026, 11, 24, 15, 30))  # 23:30 in Shanghai: first tick after a restart
+    _birthday_client(chat, "张丽华", "1981-11-25")
+    chat.send("/settings 提醒时间 7")  # quiet hours 22-8 still hold at 7
+    clock.set(datetime(2026, 11, 24, 15, 30))  # 23:30 in Shanghai: it could only go tomorrow
+    assert app.nudges.tick().digests == 0
+    clock.set(datetime(2026, 11, 24, 23, 5))  # 07:05
     assert app.nudges.tick().digests == 1
     (digest,) = [m for m in rows(app, OutboxMessage) if m.kind == "digest"]
     assert digest.next_attempt_at == datetime(2026, 11, 25, 0, 0)  # 08:00 local

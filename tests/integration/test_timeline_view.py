@@ -1,0 +1,39 @@
+"""Every note can be read again: the card shows the latest five, /notes all of them in full."""
+
+from __future__ import annotations
+
+
+def test_the_card_shows_the_latest_and_notes_shows_everything(chat, clock):
+    chat.script("/record 孙明", "男", "保存")
+    long_note = "聊到孩子明年去英国读书，" + "他很关心学费和住宿安排，" * 6 + "母亲今年查出糖尿病"
+    chat.send(f"/note 孙明 {long_note}")
+    for n in range(1, 7):
+        clock.advance(hours=1)
+        chat.send(f"/note 孙明 第{'一二三四五六'[n - 1]}次电话回访，气氛不错")
+    card = chat.send("/card 孙明")
+    assert "第六次电话回访" in card and "第二次电话回访" in card
+    assert "第一次电话回访" not in card and "糖尿病" not in card  # older than the latest five
+    assert "全部记录：/notes #" in card
+    everything = chat.send("/notes 孙明")
+    assert long_note in everything and "第一次电话回访" in everything
+    assert everything.index("第六次") < everything.index("第一次")  # newest first
+
+
+def test_a_long_timeline_comes_a_page_at_a_time(chat, clock):
+    chat.script("/record 孙明", "男", "保存")
+    for n in range(25):
+        clock.advance(minutes=1)
+        chat.send(f"/note 孙明 回访记录编号{'甲乙丙丁戊己庚辛壬癸'[n % 10]}{n // 10}号")
+    first = chat.send("/notes 孙明")
+    assert "第 1 页" in first and "更早的记录：/notes #" in first
+    second = chat.send("时间线 孙明 2")
+    assert "第 2 页" in second and "更早的记录" not in second
+    assert "没有更早的记录了" in chat.send("/notes 孙明 3")
+    assert "没有找到客户「李四」" in chat.send("/notes 李四")
+
+
+def test_a_short_card_entry_is_shown_whole(chat):
+    chat.script("/record 孙明", "男", "保存")
+    chat.send("/note 孙明 喜欢跑马拉松")
+    card = chat.send("/card 孙明")
+    assert "喜欢跑马拉松" in card and "全部记录" not in card
