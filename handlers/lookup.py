@@ -17,6 +17,7 @@ from storage.clients import ClientRepository, SearchRow
 
 STRONG = 85
 MINIMUM = 60
+SAME_SOUND = 80  # a homophone of the name: probably a wrong character
 
 
 @dataclass(frozen=True)
@@ -108,4 +109,17 @@ def _fuzzy(keys: list[tuple[int, str, str]], query: str, latin: str | None) -> d
         choices = {row_id: name for row_id, name, _ in keys}
     found = process.extract(latin or query, choices, scorer=fuzz.ratio,
                             score_cutoff=75, limit=10)
-    return {row_id: score * 0.8 for _, score, row_id in found}
+    scores = {row_id: score * 0.8 for _, score, row_id in found}
+    if not latin:  # a wrong character of the same sound: 孙铭 for 孙明
+        for row_id in sound_alikes(keys, query):
+            scores[row_id] = max(scores.get(row_id, 0), SAME_SOUND)
+    return scores
+
+
+def sound_alikes(keys: list[tuple[int, str, str]], name: str) -> list[int]:
+    """Ids of the clients whose name sounds like ``name`` but is written differently."""
+    pinyin, _ = search_keys(name)
+    if len(pinyin) < 4:
+        return []
+    return [row_id for row_id, other, other_pinyin in keys
+            if other_pinyin == pinyin and other != name]

@@ -7,6 +7,7 @@ from handlers.apply import add_member, add_policy, apply_to_client, new_client
 from handlers.commands import edits
 from handlers.context import Context
 from handlers.filled import filled_keys
+from handlers.lookup import sound_alikes
 from handlers.promotion import promote_if_due
 from handlers.resolve import (
     MAX_NAME,
@@ -102,13 +103,25 @@ def _begin(ctx: Context, form: str, name: str, client: Client | None,
     ctx.form = draft.to_json()
     count, what = len(draft.queue), FORM_NAMES[form]
     if client is None:
-        opening = Reply(f"开始记录新客户「{name}」的{what}，共 {count} 项。")
+        opening = Reply(f"开始记录新客户「{name}」的{what}，共 {count} 项。"
+                        + _sounds_like(ctx, name))
     elif form == "record":  # say whose: a second person of the same name must not merge in
         opening = Reply(f"继续记录已有客户{describe(client, ctx.now)}的档案，共 {count} 项。\n"
                         f"如果是另一位同名客户，请回复 取消，再发送 /record {NEW_CLIENT} {name}")
     else:
         opening = Reply(f"开始记录客户「{name}」的{what}，共 {count} 项。")
     return [opening, flow.question(draft, templates)]
+
+
+def _sounds_like(ctx: Context, name: str) -> str:
+    """A hint when the new name sounds like a client on file (a wrong character?)."""
+    keys = ctx.clients.name_keys()
+    ids = set(sound_alikes(keys, name))
+    alike = sorted({other for row_id, other, _ in keys if row_id in ids})
+    if not alike:
+        return ""
+    return (f"\n（已有读音相同的客户：{'、'.join(alike[:3])}。如果是同一人，请回复 取消，"
+            f"再发送 /record {alike[0]}）")
 
 
 def answer(ctx: Context, text: str) -> list[Reply]:

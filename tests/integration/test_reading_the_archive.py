@@ -1,4 +1,5 @@
-"""Every note can be read again: the card shows the latest five, /notes all of them in full."""
+"""Reading the archive back: every note in full (/notes), and a client found by the sound of
+the name when a character is wrong."""
 
 from __future__ import annotations
 
@@ -37,3 +38,13 @@ def test_a_short_card_entry_is_shown_whole(chat):
     chat.send("/note 孙明 喜欢跑马拉松")
     card = chat.send("/card 孙明")
     assert "喜欢跑马拉松" in card and "全部记录" not in card
+
+
+def test_a_wrong_character_of_the_same_sound_still_finds_the_client(chat):
+    chat.script("/record 孙明", "男", "保存")
+    assert "孙明" in chat.send("/find 孙铭")
+    opening = chat.send("/record 孙铭")
+    assert "开始记录新客户「孙铭」" in opening
+    assert "已有读音相同的客户：孙明" in opening and "/record 孙明" in opening
+    chat.send("取消")
+    assert "读音相同" not in chat.send("/record 李四")
