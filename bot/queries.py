@@ -53,10 +53,13 @@ def show_card(app: App, agent_name: str, ref: str) -> str:
     with app.uow() as uow:
         agent_id, client = _one_client(uow, agent_name, ref)
         uow.audit.write(agent_id, "show", app.clock.now(), client_id=client.id)
-        recent = list(uow.clients(agent_id).timeline(client, limit=3))
+        clients = uow.clients(agent_id)
+        recent = list(clients.timeline(client, limit=5))
         agent = uow.agents.get(agent_id)
         zone = zone_of(agent.timezone if agent else None)
-        card = render_card(client, app.settings.templates, app.clock.now(), recent, zone)
+        referrer = clients.get(client.referred_by_id) if client.referred_by_id else None
+        card = render_card(client, app.settings.templates, app.clock.now(), recent, zone,
+                           referrer, clients.referred_by(client))
         uow.commit()
         return card
 

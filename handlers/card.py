@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers import fields
 from handlers.template import SOFT_HEADINGS, Templates
+from handlers.tiers import is_signed, own_premium
 from handlers.when import local_now
 from storage.models import Client, FamilyMember, TimelineEntry
 
@@ -38,9 +40,11 @@ def _join(*parts: str | None, sep: str = " ｜ ") -> str:
 
 
 def render_card(client: Client, templates: Templates, now: datetime,
-                recent: list[TimelineEntry], zone: ZoneInfo | None = None) -> str:
+                recent: list[TimelineEntry], zone: ZoneInfo | None = None,
+                referrer: Client | None = None, referrals: Sequence[Client] = ()) -> str:
     """The card as plain text (channels escape and split it as they need); times are shown
-    in the agent's time zone."""
+    in the agent's time zone. ``referrer``: who introduced the client; ``referrals``: whom
+    the client introduced (the 核心 book's record of referrals and the premium they brought)."""
     zone = zone or ZoneInfo("Asia/Shanghai")
     age = age_of(client, now)
     who = _join(client.gender, f"{age}岁" if age is not None else None, sep="，")
@@ -56,6 +60,7 @@ def render_card(client: Client, templates: Templates, now: datetime,
     if soft:
         lines += ["—— 软信息 ——", *soft]
     lines += _books(client, templates)
+    lines += _referral_lines(referrer, referrals)
     if client.dates:
         dates = "；".join(f"{entry.label} {_date(entry)}" for entry in client.dates)
         lines += ["—— 纪念日 ——", dates]
@@ -65,6 +70,18 @@ def render_card(client: Client, templates: Templates, now: datetime,
                  if last else "最近联系：无")
     lines += [f"· {local_now(entry.at, zone):%m-%d} {_shortened(entry.text)}" for entry in recent]
     return "\n".join(lines)
+
+
+def _referral_lines(referrer: Client | None, referrals: Sequence[Client]) -> list[str]:
+    lines = [f"介绍人：{referrer.name}"] if referrer is not None else []
+    if referrals:
+        signed = sum(1 for referred in referrals if is_signed(referred))
+        premium = sum(own_premium(referred) for referred in referrals)
+        shown = "、".join(f"{referred.name}【{referred.tier}】" for referred in referrals[:20])
+        more = f" 等 {len(referrals)} 位" if len(referrals) > 20 else ""
+        lines.append(f"介绍了 {len(referrals)} 位，成交 {signed} 位，"
+                     f"带来年缴保费合计 {premium:,} 元：{shown}{more}")
+    return ["—— 转介绍 ——", *lines] if lines else []
 
 
 def _shortened(text: str) -> str:

@@ -48,3 +48,17 @@ def test_a_wrong_character_of_the_same_sound_still_finds_the_client(chat):
     assert "已有读音相同的客户：孙明" in opening and "/record 孙明" in opening
     chat.send("取消")
     assert "读音相同" not in chat.send("/record 李四")
+
+
+def test_a_card_shows_whom_the_client_introduced_and_the_premium_they_brought(chat):
+    chat.script("/record 孙明", "男", "保存")
+    for friend, premium in (("李一", "20万"), ("李二", "30万"), ("李三", "30万")):
+        chat.send(f"/referral 孙明 {friend}")
+        chat.script(f"/policy {friend}", "是", "年金", "2025-12-1", premium, "10", "跳过",
+                    "跳过", "有效")
+    chat.send("/referral 孙明 王五")  # introduced, not signed yet
+    card = chat.send("/card 孙明")
+    assert "—— 转介绍 ——" in card
+    assert "介绍了 4 位，成交 3 位，带来年缴保费合计 800,000 元" in card
+    assert "李一【精选】" in card and "王五【普通】" in card
+    assert "介绍人：孙明" in chat.send("/card 李一")
