@@ -40,6 +40,10 @@ def start_record(ctx: Context, args: str) -> list[Reply]:
         return [Reply(f"姓名太长了（最多 {MAX_NAME} 个字）。备注可以写在档案里。")]
     suffix = " 更新" if everything else ""
     candidates = find_clients(ctx, name)
+    if not candidates and not everything:
+        chosen = _chosen_fields(ctx, parts)  # /record 孙明 手机 城市: just these
+        if chosen is not None:
+            return chosen
     if not candidates and is_id_ref(name):  # a button of a client since deleted
         return [Reply(f"没有找到客户「{name}」（可能已删除）。可以用 /find 查找。")]
     if len(candidates) > 1:
@@ -51,6 +55,49 @@ def start_record(ctx: Context, args: str) -> list[Reply]:
     client = candidates[0] if candidates else None
     display_name = client.name if client else name
     return _begin(ctx, "record", display_name, client, everything)
+
+
+def _chosen_fields(ctx: Context, parts: list[str]) -> list[Reply] | None:
+    """``/record NAME FIELD…``: ask again only the named fields of the client's record (a
+    typo in the phone, a new city); None when the words are not a client and its fields."""
+    for cut in range(len(parts) - 1, 0, -1):
+        keys = [_field_key(ctx, word) for word in parts[cut:]]
+        if None in keys:
+            continue
+        name, wanted = " ".join(parts[:cut]), " ".join(parts[cut:])
+        candidates = find_clients(ctx, name)
+        if len(candidates) > 1:
+            return [ask_which(ctx, name, candidates,
+                              lambda ref, wanted=wanted: f"/record {ref} {wanted}")]
+        if candidates:
+            return _begin_fields(ctx, candidates[0], [key for key in keys if key is not None])
+    return None
+
+
+def _field_key(ctx: Context, word: str) -> str | None:
+    """The record field a word names: its label (常住城市), or the one label containing it
+    (城市, 收入 are ambiguous only when two labels contain them)."""
+    labels = {spec.label: spec.key for _, spec in ctx.config.templates.form_fields("record",
+                                                                                   "核心")}
+    if word in labels:
+        return labels[word]
+    containing = [key for label, key in labels.items() if len(word) >= 2 and word in label]
+    return containing[0] if len(containing) == 1 else None
+
+
+def _begin_fields(ctx: Context, client: Client, keys: list[str]) -> list[Reply]:
+    if ctx.form is not None:
+        return _begin(ctx, "record", client.name, client, everything=False)  # "finish first"
+    templates = ctx.config.templates
+    order = [spec.key for _, spec in templates.form_fields("record", client.tier)]
+    queue = [key for key in order if key in keys]
+    if not queue:
+        return [Reply(f"「{client.name}」所在的【{client.tier}本】没有这一项。")]
+    draft = flow.FormDraft(form="record", client_name=client.name, client_id=client.id,
+                           tier=client.tier, queue=queue)
+    ctx.form = draft.to_json()
+    return [Reply(f"修改{describe(client, ctx.now)}的 {len(queue)} 项："),
+            flow.question(draft, templates)]
 
 
 def _start_new(ctx: Context, name: str) -> list[Reply]:

@@ -175,3 +175,18 @@ def test_policy_status_words_agents_use(chat):
     chat.script("/policy 张三", "是", "重疾", "保存")
     assert "已改为「失效」" in chat.send("/policy 张三 过期")
     assert "已改为「有效」" in chat.send("/policy 张三 复效")
+
+
+def test_record_with_field_names_asks_just_those_fields(chat, app):
+    chat.script("/record 孙明", "男", "1988-8-15", "13812345678", "上海", "保存")
+    opening = chat.send("/record 孙明 手机 城市")
+    assert "修改" in opening and "第1/2项" in opening and "手机" in opening
+    assert "第2/2项" in chat.send("13987654321")
+    assert "已保存「孙明」的档案（2 项）" in chat.send("杭州")
+    card = show_card(app, "王芳", "孙明")
+    assert "139****4321" in card and "城市：杭州" in card
+    assert "没有找到客户「孙明 手机」" in chat.send("/card 孙明 手机")
+
+
+def test_record_with_a_word_that_is_no_field_is_a_name(chat):
+    assert "开始记录新客户「Zhang Wei」" in chat.send("/record Zhang Wei")
