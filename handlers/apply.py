@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from handlers.ages import AGE_YEAR
 from handlers.lookup import search_keys
 from storage.clients import ClientRepository
 from storage.models import Client, FamilyMember, Policy
@@ -26,21 +27,27 @@ def new_client(repo: ClientRepository, name: str, now: datetime, today: date) ->
 
 def apply_to_client(
     repo: ClientRepository, client: Client, pairs: list[tuple[str, Any]], now: datetime
-) -> None:
-    """Apply record-template targets (client.*, soft.*, attr.*, family.*, date.*, tags)."""
+) -> list[str]:
+    """Apply record-template targets (client.*, soft.*, attr.*, family.*, date.*, tags);
+    returns what changed that the agent did not see typed (a child's corrected age)."""
+    changes: list[str] = []
     for target, value in pairs:
-        _apply_one(repo, client, target, value, now)
+        changes += _apply_one(repo, client, target, value, now) or []
     client.updated_at = now
+    return changes
 
 
 def _apply_one(repo: ClientRepository, client: Client, target: str, value: Any,
-               now: datetime) -> None:
+               now: datetime) -> list[str] | None:
     head, _, rest = target.partition(".")
     if target in SECRET_TARGETS:
         secret = value["e164"] if "e164" in value else value["value"]
         repo.set_secret(client, SECRET_TARGETS[target], secret, value["masked"])
     elif target == "client.birthday":
         _set_birthday(client, value)
+    elif target == "client.age":  # moves on with the years from the one it was recorded in
+        client.age = value
+        client.attrs = {**(client.attrs or {}), AGE_YEAR: now.year}
     elif head == "client":
         setattr(client, rest, value)
     elif head == "soft":
@@ -51,7 +58,7 @@ def _apply_one(repo: ClientRepository, client: Client, target: str, value: Any,
     elif head == "attr":
         client.attrs = {**(client.attrs or {}), rest: value}
     elif target == "family.children":
-        _add_children(repo, client, value, now)
+        return _add_children(repo, client, value, now)
     elif target == "family.parents":
         client.attrs = {**(client.attrs or {}), "parents": value}
     elif head == "family":
@@ -83,25 +90,64 @@ def _add_tags(client: Client, tags: list[str]) -> None:
 
 
 def _add_children(repo: ClientRepository, client: Client, children: list[dict[str, Any]],
-                  now: datetime) -> None:
-    for child in children:
-        birth_year = now.year - child["age"] if child.get("age") is not None else None
-        if not any(_same_child(member, child, birth_year) for member in client.family):
+                  now: datetime) -> list[str]:
+    changes = []
+    for child, member in plan_children(client, children, now.year):
+        birth_year = child_birth_year(child, now.year)
+        if member is None:
             repo.add_family(client, relation=child["relation"], name=child.get("name"),
                             birth_year=birth_year)
+            continue
+        if child.get("name") and not member.name:
+            member.name = child["name"]
+        if birth_year is not None and birth_year != member.birth_year \
+                and member.birth_month is None:
+            before = f"{now.year - member.birth_year}岁" if member.birth_year else "年龄未填"
+            member.birth_year = birth_year
+            who = " ".join(part for part in (member.relation, member.name) if part)
+            changes.append(f"{who}：{before} → {child['age']}岁")
+    return changes
 
 
-def _same_child(member: FamilyMember, child: dict[str, Any], birth_year: int | None) -> bool:
-    """Whether a child met in a note is one the family already has: "儿子9岁" is 小明, born
-    2017 (an age gives the birth year to within one)."""
-    if member.relation != child["relation"]:
-        return False
-    name, known_name = child.get("name"), member.name or None
-    if name and known_name:
-        return bool(name == known_name)
-    if birth_year is not None and member.birth_year is not None:
-        return abs(member.birth_year - birth_year) <= 1
-    return member.birth_year == birth_year and known_name == name
+def child_birth_year(child: dict[str, Any], this_year: int) -> int | None:
+    """The birth year an age gives (the year they reach it), as the life-stage rule reads it."""
+    return this_year - child["age"] if child.get("age") is not None else None
+
+
+def plan_children(client: Client, children: list[dict[str, Any]],
+                  this_year: int) -> list[tuple[dict[str, Any], FamilyMember | None]]:
+    """Each child of an answer or note with the family member it is (None: a new child)."""
+    taken: set[int] = set()
+    plan = []
+    for child in children:
+        free = [m for m in client.family if m.relation == child["relation"] and id(m) not in taken]
+        member = _same_child(free, child, child_birth_year(child, this_year))
+        if member is not None:
+            taken.add(id(member))
+        plan.append((child, member))
+    return plan
+
+
+def _same_child(members: list[FamilyMember], child: dict[str, Any],
+                birth_year: int | None) -> FamilyMember | None:
+    """Which of the family's children of that relation the child is: the one of that name;
+    the only one, when no name tells them apart (a new age corrects theirs); else the one
+    whose birth year is within one of the age's ("儿子9岁" is 小明, born 2017)."""
+    name = child.get("name")
+    if name:
+        named = next((m for m in members if m.name == name), None)
+        if named is not None:
+            return named
+        members = [m for m in members if not m.name]
+    if len(members) == 1:
+        return members[0]
+    for member in members:
+        if birth_year is not None and member.birth_year is not None:
+            if abs(member.birth_year - birth_year) <= 1:
+                return member
+        elif member.birth_year == birth_year and not member.name:
+            return member
+    return None
 
 
 def _set_spouse(repo: ClientRepository, client: Client, attr: str, value: Any) -> None:

@@ -8,12 +8,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers import fields
+from handlers.ages import person_age
 from handlers.template import SOFT_HEADINGS, Templates
 from handlers.tiers import is_signed, own_premium
 from handlers.when import local_now
 from storage.models import Client, FamilyMember, TimelineEntry
 
 CARD_ENTRY_CHARS = 60  # a timeline entry on the card; /notes shows it whole
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def birthday_value(person: Client | FamilyMember) -> dict[str, Any] | None:
@@ -25,10 +27,9 @@ def birthday_value(person: Client | FamilyMember) -> dict[str, Any] | None:
             "leap": bool(person.birth_leap)}
 
 
-def age_of(client: Client, now: datetime) -> int | None:
-    if client.birth_year:
-        return now.year - client.birth_year
-    return client.age
+def age_of(client: Client, now: datetime, zone: ZoneInfo | None = None) -> int | None:
+    """The client's age (周岁) on the agent's day (handlers.ages)."""
+    return person_age(client, local_now(now, zone or DEFAULT_ZONE).date())
 
 
 def _money(value: int | None) -> str | None:
@@ -45,15 +46,15 @@ def render_card(client: Client, templates: Templates, now: datetime,
     """The card as plain text (channels escape and split it as they need); times are shown
     in the agent's time zone. ``referrer``: who introduced the client; ``referrals``: whom
     the client introduced (the 核心 book's record of referrals and the premium they brought)."""
-    zone = zone or ZoneInfo("Asia/Shanghai")
-    age = age_of(client, now)
+    zone = zone or DEFAULT_ZONE
+    age = age_of(client, now, zone)
     who = _join(client.gender, f"{age}岁" if age is not None else None, sep="，")
     lines = [f"📇 {client.name}" + (f"（{who}）" if who else "") + f" · 【{client.tier}】"]
     if client.tier_reason:
         lines.append(f"分层原因：{client.tier_reason}")
     lines += ["—— 基本信息 ——", *_basics(client)]
     if client.family:
-        lines += ["—— 家人 ——", *(member_line(member, now) for member in client.family)]
+        lines += ["—— 家人 ——", *(member_line(member, now, zone) for member in client.family)]
     if client.policies:
         lines += ["—— 保单 ——", *(policy_line(policy) for policy in client.policies)]
     soft = _soft(client)
@@ -108,10 +109,11 @@ def _basics(client: Client) -> list[str]:
     return [row for row in rows if row] or ["（暂无）"]
 
 
-def member_line(member: FamilyMember, now: datetime) -> str:
+def member_line(member: FamilyMember, now: datetime, zone: ZoneInfo | None = None) -> str:
     """One family member on one line."""
     birthday = birthday_value(member)
-    age = f"{now.year - member.birth_year}岁" if member.birth_year else None
+    years = person_age(member, local_now(now, zone or DEFAULT_ZONE).date())
+    age = f"{years}岁" if years is not None else None
     born = f"生日 {fields.display('birthday', birthday)}" if birthday else None
     together = "同住" if member.lives_together else None
     return _join(member.relation, member.name, age, member.occupation, born, together,

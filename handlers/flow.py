@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, Literal
 
 from handlers import fields
+from handlers.fields import money
 from handlers.fields.dates import born_after
 from handlers.template import FieldSpec, Templates
 from handlers.types import Option, Reply
@@ -140,7 +141,12 @@ def step(draft: FormDraft, text: str, templates: Templates, today: date | None =
     except fields.ParseError as error:
         return Step(draft, [question(draft, templates, warning=error.message)], "continue")
     answers = {**draft.answers, spec.key: value}
-    return _advance(_copy(draft, answers=answers), templates)
+    advanced = _advance(_copy(draft, answers=answers), templates)
+    if spec.type == "money" and money.monthly(word):  # say how it was counted
+        month, year = fields.display("money", round(value / 12)), fields.display("money", value)
+        advanced.replies.insert(0, Reply(f"已按每月{month}计，{spec.label}记为每年{year}"
+                                         "（如不对，可回复 返回 修改）。"))
+    return advanced
 
 
 def _save_if_complete(draft: FormDraft, templates: Templates) -> Step:

@@ -15,7 +15,9 @@ _MONTH = r"(?:\d{1,2}|正|冬|腊|十[一二]|[一二三四五六七八九十])�
 _DAY = r"(?:\d{1,2}|初[一二三四五六七八九十]|[一二三四五六七八九十廿卅]{1,3})[日号]?"
 DATE_IN_TEXT = re.compile(
     rf"(?:{_YEAR})?(?:农历|阴历)?闰?{_MONTH}{_DAY}"
-    r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{8}|(?<![\d.])\d{1,2}[-/.]\d{1,2}(?![\d.])"
+    r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{8}"
+    r"|(?<![\d.])\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?![\d.])"  # 76.8.15
+    r"|(?<![\d.])\d{1,2}[-/.]\d{1,2}(?![\d.])"
 )
 BIRTHDAY_WORD = re.compile(r"生日|出生(?!地)|生于")
 ANNIVERSARY = re.compile(r"纪念日")
@@ -37,22 +39,21 @@ CHILDREN_IN_TEXT = re.compile(
     rf"|(?:{RELATION_PATTERN})[^,;。!?\s的]{{0,6}}?{_AGE}"  # 儿子今年9岁
 )
 
-_SURNAMES = (
+SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕"
     "丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严"
     "覃武戴莫孔汤温康施牛樊葛邢齐乔伍庞颜倪庄聂章鲁岳翟殷詹欧耿焦俞柳祝包舒阮柯梅童凌毕季裴霍涂"
     "苗谷盛翁冉骆蓝辛靳柴鲍喻祁蒲滕屈饶牟艾尤穆卓缪娄窦戚岑景宫费卜冷晏席卫柏瞿桂佟臧闵苟邬卞姬"
 )
 _HONORIFIC = r"(?:先生|女士|小姐|姐|哥|总|老师|阿姨|叔|老板|经理)"
-CLIENT_SUBJECT = re.compile(rf"^$|本人|客户|自己|[{_SURNAMES}]{_HONORIFIC}|[她他]")
-_SPOUSE = rf"(?<![{_SURNAMES}])(?:先生|老公|丈夫|太太|妻子|老婆|爱人|媳妇)"
+CLIENT_SUBJECT = re.compile(rf"^$|本人|客户|自己|[{SURNAMES}]{_HONORIFIC}|[她他]")
+_SPOUSE = rf"(?<![{SURNAMES}])(?:先生|老公|丈夫|太太|妻子|老婆|爱人|媳妇)"
 _OTHER = (
     rf"{RELATION_PATTERN}|父亲|母亲|爸|妈|公公|婆婆|岳父|岳母|爷爷|奶奶|外公|外婆"
     r"|哥哥|姐姐|弟弟|妹妹|朋友|同事|同学|闺蜜|邻居"
 )
 SPOUSE_WORD = re.compile(_SPOUSE)
 OTHER_PERSON = re.compile(_OTHER)
-SOMEONE_ELSE_AT_END = re.compile(rf"(?:{_SPOUSE}|{_OTHER})的?$")
 OCCUPATION_CLAUSE = re.compile(
     r"(?P<subject>.*?)(?P<verb>是做|是搞|是当|是|做|搞|当|从事|干)(?P<object>.+)"
 )

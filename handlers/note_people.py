@@ -18,6 +18,7 @@ from handlers.note_patterns import (
     TRADE,
     clauses,
 )
+from handlers.note_subject import not_the_clients
 
 
 def _keyword_spans(text: str, words: Iterable[str]) -> list[tuple[int, str]]:
@@ -44,11 +45,19 @@ def interests(text: str, keywords: NoteKeywords) -> Found:
     return [(p, Fact("tag.interest", w, f"兴趣：{w}")) for w, p in first.items()]
 
 
+# Words that suggest a need only when they are about the client themself: a father who is a
+# retired teacher is no sign of the client's own retirement planning.
+OWN_ONLY_NEED_WORDS = frozenset({"退休"})
+
+
 def needs(text: str, keywords: NoteKeywords) -> Found:
-    """Each need tag a configured keyword suggests, with the words that suggested it."""
+    """Each need tag a configured keyword suggests, with the words that suggested it; an
+    own-only word counts only when it is about the client."""
     triggers: dict[str, list[str]] = {}
     first: dict[str, int] = {}
     for position, word in _keyword_spans(text, keywords.need_tags):
+        if word in OWN_ONLY_NEED_WORDS and not_the_clients(text[:position]):
+            continue
         tag = keywords.need_tags[word]
         first.setdefault(tag, position)
         if word not in triggers.setdefault(tag, []):

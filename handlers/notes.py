@@ -26,10 +26,10 @@ from handlers.note_patterns import (
     DATE_IN_TEXT,
     INCOME,
     LUNAR_MARK,
-    SOMEONE_ELSE_AT_END,
     clauses,
 )
 from handlers.note_people import interests, needs, occupations
+from handlers.note_subject import not_the_clients, outside_the_family, whose
 
 __all__ = ["Fact", "NoteKeywords", "extract_facts"]
 
@@ -58,6 +58,7 @@ def _dates(text: str) -> Found:
     for clause_match in clauses(text):
         clause = "".join(clause_match.group().split())
         position = clause_match.start()
+        earlier = text[:position]
         if "结婚纪念日" in clause:
             value = _date_in(clause.split("结婚纪念日", 1)[1]) or _date_in(clause)
             if value:
@@ -70,19 +71,20 @@ def _dates(text: str) -> Found:
                 found.append((position, fact))
         elif word := BIRTHDAY_WORD.search(clause):
             value = _date_in(clause)
-            if value and not _someone_else(clause[: word.start()]):
+            if value and not not_the_clients(earlier + clause[: word.start()]):
                 found.append((position, Fact("client.birthday", value, _dated("生日", value))))
     return found
 
 
-def _someone_else(before: str) -> bool:
-    """'儿子', '她先生的', '儿子3月5日' before 生日: the birthday is not the client's."""
-    return bool(SOMEONE_ELSE_AT_END.search(DATE_IN_TEXT.sub("", LUNAR_MARK.sub("", before))))
+_NAME_BREAK = re.compile(r"[的是说和与及:]|每年|每逢|都会?|在|过")
+_WHOSE_WORDS = re.compile(r"^(?:[他她我]们?|咱们|大家)家?(?:的)?")
 
 
 def _anniversary_name(before: str) -> str:
-    """'他们的相识' -> '相识纪念日'."""
-    piece = re.split(r"[的是说和与及:]", before)[-1][-6:]
+    """'他们的相识' -> '相识纪念日', '他们家每年农历七月初七过相识' -> '相识纪念日',
+    '他公司成立' -> '公司成立纪念日'."""
+    undated = DATE_IN_TEXT.sub("", LUNAR_MARK.sub("", before))
+    piece = _WHOSE_WORDS.sub("", _NAME_BREAK.split(undated)[-1])[-6:]
     return f"{piece}纪念日" if piece else "纪念日"
 
 
@@ -97,7 +99,7 @@ def _amounts(text: str) -> Found:
         (ASSETS, "client.investable_assets", "可投资资产"),
     ):
         for match in pattern.finditer(text):
-            if "月" in match["gap"]:
+            if "月" in match["gap"] or _not_the_households(text[: match.start()], match[0]):
                 continue
             try:
                 value = parse_money(match["amount"])
@@ -109,8 +111,18 @@ def _amounts(text: str) -> Found:
     return found
 
 
+def _not_the_households(before: str, words: str) -> bool:
+    """An amount about someone else: a colleague's income always; the spouse's or a child's
+    only when it is not said to be the household's (家庭年收入, 家里存款)."""
+    if words.startswith("家"):
+        return whose(before) == "other"
+    return not_the_clients(before)
+
+
 def _children(text: str) -> Found:
-    snippets = list(CHILDREN_IN_TEXT.finditer("".join(text.split())))
+    flat = "".join(text.split())
+    snippets = [m for m in CHILDREN_IN_TEXT.finditer(flat)
+                if not outside_the_family(flat[: m.start()])]
     if not snippets:
         return []
     try:

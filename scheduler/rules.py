@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from handlers.ages import completed_years
 from handlers.when import local_now, to_utc, zone_of
 from scheduler import calendar as cal
 from scheduler import texts
@@ -179,21 +180,20 @@ def _followups_in_zone(q: SweepQueries, day: date, tier: str, cadence: int,
 def life_stages(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     """Children reaching school ages; clients reaching retirement-planning ages."""
     solar, lunar = keys(day)
-    lunar_year = cal.to_lunar(day)[0]
     due = []
     members = [p for p in q.member_birthdays(solar, lunar) if p.relation in CHILD_RELATIONS]
     if (day.month, day.day) == (1, 1):  # birthday unknown: the year they reach the age
         members += q.members_without_birthday(CHILD_RELATIONS,
                                               [day.year - age for age in rules.child_ages])
     for person in members:
-        age = _age(person, day, lunar_year)
+        age = _age(person, day)
         if age in rules.child_ages:
             need = texts.NEED_BY_CHILD_AGE.get(age, "教育规划")
             due.append(DueNudge(person.agent_id, person.client_id, "life_stage",
                                 _subject(person), f"age{age}", day,
                                 f"🎒 {_who(person)} 今年满{age}岁：{need}"))
     for person in q.client_birthdays(solar, lunar):
-        age = _age(person, day, lunar_year)
+        age = _age(person, day)
         if age in rules.client_ages:
             need = texts.NEED_BY_CLIENT_AGE.get(age, "养老规划")
             due.append(DueNudge(person.agent_id, person.client_id, "life_stage",
@@ -202,10 +202,12 @@ def life_stages(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]
     return due
 
 
-def _age(person: PersonRow, day: date, lunar_year: int) -> int | None:
+def _age(person: PersonRow, day: date) -> int | None:
+    """The same 周岁 as the card shows (handlers.ages)."""
     if person.year is None:
         return None
-    return (lunar_year if person.calendar == "lunar" else day.year) - person.year
+    return completed_years(person.year, person.month, person.day, day,
+                           calendar=person.calendar, leap=person.leap)
 
 
 def festivals(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:

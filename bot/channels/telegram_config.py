@@ -14,6 +14,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("notes", "全部笔记和往来记录"),
     ("book", "按分层列出客户"),
     ("tier", "调整分层"),
+    ("tag", "添加或删除标签"),
     ("policy", "录入保单或改状态"),
     ("family", "录入家人"),
     ("delete", "删除保单、家人或客户"),

@@ -15,6 +15,7 @@ from handlers.commands import (
     nudges,
     salons,
     settings,
+    tags,
     tiering,
 )
 from handlers.context import Context
@@ -40,6 +41,7 @@ COMMANDS = [
     Command("notes", "时间线", lookups.notes),
     Command("book", "本", lookups.book),
     Command("tier", "分层", tiering.set_tier),
+    Command("tag", "标签", tags.tag),
     Command("policy", "保单", forms.start_policy, starts_form=True),
     Command("family", "家人", forms.start_family, starts_form=True),
     Command("delete", "删除", deletion.delete),

@@ -185,7 +185,7 @@ def answer(ctx: Context, text: str) -> list[Reply]:
                       "回答已丢弃。")]
     if result.outcome == "save":
         ctx.form = None
-        return save(ctx, result.draft)
+        return [*result.replies, *save(ctx, result.draft)]
     ctx.form = result.draft.to_json()
     return result.replies
 
@@ -205,8 +205,9 @@ def save(ctx: Context, draft: flow.FormDraft) -> list[Reply]:
              if key in specs and flow.applies(draft, key, templates)]
     if not pairs and not created:
         return [Reply(f"没有新填写的内容，「{client.name}」的档案未改动。")]
+    changes: list[str] = []
     if draft.form == "record":
-        apply_to_client(ctx.clients, client, pairs, ctx.now)
+        changes = apply_to_client(ctx.clients, client, pairs, ctx.now)
         summary = f"记录档案，填写 {len(pairs)} 项"
     elif draft.form == "policy":
         policy = add_policy(ctx.clients, client, {t.split(".", 1)[1]: v for t, v in pairs},
@@ -223,6 +224,7 @@ def save(ctx: Context, draft: flow.FormDraft) -> list[Reply]:
     ctx.audit(f"save_{draft.form}", client, summary)
     if draft.form == "policy":  # tiers follow policies and referrals, not profile answers
         promote_if_due(ctx, client)
-    saved = Reply(f"✅ 已保存「{client.name}」的{FORM_NAMES[draft.form]}（{len(pairs)} 项）。"
-                  f"发送 /card #{client.id} 查看档案。")
-    return [saved]
+    saved = f"✅ 已保存「{client.name}」的{FORM_NAMES[draft.form]}（{len(pairs)} 项）。"
+    if changes:  # a child's corrected age: say what it was
+        saved += "".join(f"\n已更新 {change}" for change in changes) + "\n"
+    return [Reply(f"{saved}发送 /card #{client.id} 查看档案。")]

@@ -9,6 +9,8 @@ from handlers.apply import apply_to_client
 from handlers.context import Context
 from handlers.fields.dates import born_after
 from handlers.masking import mask_numbers
+from handlers.note_changes import with_replacements
+from handlers.note_subject import not_the_clients
 from handlers.notes import Fact, extract_facts
 from handlers.resolve import name_and_rest, one_client
 from handlers.types import Option, Reply
@@ -44,6 +46,7 @@ def quick_note(ctx: Context, args: str) -> list[Reply]:
     phone = mobile_in(text)
     if phone is not None:
         facts.insert(0, Fact("client.phone", phone, f"手机：{phone['masked']}"))
+    facts = with_replacements(ctx.clients, client, facts, ctx.now)
     saved = Reply(f"📝 已记下「{client.name}」的笔记。")
     if not facts:
         return [saved]
@@ -94,16 +97,19 @@ def confirm_facts(ctx: Context, text: str) -> list[Reply] | None:
     client = ctx.clients.get(pending["client_id"])
     if client is None:
         return [Reply("这位客户已不存在。")]
-    apply_to_client(ctx.clients, client, [(f["target"], f["value"]) for f in chosen], ctx.now)
+    changes = apply_to_client(ctx.clients, client, [(f["target"], f["value"]) for f in chosen],
+                              ctx.now)
     ctx.audit("note_facts", client, "; ".join(f["label"] for f in chosen))
     labels = "、".join(f["label"] for f in chosen)
-    return [Reply(f"✅ 已存入「{client.name}」的档案：{labels}")]
+    changed = "".join(f"\n已更新 {change}" for change in changes)
+    return [Reply(f"✅ 已存入「{client.name}」的档案：{labels}{changed}")]
 
 
 def mobile_in(text: str) -> dict[str, str] | None:
-    """The first mainland mobile number in the text, parsed as a phone field value."""
+    """The first mainland mobile number in the text, parsed as a phone field value; None when
+    the note says it is someone else's ("他老婆的手机是…")."""
     match = _MOBILE.search(text)
-    if match is None:
+    if match is None or not_the_clients(text[: match.start()]):
         return None
     try:
         value = fields.parse("phone", re.sub(r"\D", "", match.group(0)))

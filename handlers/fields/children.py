@@ -51,7 +51,21 @@ NO_CHILDREN = re.compile(
 _NAME_PREFIX = re.compile(r"^(?:叫|名叫|名字叫|名字是|小名叫?|大名叫?)")
 _FILLER = re.compile(r"今年|现在|目前|已经|刚满|刚|才|满|大概|大约|约|快|都|也|是|有")
 _NAME = re.compile(r"[\u4e00-\u9fff]{1,4}|[A-Za-z]{1,12}")
-_NOT_NAME = (
+# School stages and exams: never a name; each gives the usual age (周岁) of a child in it.
+SCHOOL_AGES: dict[str, int] = {
+    "幼儿园小班": 3, "幼儿园中班": 4, "幼儿园大班": 5, "小班": 3, "中班": 4, "大班": 5,
+    "幼儿园": 4, "小升初": 12, "中考": 15, "高考": 18, "考研": 22,
+    "初一": 13, "初二": 14, "初三": 15, "高一": 16, "高二": 17, "高三": 18,
+    "大一": 19, "大二": 20, "大三": 21, "大四": 22,
+    "小学一年级": 7, "小学二年级": 8, "小学三年级": 9, "小学四年级": 10,
+    "小学五年级": 11, "小学六年级": 12, "一年级": 7, "二年级": 8, "三年级": 9,
+    "四年级": 10, "五年级": 11, "六年级": 12,
+}  # fmt: skip
+_SCHOOL_WORDS = (*SCHOOL_AGES, "小学", "初中", "高中", "大学", "研究生", "读研", "读博",
+                 "毕业", "考试", "升学", "考")
+_SCHOOL = re.compile("|".join(sorted(SCHOOL_AGES, key=len, reverse=True)))
+_YEARS_OFF = {"明年": -1, "后年": -2, "去年": 1}  # 明年中考: one year short of it now
+_NOT_NAME = (*_SCHOOL_WORDS,
     "读", "上", "在", "年级", "班", "学", "园", "的", "了", "岁", "工作", "结婚", "明年",
     "今年", "去年", "要", "想", "准备", "没", "不", "和", "个", "分别", "各", "都",
 )  # fmt: skip
@@ -63,6 +77,7 @@ class _Slot:
     chunk: int
     age: int | None = None
     name: str | None = None
+    school_age: int | None = None
 
 
 def _count(text: str | None) -> int:
@@ -82,6 +97,17 @@ def _name(segment: str) -> str | None:
     if not _NAME.fullmatch(piece) or any(word in piece for word in _NOT_NAME):
         return None
     return piece
+
+
+def school_age(segment: str) -> int | None:
+    """The usual age of a child in the school stage the text names (女儿今年中考 → 15,
+    明年中考 → 14, 上初三 → 15), or None."""
+    stage = _SCHOOL.search(segment)
+    if stage is None:
+        return None
+    off = next((years for word, years in _YEARS_OFF.items() if word in segment[: stage.start()]),
+               0)
+    return max(0, SCHOOL_AGES[stage.group()] + off)
 
 
 def _mentions(text: str) -> list[tuple[re.Match[str], list[str]]]:
@@ -138,6 +164,7 @@ def parse_children(text: str) -> list[dict[str, Any]]:
         if len(relations) == 1:
             end = boundaries[bisect_left(boundaries, match.end())]
             slots[-1].name = _name(cleaned[match.end() : end])
+            slots[-1].school_age = school_age(cleaned[match.end() : end])
     by_chunk: dict[int, list[int | None]] = {}
     each: set[int] = set()
     for age_match in ages:
@@ -153,6 +180,9 @@ def parse_children(text: str) -> list[dict[str, Any]]:
             each.add(chunk)
     for chunk in sorted(by_chunk):
         _assign(slots, chunk, by_chunk[chunk], chunk in each)
+    for slot in slots:
+        if slot.age is None:
+            slot.age = slot.school_age
     if len(slots) > MAX_CHILDREN:
         raise ParseError(f"孩子写得太多了，请核对一下。{ACCEPTED}")
     return [{"relation": s.relation, "age": s.age, "name": s.name} for s in slots]

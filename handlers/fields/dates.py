@@ -20,6 +20,9 @@ BIRTHDAY_ACCEPTED = (
     "公历可以这样写：1985-3-5、1985年3月5日、3月5日；"
     "农历请加“农历”，如：农历八月十五、农历1985年闰四月初八。"
 )
+ANNIVERSARY_ACCEPTED = (
+    "公历可以这样写：2015-5-1、2015年5月1日、5月1日；农历请加“农历”，如：农历七月初七、农历2015年八月十五。"
+)
 
 MONTH_NAMES = ("正月", "二月", "三月", "四月", "五月", "六月",
                "七月", "八月", "九月", "十月", "冬月", "腊月")  # fmt: skip
@@ -38,7 +41,8 @@ SOLAR_FORMS = (
         rf"(?P<d>\d{{1,2}}|[一二三四五六七八九十廿卅]{{1,3}})[日号]?"
     ),
     re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
-    # two-digit years only with 年, as agents write them: 85年3月5日
+    # two-digit years with 年 or dots, as agents write them: 85年3月5日, 76.8.15
+    re.compile(r"(?P<y>\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"),
     re.compile(
         r"(?P<y>\d{2})年(?P<m>\d{1,2}|十[一二]|[一二三四五六七八九十])月"
         r"(?P<d>\d{1,2}|[一二三四五六七八九十廿卅]{1,3})[日号]?"
@@ -169,15 +173,25 @@ def looks_lunar(text: str) -> bool:
     return bool(_LUNAR_WORDS.search(cleaned) or _CN_MONTH_DAY.fullmatch(cleaned))
 
 
-def parse_birthday(text: str) -> dict[str, Any]:
+def _either_calendar(text: str, what: str, accepted: str) -> dict[str, Any]:
     """Lunar when the text says so (农历, 正月, 初八, 八月十五), solar otherwise."""
     try:
         return parse_lunar(text) if looks_lunar(text) else parse_solar(text)
     except ParseError as error:
         if "没看懂" in error.message:
             shown = quote(text.strip())
-            raise ParseError(f"没看懂这个生日“{shown}”。{BIRTHDAY_ACCEPTED}") from None
+            raise ParseError(f"没看懂这个{what}“{shown}”。{accepted}") from None
         raise
+
+
+def parse_birthday(text: str) -> dict[str, Any]:
+    """A birthday, solar or lunar (农历, 正月, 初八, 八月十五)."""
+    return _either_calendar(text, "生日", BIRTHDAY_ACCEPTED)
+
+
+def parse_anniversary(text: str) -> dict[str, Any]:
+    """A wedding or other anniversary, solar or lunar (its years then count in lunar years)."""
+    return _either_calendar(text, "日期", ANNIVERSARY_ACCEPTED)
 
 
 def solar_day(value: dict[str, Any]) -> date | None:

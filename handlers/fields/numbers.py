@@ -31,8 +31,10 @@ _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"
 _MEASURE_SUFFIX = re.compile(
     r"(?:个|人|次|位|件|份|张|单|家|套|辆|只|台|条|项|名|年交|年缴|年期|年|期)$")
 _AGE = re.compile(
-    r"^(?:今年|年龄|年纪|虚岁|周岁|实岁)?[:：]?(?P<n>.+?)(?:周岁|岁半|岁)?(?:了|左右)?$"
+    r"^(?:今年|年龄|年纪|虚岁|周岁|实岁)?[:：]?(?:大概|大约|约|差不多)?(?P<n>.+?)(?:周岁|岁半|岁)?"
+    r"(?:了|左右|上下)?$"
 )
+_DECADE = re.compile(r"^(?:\d0|[五六七八九零〇]零)后$")  # 80后, 00后, 八零后
 
 
 def small_int(text: str) -> int | None:
@@ -138,6 +140,9 @@ def parse_integer(text: str) -> int:
 def parse_age(text: str) -> int:
     """An age 0-130: 35, 35岁, 三十五岁, 35周岁."""
     accepted = "可以这样写：35、35岁、三十五岁。"
+    if _DECADE.match(compact(text)):
+        raise ParseError(f"“{quote(compact(text))}”是出生年代，换算不出年龄。请写大概的年龄，"
+                         f"如 35；知道出生年份的话，也可以在生日里写，如 1985-3-5。")
     match = _AGE.match(compact(text))
     cleaned = match["n"] if match else compact(text)
     if cleaned.startswith(("-", "负")):

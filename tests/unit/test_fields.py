@@ -33,7 +33,7 @@ def lunar(year: int | None, month: int, day: int, leap: bool = False) -> dict:
 def test_field_types_and_unknown_type() -> None:
     assert {
         "text", "choice", "multi", "tags", "phone", "date", "lunar_date", "birthday", "money",
-        "integer", "age", "yesno", "children", "id_number", "account",
+        "integer", "age", "yesno", "children", "id_number", "account", "anniversary",
     } == FIELD_TYPES  # fmt: skip
     with pytest.raises(ValueError):
         parse("nope", "x")
@@ -594,3 +594,44 @@ def test_display_reads_back(field_type: str, text: str) -> None:
 def test_two_digit_years_with_nian(text, expected):
     assert parse("date", text) == expected
     assert parse("birthday", text) == expected
+
+
+# --- as agents type them: monthly amounts, 年薪, 80后, 76.8.15, school words, lunar anniversaries
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("月缴1000", 12_000), ("1000/月", 12_000), ("每月1000", 12_000), ("1000元/月", 12_000),
+    ("每个月交800块", 9_600), ("月薪2万", 240_000), ("年薪60万", 600_000), ("1.2万/年", 12_000),
+])  # fmt: skip
+def test_money_per_month_counts_for_the_year(text: str, expected: int) -> None:
+    assert parse("money", text) == expected
+
+
+def test_decades_are_refused_with_a_reason_and_about_is_read() -> None:
+    with pytest.raises(ParseError, match="出生年代"):
+        parse("age", "80后")
+    assert parse("age", "约35") == 35 and parse("age", "大概40岁") == 40
+
+
+@pytest.mark.parametrize(("text", "year"), [("76.8.15", 1976), ("76-8-15", 1976),
+                                            ("05.3.1", 2005)])
+def test_two_digit_years_with_dots(text: str, year: int) -> None:
+    assert parse("birthday", text)["year"] == year
+    assert parse("birthday", "8.15")["year"] is None  # month.day alone stays yearless
+
+
+@pytest.mark.parametrize(("text", "age"), [
+    ("女儿今年中考", 15), ("女儿明年中考", 14), ("女儿上初三", 15), ("儿子读大二", 20),
+    ("儿子小学一年级", 7), ("儿子今年高考", 18),
+])  # fmt: skip
+def test_school_words_are_no_names_and_give_an_age(text: str, age: int) -> None:
+    (child,) = parse("children", text)
+    assert child["name"] is None and child["age"] == age
+
+
+def test_anniversaries_may_be_lunar() -> None:
+    assert parse("anniversary", "农历七月初七") == {
+        "calendar": "lunar", "year": None, "month": 7, "day": 7, "leap": False}
+    assert parse("anniversary", "2015年5月1号")["calendar"] == "solar"
+    with pytest.raises(ParseError, match="没看懂这个日期"):
+        parse("anniversary", "去年夏天")

@@ -185,3 +185,57 @@ def test_extract_facts_never_raises(text: str) -> None:
     for fact in facts:
         json.dumps(fact.value)
         assert fact.label
+
+
+# --- whose a fact is -----------------------------------------------------------------------------
+
+RETIREMENT = NoteKeywords(need_tags={"退休": "养老规划", "养老社区": "养老规划"})
+
+
+@pytest.mark.parametrize("note", [
+    "他同事张总是律师，年收入大概200万",
+    "他哥哥的儿子10岁了，在杭州读小学",
+    "她朋友李姐生日是1980年3月5日",
+    "他老婆年收入30万",
+    "父亲是退休教师，生日是农历腊月初八",
+])  # fmt: skip
+def test_facts_about_someone_else_are_not_the_clients(note: str) -> None:
+    targets = {f.target for f in extract_facts(note, KEYWORDS)}
+    assert not targets & {"client.household_income", "family.children", "client.birthday"}
+
+
+def test_the_clients_own_facts_around_other_people_stay() -> None:
+    note = "他老婆是医生，家庭年收入50万，他自己生日是6月6日，儿子10岁和女儿5岁"
+    facts = by_target(extract_facts(note, KEYWORDS))
+    assert [f.value for f in facts["client.household_income"]] == [500_000]
+    assert facts["client.birthday"][0].value["month"] == 6
+    assert len(facts["family.children"][0].value) == 2
+
+
+@pytest.mark.parametrize(("note", "tagged"), [
+    ("父亲是退休教师", False),
+    ("张姐说她父亲是退休教师，和他们同住", False),
+    ("他妈妈明年退休，他说想给爸妈买点医疗险", False),
+    ("她老公去年退休了", False),
+    ("她明年退休", True),
+    ("快退休了，想了解养老社区", True),
+    ("他父亲住在养老社区，他也想了解", True),  # care homes: a need whoever is named
+])  # fmt: skip
+def test_retirement_suggests_a_need_only_when_it_is_the_clients(note: str, tagged: bool) -> None:
+    assert any(f.target == "tag.need" for f in extract_facts(note, RETIREMENT)) is tagged
+
+
+@pytest.mark.parametrize(("note", "name"), [
+    ("他们家每年农历七月初七过相识纪念日", "相识纪念日"),
+    ("他公司成立纪念日是2010年5月18日", "公司成立纪念日"),
+    ("他们的相识纪念日是2018年2月14日", "相识纪念日"),
+    ("她每年3月8日都过恋爱纪念日", "恋爱纪念日"),
+])  # fmt: skip
+def test_anniversary_names(note: str, name: str) -> None:
+    (fact,) = by_target(extract_facts(note, KEYWORDS))["date.custom"]
+    assert fact.value["label"] == name and fact.label.startswith(f"{name}：")
+
+
+def test_a_two_digit_year_birthday_in_a_note() -> None:
+    (fact,) = by_target(extract_facts("张姐76.8.15生日", KEYWORDS))["client.birthday"]
+    assert fact.value["year"] == 1976
