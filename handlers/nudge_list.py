@@ -29,7 +29,7 @@ def numbered(title: str, nudges: list[Nudge], day: date, footer: str = "") -> Re
         lines.append(footer)
     options = tuple(Option(f"第{n}项", f"/nudge {nudge.id}")
                     for n, nudge in enumerate(nudges[:MAX_BUTTONS], start=1))
-    return Reply("\n".join(lines), options)
+    return Reply("\n".join(lines), options, listed=True)
 
 
 def _line(number: int, nudge: Nudge, day: date) -> str:

@@ -102,6 +102,7 @@ def ask_pick(ctx: Context, question: str, options: list[Option],
         "kind": "pick",
         "commands": {option.value: command_of(option.value) for option in options},
         "labels": {option.value: option.label for option in options},
+        "question": question,  # asked again after a message that answers nothing
         **remember,
     }
     return Reply(question, tuple(options))

@@ -7,7 +7,7 @@ import threading
 import unicodedata
 from collections import defaultdict
 
-from handlers import offered, texts
+from handlers import asides, offered, texts
 from handlers.commands import parse_command
 from handlers.commands.forms import FORM_NAMES
 from handlers.commands.forms import answer as answer_form
@@ -17,7 +17,7 @@ from handlers.context import Context
 from handlers.flow import CANCEL, FormDraft
 from handlers.onboarding import handle_unknown
 from handlers.safe_log import log_failure
-from handlers.types import Clock, Incoming, Option, Reply
+from handlers.types import TEXT, Clock, Incoming, Option, Reply
 from storage.conversations import ConcurrentUpdate
 from storage.db import DatabaseBusy
 from storage.uow import UnitOfWorkFactory
@@ -87,14 +87,15 @@ class Router:
             ):
                 return []
             conversation = talk.by_identity(incoming.platform, incoming.user_id)
+            readable = incoming.kind in offered.READABLE
             if conversation is None:
-                replies = handle_unknown(uow, incoming, now)
+                replies = handle_unknown(uow, incoming, now) if readable else []
                 uow.commit()
                 return replies
             agent = conversation.agent
             if incoming.is_group:  # never client data; a help line only when addressed
                 uow.commit()
-                addressed = incoming.text.strip().startswith("/")
+                addressed = incoming.kind == TEXT and incoming.text.strip().startswith("/")
                 return [Reply(texts.GROUP_ONLY_HELP)] if addressed else []
             if agent.unreachable:
                 talk.mark_reachable(agent.id)
@@ -106,14 +107,21 @@ class Router:
             ctx = Context(uow=uow, agent=agent, now=now,
                           config=self._config, form=draft.get("form"),
                           pending=draft.get("pending"))
-            text = offered.pick(text, conversation.options)
-            replies = dispatch(ctx, text) + ctx.notices
-            options = next((list(r.options) for r in reversed(replies) if r.options), [])
+            note = asides.note_for(incoming, conversation)
+            if note is None:
+                facts_open = (ctx.pending or {}).get("kind") == "facts"  # ① is a fact there
+                text = offered.pick(text, conversation.options, circled=not facts_open)
+                replies = dispatch(ctx, text) + ctx.notices
+            else:  # answers nothing: the state stays, its open question is asked again
+                replies = asides.replies(ctx, note)
+            options = offered.remember(offered.last_options(replies))
+            if note is not None and options in ([], conversation.options):
+                uow.commit()  # nothing to write: the offer made before stands
+                return offered.with_offer(replies, conversation.version)
             new_draft = {"form": ctx.form, "pending": ctx.pending}
-            talk.save(conversation, new_draft if ctx.form or ctx.pending else None,
-                      offered.remember(options))
+            talk.save(conversation, new_draft if ctx.form or ctx.pending else None, options)
             uow.commit()
-            return replies
+            return offered.with_offer(replies, (conversation.version or 0) + 1)
 
 
 def clean_text(text: str) -> str:

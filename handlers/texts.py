@@ -32,3 +32,13 @@ NOTHING_TO_CANCEL = "当前没有进行中的操作。"
 QUESTION_CANCELLED = "好的，这个问题取消了。"
 TOO_LONG = "这条消息太长了（{length} 字，最多 {limit} 字），没有处理。请分成几条发送。"
 WELCOME = "欢迎，{name}！您已注册为经纪人。\n\n"
+STALE_BUTTON = "这个按钮所属的问题已经过去了，这次点按没有改动任何内容。"
+NOTHING_OPEN = "现在没有待回答的问题。"
+ASKED_AGAIN = "接着刚才的问题："
+MEDIA_NOT_READ = "抱歉，我只能读文字消息，图片、表情、视频和文件都看不到。请把内容用文字发给我。"
+VOICE_NOT_READ = "抱歉，我听不了语音，只能读文字消息。请把内容用文字发给我。"
+# Per platform: how to turn a voice message into text there.
+VOICE_TO_TEXT = {"wechat": "（微信里可以长按语音，选「转文字」，再把转出的文字复制发给我。）"}
+EDIT_NOT_READ = ("修改过的消息我不会重新读取，刚才已按修改前的内容处理。"
+                 "要更正，请直接再发一条正确的内容（填写中可先回复 返回 回到上一项）；"
+                 "已保存的档案可发送 /record 姓名 更新 重新填写。")

@@ -51,7 +51,7 @@ def quiet_until(now: datetime, agent: Agent) -> datetime | None:
 
 def digest_reply(day: date, nudges: list[Nudge]) -> Reply:
     return numbered(f"☀️ {texts.md(day)} 今日提醒（{len(nudges)} 项）", nudges, day,
-                    "点选某一项可标记完成、推迟或查看档案；发送 /today 随时查看。")
+                    "每一项都可以标记完成、推迟或查看档案；发送 /today 随时查看。")
 
 
 def build_digests(uow_factory: UnitOfWorkFactory, now: datetime) -> int:

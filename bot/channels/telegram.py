@@ -1,8 +1,10 @@
 """Telegram channel: python-telegram-bot 22 polling or webhook, mapped to Incoming / Reply.
 
-Button presses are answered at once (answerCallbackQuery), the pressed message loses its
-keyboard (so an old choice cannot be pressed twice), and the replies go out as *new* messages:
-the conversation history stays readable and notifications fire, which an edit would not do.
+Button presses are answered at once (answerCallbackQuery); a question's message loses its
+keyboard once one of its answers is pressed, while a list of commands (a digest, /find results)
+keeps its buttons. The replies go out as *new* messages: the conversation history stays readable
+and notifications fire, which an edit would not do. Photos with a caption count as the caption
+typed; other media and edits of earlier messages reach the router by kind, without text.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from bot.channels.telegram_config import (
 )
 from bot.channels.telegram_sender import TelegramSender
 from bot.channels.telegram_support import ChatPacer, PushRateLimitFilter, TokenRedactor
+from handlers.offered import is_command
 from handlers.safe_log import log_failure
 from handlers.types import Incoming, Reply
 
@@ -97,6 +100,9 @@ class TelegramChannel:
         app.add_handler(
             PTBMessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._handle_text)
         )
+        others = filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL
+        app.add_handler(PTBMessageHandler(others, self._handle_text))  # caption, media
+        app.add_handler(PTBMessageHandler(filters.UpdateType.EDITED_MESSAGE, self._handle_edit))
         app.add_handler(CallbackQueryHandler(self._handle_callback))
         app.add_error_handler(self._handle_error)
         return app
@@ -177,6 +183,15 @@ class TelegramChannel:
         if incoming is not None:
             await self._dispatch(incoming)
 
+    async def _handle_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.edited_message is None:
+            return
+        incoming = mapping.incoming_from_message(
+            update.edited_message, context.bot.username, edited=True
+        )
+        if incoming is not None:
+            await self._dispatch(incoming)
+
     async def _handle_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
@@ -190,8 +205,8 @@ class TelegramChannel:
         except TelegramError as exc:  # e.g. the query is too old: still handle the press
             log.info("answerCallbackQuery failed: %s", self._redact(exc))
         pressed = query.message
-        if pressed is not None and pressed.is_accessible:
-            try:  # remove the keyboard so an old choice cannot be pressed again
+        if pressed is not None and pressed.is_accessible and not is_command(incoming.text):
+            try:  # an answer to a question: its other choices are no longer wanted
                 await context.bot.edit_message_reply_markup(
                     chat_id=pressed.chat.id, message_id=pressed.message_id, reply_markup=None
                 )

@@ -25,7 +25,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", "帮助"),
     ("cancel", "取消"),
 )
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 FAILURE_TEXT = "抱歉，处理这条消息时出错了，请稍后再试。"
 # Telegram allows 1-256 of these; we ask for 32+ so the secret cannot be guessed.
 SECRET_MIN = 32

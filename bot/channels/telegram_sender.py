@@ -60,7 +60,7 @@ class TelegramSender:
         if not text:
             return
         chunks = mapping.html_chunks(text)
-        markup = mapping.keyboard(reply.options)
+        markup = mapping.keyboard(reply.options, reply.offer)
         for number, chunk in enumerate(chunks, start=1):
             chunk_markup = markup if number == len(chunks) else None
             if push:

@@ -6,9 +6,14 @@ from handlers.types import Reply
 
 
 def render_plain(reply: Reply) -> str:
-    """The reply's text followed by its options as numbered lines."""
+    """The reply's text followed by its options as numbered lines (or, when the text numbers
+    them already, by how to pick one)."""
     if not reply.options:
         return reply.text
+    if reply.listed:
+        count = len(reply.options)
+        numbers = "1" if count == 1 else f"1–{count}"
+        return f"{reply.text}\n（回复序号 {numbers} 打开对应的一项）"
     lines = [reply.text, ""]
     lines += [f"{index}. {option.label}" for index, option in enumerate(reply.options, start=1)]
     numbers = " / ".join(str(index) for index in range(1, len(reply.options) + 1))

@@ -26,7 +26,7 @@ def find(ctx: Context, args: str) -> list[Reply]:
     clients = ctx.clients.get_many([match.client_id for match in matches])
     found = [clients[m.client_id] for m in matches if m.client_id in clients]
     options = client_options(found, ctx.now, lambda client: f"/card #{client.id}")
-    return [Reply(f"找到 {len(options)} 位客户（点选或回复序号查看档案）：", tuple(options))]
+    return [Reply(f"找到 {len(options)} 位客户，选一位查看档案：", tuple(options))]
 
 
 def card(ctx: Context, args: str) -> list[Reply]:

@@ -58,9 +58,11 @@ def quick_note(ctx: Context, args: str) -> list[Reply]:
     return [saved, _facts_question(ctx.pending, "我从笔记里识别到这些信息，要存进档案吗？")]
 
 
-def facts_reminder(pending: dict) -> Reply:
-    """The facts question again, for an answer that was not one."""
-    return _facts_question(pending, "没看懂这个回答。这些信息要存进档案吗？")
+def facts_reminder(pending: dict, understood: bool = False) -> Reply:
+    """The facts question again: for an answer that was not one, or (``understood``) after a
+    message that answered nothing (a photo, an old button)."""
+    opening = "这些信息要存进档案吗？" if understood else "没看懂这个回答。这些信息要存进档案吗？"
+    return _facts_question(pending, opening)
 
 
 def _facts_question(pending: dict, opening: str) -> Reply:

@@ -49,7 +49,7 @@ def _upcoming(ctx: Context, events: EventRepository) -> list[Reply]:
         Option(f"#{s.id} {salon_title(s.day, s.time, s.topic, today)}", f"/salon #{s.id}")
         for s in salons
     )
-    return [Reply("即将举行的沙龙（点选或回复序号查看受邀名单）：", options)]
+    return [Reply("即将举行的沙龙，选一个查看受邀名单：", options)]
 
 
 def _create(ctx: Context, events: EventRepository, args: str) -> list[Reply]:

@@ -14,7 +14,7 @@ from bot.channels.telegram import COMMANDS, TelegramStartError, TelegramWebhook
 from bot.channels.telegram_config import FAILURE_TEXT
 from handlers.types import Incoming, Option, Reply
 from tests.channels.conftest import Recorder, StartChannel
-from tests.fakes.telegram_api import FakeBotApi
+from tests.fakes.telegram_api import PHOTO, STICKER, VOICE, FakeBotApi
 
 # PTB warns (PTBDeprecationWarning) whenever it builds a RetryAfter; anything else is an error.
 pytestmark = [
@@ -129,7 +129,60 @@ async def test_callback_data_over_64_bytes_falls_back_to_the_index(
 
     fake_api.inject_callback("1", chat_id=USER)
     incomings = await recorder.wait_for(2)
-    assert incomings[1].text == "1"  # the router maps a bare number to the last options
+    # a press without an offer: the router refuses it unless it is a command
+    assert (incomings[1].text, incomings[1].kind, incomings[1].offer) == ("1", "button", None)
+
+
+async def test_an_offered_question_travels_by_number_and_loses_its_keyboard_when_answered(
+    fake_api: FakeBotApi, start_channel: StartChannel
+) -> None:
+    def respond(incoming: Incoming) -> list[Reply]:
+        if incoming.text == "/find 张":  # a list of commands: its buttons stay
+            found = (Option("张三", "/card #1"), Option("张四", "/card #2"))
+            return [Reply("找到 2 位客户", found)]
+        return [Reply("性别？", (Option("男", "男"), Option("女", "女")), offer="12")]
+
+    recorder = Recorder(respond)
+    await start_channel(recorder)
+    fake_api.inject_message("/find 张", user_id=USER)
+    [found] = await fake_api.wait_for_messages(USER)
+    fake_api.inject_message("/record 李四", user_id=USER)
+    [_, asked] = await fake_api.wait_for_messages(USER, 2)
+    assert [[b["callback_data"] for b in row] for row in keyboard_of(asked)] == [
+        ["~12.1", "~12.2"]
+    ]
+
+    fake_api.inject_callback("/card #2", chat_id=USER, message_id=found.result["message_id"])
+    fake_api.inject_callback("~12.2", chat_id=USER, message_id=asked.result["message_id"])
+    incomings = await recorder.wait_for(4)
+    await fake_api.wait_for_messages(USER, 4)
+    assert [(i.text, i.kind, i.offer) for i in incomings[2:]] == [
+        ("/card #2", "button", None), ("2", "button", "12")
+    ]
+    assert "reply_markup" in fake_api.messages[(USER, found.result["message_id"])]
+    assert "reply_markup" not in fake_api.messages[(USER, asked.result["message_id"])]
+
+
+async def test_captions_media_and_edits_arrive_by_kind(
+    fake_api: FakeBotApi, start_channel: StartChannel
+) -> None:
+    recorder = Recorder(lambda incoming: [Reply("收到")])
+    await start_channel(recorder)
+    fake_api.inject_message(None, user_id=USER, content={**PHOTO, "caption": "/note 王五 聊得好"})
+    fake_api.inject_message(None, user_id=USER, content=VOICE)
+    fake_api.inject_message(None, user_id=USER, content=STICKER)
+    typed = fake_api.inject_message("1980-01-02", user_id=USER)
+    fake_api.inject(fake_api.make_edit_update(typed, "1981-01-02"))
+    fake_api.inject_message(None, user_id=USER, chat_type="group", content=PHOTO)  # ignored
+    fake_api.inject_message("在吗", user_id=USER)
+    incomings = await recorder.wait_for(6)
+
+    assert [(i.kind, i.text) for i in incomings] == [
+        ("text", "/note 王五 聊得好"), ("voice", ""), ("media", ""), ("text", "1980-01-02"),
+        ("edit", ""), ("text", "在吗")
+    ]
+    edited = f"{USER}:{typed['message']['message_id']}:edit:"
+    assert (incomings[4].message_id or "").startswith(edited)  # each edit handled once
 
 
 async def test_long_text_is_split_under_the_limit_with_buttons_last(
@@ -151,6 +204,25 @@ async def test_long_text_is_split_under_the_limit_with_buttons_last(
     assert all(len(c.params["text"]) <= 4096 for c in calls)
     assert not fake_api.calls_to("sendMessage", ok=False)
     assert [bool(keyboard_of(c)) for c in calls] == [False] * (len(calls) - 1) + [True]
+    assert "\n".join(c.result["text"] for c in calls) == text
+
+
+async def test_a_long_card_is_packed_into_as_few_messages_as_fit(
+    fake_api: FakeBotApi, start_channel: StartChannel
+) -> None:
+    chunk = "客户说喜欢跑步和马拉松，周末常去奥森公园，和朋友聚会 & 喝茶。"  # & grows escaped
+    text = "\n".join(f"{n}. " + (chunk * 20)[:480] for n in range(14))
+    assert 6_500 < len(text) < 7_000
+    await start_channel(Recorder(lambda _: [Reply(text, (Option("查看更多", "/more"),))]))
+    fake_api.inject_message("/card 赵六", user_id=USER)
+
+    def all_chunks() -> list:  # the keyboard rides on the last chunk
+        sent = fake_api.sent_messages(USER)
+        return sent if any(keyboard_of(c) for c in sent) else []
+
+    calls = await fake_api.wait_for(all_chunks, what="the chunk with the keyboard")
+    assert len(calls) == 2  # not ever-halved pieces (3 here, 6 for a card with more < & >)
+    assert all(len(c.params["text"].encode("utf-16-le")) // 2 <= 4096 for c in calls)
     assert "\n".join(c.result["text"] for c in calls) == text
 
 
@@ -317,7 +389,7 @@ async def test_webhook_checks_the_secret_token(
     assert fake_api.webhook == {
         "url": url,
         "secret_token": SECRET,
-        "allowed_updates": ["message", "callback_query"],
+        "allowed_updates": ["message", "edited_message", "callback_query"],
     }
 
     wrong = await fake_api.post_update(url, fake_api.make_message_update("坏人"), "wrong")

@@ -13,7 +13,7 @@ pytest.register_assert_rewrite("tests.channels.conftest_wechat")
 from bot.channels.base import DeliveryError  # noqa: E402
 from bot.channels.text_render import render_plain  # noqa: E402
 from bot.channels.wechat import WeChatChannel  # noqa: E402
-from handlers.types import Incoming, Reply  # noqa: E402
+from handlers.types import MEDIA, VOICE, Incoming, Reply  # noqa: E402
 from tests.channels.conftest_wechat import (  # noqa: E402
     ALICE,
     BOB,
@@ -21,6 +21,12 @@ from tests.channels.conftest_wechat import (  # noqa: E402
     ROOM,
     TOKEN,
     wait_until,
+)
+from tests.fakes.wechat_puppet import (  # noqa: E402
+    AUDIO_ON_THE_WIRE,
+    EMOTICON_ON_THE_WIRE,
+    IMAGE_ON_THE_WIRE,
+    RECALLED_ON_THE_WIRE,
 )
 
 pytest_plugins = ("tests.channels.conftest_wechat",)
@@ -62,17 +68,35 @@ async def test_group_message_is_flagged_and_answered_in_the_room(
     ]
 
 
-async def test_own_and_non_text_messages_are_ignored(wechat, fake_puppet, wechat_handler):
+async def test_own_messages_recalls_and_group_media_are_ignored(
+    wechat, fake_puppet, wechat_handler
+):
     fake_puppet.inject_text(fake_puppet.self_id, "从手机上发的")
-    fake_puppet.inject_text(ALICE, "<img/>", type_on_wire=6)  # an image
+    fake_puppet.inject_text(ALICE, "<revokemsg/>", type_on_wire=RECALLED_ON_THE_WIRE)
+    fake_puppet.inject_text(BOB, "<img/>", room_id=ROOM, type_on_wire=IMAGE_ON_THE_WIRE)
     fake_puppet.inject_text(ALICE, "在吗")
 
     await fake_puppet.wait_for_sent(1)
     # the phone message, then the service's echo of our own reply
-    await wait_until(lambda: wechat.stats["self"] == 2 and wechat.stats["not-text"] == 1)
+    await wait_until(lambda: wechat.stats["self"] == 2 and wechat.stats["not-text"] == 2)
 
     assert wechat_handler.texts() == ["在吗"]
     assert len(fake_puppet.sent) == 1
+
+
+async def test_direct_voice_and_media_are_passed_on_by_kind_without_text(
+    wechat, fake_puppet, wechat_handler
+):
+    voice = fake_puppet.inject_text(ALICE, "<msg><voicemsg/></msg>", type_on_wire=AUDIO_ON_THE_WIRE)
+    await wait_until(lambda: len(wechat_handler.incomings) == 1)
+    image = fake_puppet.inject_text(ALICE, "<img/>", type_on_wire=IMAGE_ON_THE_WIRE)
+    await wait_until(lambda: len(wechat_handler.incomings) == 2)
+    sticker = fake_puppet.inject_text(ALICE, "<emoji/>", type_on_wire=EMOTICON_ON_THE_WIRE)
+    await fake_puppet.wait_for_sent(3)
+
+    got = [(i.message_id, i.kind, i.text, i.chat_id) for i in wechat_handler.incomings]
+    assert got == [(voice, VOICE, "", ALICE), (image, MEDIA, "", ALICE),
+                   (sticker, MEDIA, "", ALICE)]
 
 
 async def test_long_reply_is_split_into_several_messages(wechat, fake_puppet, wechat_handler):

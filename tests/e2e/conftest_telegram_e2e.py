@@ -121,6 +121,20 @@ class User:
         self.updates.append(update)
         return update
 
+    def send_media(self, content: dict) -> dict:
+        """Send a photo, voice, sticker… (``content`` as in ``FakeBotApi.make_message_update``)."""
+        update = self.fake.inject_message(
+            None, user_id=self.user_id, chat_id=self.chat_id, chat_type=self.chat_type,
+            first_name=self.first_name, last_name=self.last_name, content=content)
+        self.updates.append(update)
+        return update
+
+    def edit(self, update: dict, text: str) -> dict:
+        """Edit the message sent as ``update`` to read ``text``."""
+        edited = self.fake.inject(self.fake.make_edit_update(update, text))
+        self.updates.append(edited)
+        return edited
+
     def press(self, data: str, message_id: int | None = None) -> dict:
         """Press a button (by its callback data) on the newest message with a keyboard."""
         update = self.fake.inject_callback(data, chat_id=self.chat_id, user_id=self.user_id,
@@ -152,6 +166,23 @@ class User:
 
     async def tap(self, data: str) -> list[str]:
         return [call.result["text"] for call in await self.answer(lambda: self.press(data))]
+
+    def button(self, label: str, message_id: int | None = None) -> tuple[str, int]:
+        """(callback data, message id) of the button labelled ``label`` on message
+        ``message_id`` (default: the newest message with a keyboard)."""
+        if message_id is None:
+            with_keyboard = [call for call in self.received() if "reply_markup" in call.result]
+            message_id = with_keyboard[-1].result["message_id"]
+        message = self.fake.messages[(self.chat_id, message_id)]
+        rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+        [data] = [b["callback_data"] for row in rows for b in row if b["text"] == label]
+        return data, message_id
+
+    async def choose(self, label: str, message_id: int | None = None) -> list[str]:
+        """Press the button labelled ``label`` (see ``button``); the texts the bot sent."""
+        data, message_id = self.button(label, message_id)
+        pressed = await self.answer(lambda: self.press(data, message_id=message_id))
+        return [call.result["text"] for call in pressed]
 
 
 @pytest.fixture

@@ -77,10 +77,11 @@ async def test_guided_record_by_buttons_and_text_then_lookups(bot, wang, fake):
     assert intro.result["text"] == "开始记录新客户「张丽华」的档案，共 24 项。"
     assert not keyboard_of(intro)
     assert "第1/24项" in question.result["text"] and "性别？" in question.result["text"]
-    assert keyboard_of(question) == [[{"text": "男", "callback_data": "男"},
-                                      {"text": "女", "callback_data": "女"}]]
+    offer = keyboard_of(question)[0][0]["callback_data"].split(".")[0]  # "~N": this question
+    assert keyboard_of(question) == [[{"text": "男", "callback_data": f"{offer}.1"},
+                                      {"text": "女", "callback_data": f"{offer}.2"}]]
 
-    [birthday] = await wang.tap("女")
+    [birthday] = await wang.choose("女")
     assert "第2/24项" in birthday and "生日是哪天" in birthday
     assert fake.calls_to("answerCallbackQuery", ok=True)  # the spinner stops at once
     pressed = fake.messages[(WANG, question.result["message_id"])]
@@ -167,7 +168,7 @@ async def test_webhook_mode_checks_the_secret_and_answers_once(make_app, fake, s
     bot = await start_bot(app)
     url = f"http://127.0.0.1:{port}/tg-hook"
     assert fake.webhook == {"url": url, "secret_token": WEBHOOK_SECRET,
-                            "allowed_updates": ["message", "callback_query"]}
+                            "allowed_updates": ["message", "edited_message", "callback_query"]}
     wang = User(fake, bot, WANG)
 
     intruder = fake.make_message_update("/find zlh", user_id=WANG)
@@ -183,13 +184,14 @@ async def test_webhook_mode_checks_the_secret_and_answers_once(make_app, fake, s
     intro, question = await wang.answer(lambda: post(record))
     assert intro.result["text"].startswith("开始记录新客户「张丽华」")
     assert await wang.answer(lambda: post(record)) == []  # Telegram retried: answered once
-    press = fake.make_callback_update("女", chat_id=WANG, message_id=question.result["message_id"])
+    data, _ = wang.button("女", question.result["message_id"])
+    press = fake.make_callback_update(data, chat_id=WANG, message_id=question.result["message_id"])
     [birthday] = await wang.answer(lambda: post(press))
     assert "第2/24项" in birthday.result["text"]
 
     assert statuses == [200, 200, 200]
     handled = [incoming.text for incoming, _ in bot.tracker.handled]
-    assert handled == ["/record 张丽华", "/record 张丽华", "女"]  # never the intruder's
+    assert handled == ["/record 张丽华", "/record 张丽华", "2"]  # never the intruder's
     assert len(wang.received()) == 3
     assert not fake.calls_to("getUpdates")
     assert_well_formed(fake)
@@ -266,7 +268,7 @@ async def test_a_record_resumes_after_a_restart(tg_app, make_app, fake, start_bo
     first = await start_bot(tg_app)
     wang = User(fake, first, WANG)
     await wang.say("/record 张丽华")
-    await wang.tap("女")
+    await wang.choose("女")
     [asked] = await wang.say("1976-11-24")
     assert "第4/24项" in asked and "手机？" in asked
     answered = wang.updates[-1]
@@ -294,7 +296,7 @@ async def test_a_redelivered_update_is_answered_once(bot, wang, fake):
     assert await wang.answer(lambda: wang.redeliver(first, same_update_id=False)) == []
 
     await wang.say("/record 张丽华")
-    await wang.tap("女")
+    await wang.choose("女")
     pressed = wang.updates[-1]
     assert await wang.answer(lambda: wang.redeliver(pressed, same_update_id=False)) == []
     [asked] = await wang.say("1976-11-24")
@@ -315,7 +317,8 @@ async def test_a_client_is_deleted_by_buttons_after_a_confirmation(bot, wang, fa
     keep, sure = buttons(confirm)
     assert len(sure["callback_data"].encode()) <= 64  # the one-time value fits Telegram's limit
     assert "没有删除任何内容" in (await wang.tap(keep["callback_data"]))[0]
-    assert "没看懂" in (await wang.tap(sure["callback_data"]))[0]  # answered already: stale
+    [stale] = await wang.tap(sure["callback_data"])  # answered already: changes nothing
+    assert stale == f"{texts.STALE_BUTTON}\n{texts.NOTHING_OPEN}"
     assert (await wang.say("/card 张丽华"))[0].startswith(CARD_HEAD.split("（")[0])
 
     [which] = await wang.answer(lambda: wang.send("/delete 张丽华"))

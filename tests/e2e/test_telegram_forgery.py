@@ -57,12 +57,14 @@ async def test_updates_from_one_user_in_another_private_chat_are_ignored(make_ap
     record = fake.make_message_update("/record 李四", user_id=WANG)
     await wang.answer(lambda: fake.post_update(url, record, WEBHOOK_SECRET))
 
-    press = fake.make_callback_update("男", chat_id=WANG)  # on 王芳's own question
+    male, question = wang.button("男")  # on 王芳's own question
+    press = fake.make_callback_update(male, chat_id=WANG, message_id=question)
     press["callback_query"]["message"]["chat"] = ATTACKER_CHAT
     assert await fake.post_update(url, press, WEBHOOK_SECRET) == 200
-    genuine = fake.make_callback_update("女", chat_id=WANG)
+    female, _ = wang.button("女", question)
+    genuine = fake.make_callback_update(female, chat_id=WANG, message_id=question)
     [birthday] = await wang.answer(lambda: fake.post_update(url, genuine, WEBHOOK_SECRET))
     assert "第2/" in birthday.result["text"]
 
-    assert [incoming.text for incoming, _ in bot.tracker.handled] == ["/record 李四", "女"]
+    assert [incoming.text for incoming, _ in bot.tracker.handled] == ["/record 李四", "2"]
     assert fake.sent_texts(ATTACKER) == []

@@ -120,7 +120,9 @@ async def test_one_paced_digest_a_day_reaches_the_contact(bot, wechat_app, wang,
 
     (digest,) = [s for s in puppet.sent if "今日提醒" in s.text]
     assert digest.conversation_id == WANG
-    assert "张丽华 今天生日" in digest.text and "1. 第1项" in digest.text
+    assert "1. 🎂 张丽华 今天生日" in digest.text and "第1项" not in digest.text  # numbered once
+    assert "点选" not in digest.text  # nothing can be tapped in WeChat
+    assert digest.text.endswith("发送 /today 随时查看。\n（回复序号 1–2 打开对应的一项）")
     assert [m.status for m in outbox(wechat_app) if m.kind == "digest"] == ["sent"]
 
     clock.advance(hours=3)  # later the same day
@@ -140,7 +142,7 @@ async def test_a_number_after_the_digest_picks_a_digest_item(bot, wechat_app, wa
     assert await worker.run_once() == 1
     await wait_until(lambda: "今日提醒" in wang.received()[-1].text)
 
-    menu = await wang.say("1")  # "回复 1 / 2" under the digest: its first item
+    menu = await wang.say("1")  # "回复序号 1–2" under the digest: its first item
     assert "张丽华 今天生日" in menu and "推迟3天" in menu
 
 

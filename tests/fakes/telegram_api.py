@@ -54,6 +54,11 @@ _HTML_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
     "code", "pre", "blockquote", "tg-emoji", "tg-time",
 }  # fmt: skip
+# Non-text message contents as the Bot API sends them (``make_message_update(content=...)``).
+PHOTO = {"photo": [{"file_id": "p1", "file_unique_id": "up1", "width": 90, "height": 90}]}
+VOICE = {"voice": {"file_id": "v1", "file_unique_id": "uv1", "duration": 3}}
+STICKER = {"sticker": {"file_id": "s1", "file_unique_id": "us1", "type": "regular",
+                       "width": 512, "height": 512, "is_animated": False, "is_video": False}}
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*)?)>")
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});")
 _FAILURE_TEXT = {
@@ -328,7 +333,7 @@ class FakeBotApi:
 
     def make_message_update(
         self,
-        text: str,
+        text: str | None,
         *,
         user_id: int = 1001,
         chat_id: int | None = None,
@@ -337,8 +342,11 @@ class FakeBotApi:
         last_name: str | None = "三",
         username: str | None = None,
         title: str = "",
+        content: dict | None = None,
     ) -> dict:
-        """An update carrying a user's text message (not queued; see ``inject_message``)."""
+        """An update carrying a user's text message (not queued; see ``inject_message``);
+        ``content`` instead of or besides the text: a photo, voice, sticker (``PHOTO``…),
+        a ``caption``."""
         if chat_id is None:
             chat_id = user_id if chat_type == "private" else -1_000_000_000_000 - user_id
         user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
@@ -352,12 +360,20 @@ class FakeBotApi:
             "from": user,
             "chat": chat,
             "date": int(time.time()),
-            "text": text,
+            **({} if text is None else {"text": text}),
+            **(content or {}),
         }
-        command = re.match(r"/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?", text)
+        command = re.match(r"/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?", text or "")
         if command:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
         return {"update_id": next(self._update_ids), "message": message}
+
+    def make_edit_update(self, update: dict, text: str) -> dict:
+        """The user edits the message of ``update`` (a message update) to ``text``."""
+        message = {**json.loads(json.dumps(update["message"])), "text": text,
+                   "edit_date": int(time.time())}
+        message.pop("entities", None)
+        return {"update_id": next(self._update_ids), "edited_message": message}
 
     def make_callback_update(
         self,

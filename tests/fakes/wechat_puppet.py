@@ -26,6 +26,9 @@ from grpclib.server import Server, Stream
 from wechaty_grpc.wechaty import puppet as pb
 
 TEXT_ON_THE_WIRE = 7  # the service speaks the TypeScript MessageType: Text = 7
+# Other TypeScript MessageTypes, for non-text messages (``inject_text(type_on_wire=...)``).
+AUDIO_ON_THE_WIRE, EMOTICON_ON_THE_WIRE, IMAGE_ON_THE_WIRE = 2, 5, 6
+RECALLED_ON_THE_WIRE = 13
 SCAN_STATUS_SCANNED = 3  # not "Waiting" (2), which makes wechaty print a QR code
 
 _END = object()

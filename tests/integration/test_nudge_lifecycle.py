@@ -188,7 +188,8 @@ def test_terminal_shows_pushes_as_they_arrive(app, chat, clock):
     worker = DeliveryWorker(app.uow, {"terminal": terminal}, clock)
     assert asyncio.run(worker.run_once()) == 1
     assert "🔔" in output.getvalue() and "张丽华 今天生日" in output.getvalue()
-    assert "1. 第1项" in output.getvalue()
+    assert "1. 🎂 张丽华 今天生日" in output.getvalue() and "第1项" not in output.getvalue()
+    assert "（回复序号 1–2 打开对应的一项）" in output.getvalue()
 
 
 def test_a_number_after_a_pushed_digest_picks_from_the_digest(app, chat, clock):
@@ -197,5 +198,5 @@ def test_a_number_after_a_pushed_digest_picks_from_the_digest(app, chat, clock):
     channel = RecordingChannel()
     worker = DeliveryWorker(app.uow, {"terminal": channel}, clock)
     assert asyncio.run(worker.run_once()) == 1
-    menu = chat.send("1")  # "第1项" of the digest, as shown numbered in the terminal
+    menu = chat.send("1")  # the digest's first item, as numbered in the terminal
     assert "张丽华 今天生日" in menu and "推迟3天" in menu
