@@ -69,7 +69,8 @@ class Settings(BaseModel):
 
     def handler_config(self) -> HandlerConfig:
         return HandlerConfig(templates=self.templates, tiers=self.tiers,
-                             note_keywords=self.note_keywords)
+                             note_keywords=self.note_keywords,
+                             salon_invite_days_before=self.nudges.salon_invite_days_before)
 
 
 def redact_url(url: str) -> str:

@@ -22,10 +22,12 @@ class NoteKeywordsConfig(BaseModel):
 
 
 class HandlerConfig(BaseModel):
-    """Templates, tier rules and note keywords: the handlers' whole view of config.yaml."""
+    """Templates, tier rules, note keywords and the salon lead time: the handlers' whole view
+    of config.yaml."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     templates: Templates
     tiers: TierRules = TierRules()
     note_keywords: NoteKeywordsConfig = NoteKeywordsConfig()
+    salon_invite_days_before: int = 2  # nudges.salon_invite_days_before: series occurrences

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Generic, Protocol, TypeVar
 
 from handlers.template import TIERS
@@ -70,3 +70,21 @@ def propose_invitees(salon_tags: Sequence[str], salon_tiers: Sequence[str],
         p.client.last_contact_at or datetime.min,
     ))
     return proposals[:max(limit, 0)]
+
+
+class Identified(Candidate, Protocol):
+    """A candidate with its id (rotation remembers clients by id)."""
+
+    @property
+    def id(self) -> int: ...
+
+
+R = TypeVar("R", bound=Identified)
+
+
+def rotate(proposals: Sequence[Proposal[R]], last_proposed: Mapping[int, date],
+           limit: int = 20) -> list[Proposal[R]]:
+    """Clients already on a recent list of the same series (``last_proposed``: client id → that
+    salon's day) go after everyone else, the longest ago first; the order is otherwise kept."""
+    ranked = sorted(proposals, key=lambda p: last_proposed.get(p.client.id, date.min))
+    return ranked[:max(limit, 0)]

@@ -1,4 +1,5 @@
-"""Reading "/salon 周四 19:30 主题 #标签 @分层" and showing salons (pure, Chinese texts)."""
+"""Reading "/salon 周四 19:30 主题 #标签 @分层" (or 每周二四六 …) and showing salons (pure,
+Chinese texts)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from handlers.masking import mask_numbers
+from handlers.series_text import parse_weekly
 from handlers.template import TIERS
 from handlers.when import show_clock, show_day, split_when
 
@@ -24,7 +26,10 @@ USAGE = (
     "  日期：今天、明天、后天、周二、下周四、11月26日、2026-11-26；"
     "时间（可省略）：19:30、19点、下午3点；\n"
     "  #标签 按兴趣和需求匹配客户；@分层 限定邀请对象（不写则不限分层）\n"
-    "· /salon — 查看即将举行的沙龙\n"
+    "· /salon 每周二四六 19:30 小沙 #亲子 @筛选 — 每周固定的沙龙（也可写 每周二、四、六 或 "
+    "每周三），每场前几天自动推荐邀请对象，近两周推荐过的客户排在后面\n"
+    "· /salon — 查看即将举行的沙龙和每周沙龙系列\n"
+    "· /salon 停止 系列 3 — 停止一个每周沙龙系列（已生成的沙龙保留）\n"
     "· /salon #编号 — 查看沙龙和受邀名单\n"
     "· /salon #编号 邀请 张三 李四 — 标记已邀请（也可以：接受 / 拒绝 / 参加）"
 )
@@ -33,6 +38,7 @@ USAGE = (
 @dataclass
 class NewSalon:
     day: date | None = None
+    weekdays: str = ""  # a series: date.weekday() digits ("135" = 每周二四六)
     time: str = ""
     topic: str = ""
     tags: list[str] = field(default_factory=list)
@@ -46,6 +52,7 @@ def parse_new_salon(args: str, today: date) -> NewSalon | str:
     """The salon described by ``args``, or a polite Chinese message saying what is wrong."""
     salon = NewSalon()
     words: list[str] = []
+    unread = ""  # why a 每周… word was not read as weekdays
     for token in args.split():
         if token[0] in "#＃":
             tag = token.lstrip("#＃")
@@ -59,12 +66,22 @@ def parse_new_salon(args: str, today: date) -> NewSalon | str:
                 return f"没有「{tier[:MAX_TAG]}」这个分层，可选：{' / '.join(TIERS)}。"
             if tier not in salon.tiers:
                 salon.tiers.append(tier)
+        elif (weekly := parse_weekly(token)) is not None:
+            if isinstance(weekly, str) or salon.weekdays or (weekly[1] is not None and salon.time):
+                unread = weekly if isinstance(weekly, str) else unread  # 每周一次的读书会: topic
+                words.append(token)
+                continue
+            salon.weekdays = weekly[0]
+            if weekly[1] is not None:
+                salon.time = show_clock(weekly[1])
         elif not _take_when(salon, token, today):
             if _CLOCK_LIKE.fullmatch(token):
                 return f"时间「{token}」不对，请写 0:00 到 23:59 之间的时间，如 19:30。"
             words.append(token)
-    if salon.day is None:
-        return f"没看懂沙龙的日期。\n\n{USAGE}"
+    if salon.day is not None and salon.weekdays:
+        return "每周的沙龙不用写日期，写星期几和时间即可，如：/salon 每周二四六 19:30 小沙"
+    if salon.day is None and not salon.weekdays:
+        return unread or f"没看懂沙龙的日期。\n\n{USAGE}"
     salon.topic = mask_numbers(" ".join(words))  # copied to clients' timelines: no numbers
     if not salon.topic:
         return "请写上沙龙的主题，如：/salon 周四 19:30 退休生活漫谈 #养老规划"

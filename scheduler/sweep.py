@@ -6,11 +6,12 @@ import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.series import make_occurrence
 from handlers.when import local_now
 from scheduler import rules as r
 from scheduler.config import NudgeRules
 from storage.sweep_queries import SweepQueries
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 DAY_RULES = (r.birthdays, r.anniversaries, r.renewals, r.reviews, r.followups, r.life_stages,
@@ -40,6 +41,7 @@ class Sweeper:
         """Insert the day's nudges (existing ones are skipped); returns how many were new."""
         with self._uow() as uow:
             queries = SweepQueries(uow.session)
+            self._make_salons(uow, queries, day, now)
             due = compute(queries, day, self._rules)
             inserted = queries.insert_nudges([nudge.row(now) for nudge in due])
             if day <= local_now(now, self.zone).date():  # not before the new one shows
@@ -48,6 +50,16 @@ class Sweeper:
             uow.commit()
         log.info("swept %s: %d due, %d new", day, len(due), inserted)
         return inserted
+
+    def _make_salons(self, uow: UnitOfWork, queries: SweepQueries, day: date,
+                     now: datetime) -> None:
+        """The occurrences of recurring salons whose invitees fall due on ``day`` (none in the
+        past: a day caught up after downtime makes none that are over)."""
+        target = day + timedelta(days=self._rules.salon_invite_days_before)
+        if target < local_now(now, self.zone).date():
+            return
+        for series in queries.series_on(target):
+            make_occurrence(uow.series(series.agent_id), series, target, now)
 
     def catch_up(self, now: datetime) -> int:
         """Sweep the days missed since the last sweep (at most ``catch_up_days`` back), then

@@ -364,10 +364,32 @@ class SweepDay(Base):
     finished_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class SalonSeries(Base):
+    """A recurring salon (每周二四六小沙). Each occurrence is an ordinary `Salon`, made by the
+    sweep (or when the agent looks) ``salon_invite_days_before`` days ahead; a stopped series
+    makes no more and keeps the ones it made."""
+
+    __tablename__ = "salon_series"
+    __table_args__ = (NEVER_REUSED_IDS,)  # "/salon 停止 系列 3" names it
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    weekdays: Mapped[str] = mapped_column(String(7))  # date.weekday() digits: "135" = 二四六
+    time: Mapped[str] = mapped_column(String(16), default="")
+    topic: Mapped[str] = mapped_column(String(128))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tiers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    starts_on: Mapped[date] = mapped_column(Date)  # no occurrence before this day
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class Salon(Base):
-    """A small salon (周二四六小沙) or other event."""
+    """A small salon (周二四六小沙) or other event; one occurrence of a series when
+    ``series_id`` is set (one per series and day, whoever sweeps)."""
 
     __tablename__ = "salons"
+    __table_args__ = (UniqueConstraint("series_id", "day", name="uq_salons_series_day"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
@@ -377,6 +399,8 @@ class Salon(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     tiers: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("salon_series.id", ondelete="SET NULL", name="fk_salons_series_id"))
 
 
 class SalonInvite(Base):

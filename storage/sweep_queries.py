@@ -25,6 +25,7 @@ from storage.models import (
     Policy,
     Salon,
     SalonInvite,
+    SalonSeries,
     SweepDay,
     TimelineEntry,
 )
@@ -231,6 +232,14 @@ class SweepQueries:
 
     def salons_on(self, day: date) -> list[Salon]:
         return list(self._session.scalars(select(Salon).where(Salon.day == day)))
+
+    def series_on(self, day: date) -> list[SalonSeries]:
+        """Series still running that meet on ``day``'s weekday, oldest first (two sweepers
+        then make occurrences in the same order and never wait on each other in a circle)."""
+        query = select(SalonSeries).where(
+            SalonSeries.stopped_at.is_(None), SalonSeries.starts_on <= day,
+            SalonSeries.weekdays.contains(str(day.weekday())))
+        return list(self._session.scalars(query.order_by(SalonSeries.id)))
 
     def salon_invitee_names(self, salon_id: int) -> list[tuple[str, str, str]]:
         """(name, tier, status) of a salon's invitees, leaving out those who declined."""

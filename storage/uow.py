@@ -26,6 +26,7 @@ from storage.events import EventRepository
 from storage.loop_connection import LoopConnection
 from storage.nudges import NudgeRepository
 from storage.outbox import Outbox
+from storage.salon_series import SalonSeriesRepository
 
 
 class UnitOfWork:
@@ -121,6 +122,10 @@ class UnitOfWork:
     def events(self, agent_id: int) -> EventRepository:
         """Salons, invitations and meetings of one agent."""
         return EventRepository(self.session, agent_id)
+
+    def series(self, agent_id: int) -> SalonSeriesRepository:
+        """Recurring salons of one agent."""
+        return SalonSeriesRepository(self.session, agent_id)
 
     def nudges(self, agent_id: int) -> NudgeRepository:
         """The nudge repository of one agent."""

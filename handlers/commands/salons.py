@@ -1,9 +1,11 @@
-"""/salon 沙龙: list, create (with proposed invitees), show, and mark invitations."""
+"""/salon 沙龙: list, create (with proposed invitees; weekly ones in salon_series), show, and
+mark invitations."""
 
 from __future__ import annotations
 
 import re
 
+from handlers.commands import salon_series
 from handlers.context import Context
 from handlers.invitees import propose_invitees
 from handlers.resolve import ask_which, find_clients
@@ -17,6 +19,7 @@ from handlers.salon_text import (
     salon_title,
     status_counts,
 )
+from handlers.series_text import parse_stop, stop_hint
 from handlers.types import Option, Reply
 from storage.events import EventRepository
 from storage.models import Client, Salon
@@ -31,7 +34,12 @@ def salon(ctx: Context, args: str) -> list[Reply]:
         return _upcoming(ctx, events)
     ref = SALON_REF.fullmatch(words[0])
     if ref is None:
-        return _create(ctx, events, args)
+        series_id = parse_stop(words)
+        if series_id is None:
+            return _create(ctx, events, args)
+        if isinstance(series_id, str):
+            return [Reply(series_id)]
+        return salon_series.stop(ctx, series_id)
     found = events.get_salon(int(ref[1]))
     if found is None:
         return [Reply(f"没有找到沙龙 {words[0]}。发送 /salon 查看即将举行的沙龙。")]
@@ -42,19 +50,26 @@ def salon(ctx: Context, args: str) -> list[Reply]:
 
 def _upcoming(ctx: Context, events: EventRepository) -> list[Reply]:
     today = ctx.today
+    salon_series.make_due(ctx)
     salons = events.upcoming_salons(today)
+    series = salon_series.running(ctx)
     if not salons:
-        return [Reply(f"暂时没有即将举行的沙龙。\n\n{USAGE}")]
+        if series is None:
+            return [Reply(f"暂时没有即将举行的沙龙。\n\n{USAGE}")]
+        return [Reply("暂时没有即将举行的沙龙。"), series]
     options = tuple(
         Option(f"#{s.id} {salon_title(s.day, s.time, s.topic, today)}", f"/salon #{s.id}")
         for s in salons
     )
-    return [Reply("即将举行的沙龙，选一个查看受邀名单：", options)]
+    listed = Reply("即将举行的沙龙，选一个查看受邀名单：", options)
+    return [listed] if series is None else [listed, series]
 
 
 def _create(ctx: Context, events: EventRepository, args: str) -> list[Reply]:
     today = ctx.today
     parsed = parse_new_salon(args, today)
+    if isinstance(parsed, NewSalon) and parsed.weekdays:
+        return salon_series.create(ctx, parsed)
     if not isinstance(parsed, NewSalon) or parsed.day is None:
         return [Reply(str(parsed))]
     new = events.add_salon(parsed.day, parsed.time, parsed.topic, parsed.tags, parsed.tiers,
@@ -83,6 +98,9 @@ def _show(ctx: Context, events: EventRepository, found: Salon) -> list[Reply]:
     title = salon_title(found.day, found.time, found.topic, ctx.today)
     lines = [f"🎙 沙龙 #{found.id}：{title}",
              salon_filters(found.tags, found.tiers)]
+    if found.series_id is not None:
+        lines.append(f"（每周沙龙系列 {found.series_id} 的一场；停止这个系列："
+                     f"{stop_hint(found.series_id)}）")
     if pairs:
         lines.append(f"受邀名单（{len(pairs)} 位）：")
         lines += [f"· {client.name}【{client.tier}】{STATUS_LABELS.get(invite.status, '')}"

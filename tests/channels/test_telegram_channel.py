@@ -41,8 +41,8 @@ async def test_commands_are_registered_with_chinese_descriptions(
     assert registered["start"] == "绑定邀请码"
     assert registered["book"] == "按分层列出客户"
     assert list(registered) == [
-        "start", "record", "note", "find", "card", "notes", "book", "tier", "tag", "policy", "family",
-        "delete", "referral", "meet", "salon", "settings", "help", "cancel",
+        "start", "record", "note", "find", "card", "notes", "book", "tier", "tag", "policy",
+        "family", "delete", "referral", "meet", "salon", "settings", "help", "cancel",
     ]  # fmt: skip
 
 

@@ -156,7 +156,8 @@ def test_ids_deleted_before_the_upgrade_are_not_given_again(
     chat.script("/policy 孙明", "是", "重疾", "2025-12-1", "1万", "3", "跳过", "跳过", "有效")
     chat.send("/meet 孙明")
     clock.advance(minutes=61)
-    assert chat.app.nudges.tick().pushes == 1  # its key names the meeting's id
+    # Only the pushes: this code's sweep reads tables that 0005 does not have (salon_series).
+    assert chat.app.nudges.push_tick()[1] == 1  # its key names the meeting's id
     worker = DeliveryWorker(chat.app.uow, {"terminal": RecordingChannel()}, clock)
     assert asyncio.run(worker.run_once()) >= 1  # sent (with the digest): the key stays
     chat.script("/delete 孙明", "1", "确认删除")
