@@ -31,6 +31,20 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 
+# Where options are numbered lines: a number typed while a form is open answers the form.
+NUMBERED_PLATFORMS = frozenset({"wechat", "terminal"})
+BUSY_NOTE = ("（你正在填写的记录还没完成，现在回复数字会回答那边的问题。"
+             "处理这里的提醒，请稍后发送 /today）")
+
+
+def without_numbers(reply: Reply) -> Reply:
+    """A push for an agent in the middle of a form: no numbered options (the number would
+    answer the form, not this), and a word on how to open them later."""
+    if not reply.options:
+        return reply
+    return Reply(f"{reply.text}\n{BUSY_NOTE}")
+
+
 @dataclass(frozen=True)
 class DeliveryPolicy:
     max_attempts: int = 14
@@ -91,9 +105,12 @@ class DeliveryWorker:
 
     async def _deliver(self, message: OutboxMessage) -> int:
         channel = self._channels[message.platform]
-        if not await asyncio.to_thread(self._still_ours, message):
+        ours, answering = await asyncio.to_thread(self._still_ours, message)
+        if not ours:
             return 0  # withdrawn or refilled while it waited its turn, or taken over
         replies = [reply_from_json(item) for item in message.payload]
+        if answering and message.platform in NUMBERED_PLATFORMS:
+            replies = [without_numbers(reply) for reply in replies]
         try:
             await channel.send(message.chat_id, replies)
         except DeliveryError as error:
@@ -106,11 +123,13 @@ class DeliveryWorker:
         await asyncio.to_thread(self._sent, message, replies)
         return 1
 
-    def _still_ours(self, message: OutboxMessage) -> bool:
+    def _still_ours(self, message: OutboxMessage) -> tuple[bool, bool]:
+        """(still this sender's to send, the agent is in the middle of a form or question)."""
         with self._uow() as uow:
             ours = uow.outbox.renew_claim(message, self._clock.now())
+            conversation = uow.conversations.by_agent(message.agent_id) if ours else None
             uow.commit()
-            return ours
+            return ours, bool(conversation is not None and conversation.draft)
 
     def _sent(self, message: OutboxMessage, replies: list[Reply]) -> None:
         with self._uow() as uow:

@@ -115,3 +115,24 @@ def test_a_push_waiting_its_turn_is_not_sent_after_access_is_taken_away(app, cha
     assert asyncio.run(worker._deliver(claimed)) == 0 and channel.sent == []
     clock.advance(minutes=10)
     assert deliver(app, clock, channel) == 0
+
+
+def test_a_push_to_an_agent_in_the_middle_of_a_form_promises_no_numbers(app, chat, clock):
+    birthday_client(chat, "张丽华", "1976-11-24")
+    app.nudges.tick()
+    chat.send("/record 孙明")  # the first question is open, with numbered options
+    channel = RecordingChannel()
+    assert deliver(app, clock, channel) == 1
+    ((_, (digest,)),) = channel.sent
+    assert digest.options == () and "张丽华 今天生日" in digest.text
+    assert "记录还没完成" in digest.text and "/today" in digest.text
+    assert "第2/" in chat.send("1")  # the number answers the form's question, as it says
+
+
+def test_a_push_to_an_agent_with_nothing_open_keeps_its_numbers(app, chat, clock):
+    birthday_client(chat, "张丽华", "1976-11-24")
+    app.nudges.tick()
+    channel = RecordingChannel()
+    deliver(app, clock, channel)
+    ((_, (digest,)),) = channel.sent
+    assert digest.options and "记录还没完成" not in digest.text
