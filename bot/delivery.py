@@ -105,11 +105,12 @@ class DeliveryWorker:
 
     async def _deliver(self, message: OutboxMessage) -> int:
         channel = self._channels[message.platform]
-        ours, answering = await asyncio.to_thread(self._still_ours, message)
+        replies = [reply_from_json(item) for item in message.payload]
+        numbered = message.platform in NUMBERED_PLATFORMS and any(r.options for r in replies)
+        ours, answering = await asyncio.to_thread(self._still_ours, message, numbered)
         if not ours:
             return 0  # withdrawn or refilled while it waited its turn, or taken over
-        replies = [reply_from_json(item) for item in message.payload]
-        if answering and message.platform in NUMBERED_PLATFORMS:
+        if answering:
             replies = [without_numbers(reply) for reply in replies]
         try:
             await channel.send(message.chat_id, replies)
@@ -123,11 +124,13 @@ class DeliveryWorker:
         await asyncio.to_thread(self._sent, message, replies)
         return 1
 
-    def _still_ours(self, message: OutboxMessage) -> tuple[bool, bool]:
-        """(still this sender's to send, the agent is in the middle of a form or question)."""
+    def _still_ours(self, message: OutboxMessage, numbered: bool) -> tuple[bool, bool]:
+        """(still this sender's to send, the agent is in the middle of a form or question;
+        asked only when the push offers ``numbered`` options)."""
         with self._uow() as uow:
             ours = uow.outbox.renew_claim(message, self._clock.now())
-            conversation = uow.conversations.by_agent(message.agent_id) if ours else None
+            conversation = uow.conversations.by_agent(message.agent_id) \
+                if ours and numbered else None
             uow.commit()
             return ours, bool(conversation is not None and conversation.draft)
 
@@ -173,7 +176,7 @@ class DeliveryWorker:
         """Try again at ``at``, or after the agent's quiet hours if ``at`` falls in them. A
         digest whose next try would fall on a later day of the agent's is not sent stale:
         its reminders go into the next digest."""
-        agent = uow.outbox.agent(message.agent_id)
+        agent = uow.agents.get(message.agent_id)
         if agent is not None:
             at = quiet_until(at, agent) or at
             if message.kind == DIGEST and local_time(at, agent).date() > digest_day(

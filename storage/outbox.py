@@ -180,9 +180,6 @@ class Outbox:
         return (OutboxMessage.id == message.id, OutboxMessage.status == "sending",
                 OutboxMessage.claimed_at == message.claimed_at)
 
-    def agent(self, agent_id: int) -> Agent | None:
-        return self._session.get(Agent, agent_id)
-
     def mark_unreachable(self, agent_id: int) -> None:
         self._session.execute(update(Agent).where(Agent.id == agent_id).values(unreachable=True))
 
