@@ -40,11 +40,14 @@ class FormDraft:
     pos: int = 0
     # client data, numbers in full: never in a repr (logs, tracebacks)
     answers: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The policy or family member being corrected (handlers/commands/item_edit.py), None for
+    # a new one: its answers start as the item's values, and 跳过 keeps a value as it is.
+    item_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"form": self.form, "client_name": self.client_name, "client_id": self.client_id,
                 "tier": self.tier, "queue": list(self.queue), "pos": self.pos,
-                "answers": dict(self.answers)}
+                "answers": dict(self.answers), "item_id": self.item_id}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FormDraft:
@@ -59,7 +62,7 @@ class FormDraft:
         done = [key for key in self.queue[: self.pos] if key in keep]
         answers = {key: value for key, value in self.answers.items() if key in keep}
         return FormDraft(self.form, self.client_name, self.client_id, self.tier, keep,
-                         len(done), answers)
+                         len(done), answers, self.item_id)
 
     @property
     def finished(self) -> bool:
@@ -122,6 +125,8 @@ def step(draft: FormDraft, text: str, templates: Templates, today: date | None =
             pos -= 1
         moved = _copy(draft, pos=max(0, pos))
         return Step(moved, [question(moved, templates)], "continue")
+    if word in SKIP and draft.item_id is not None:  # correcting: the value stays
+        return _advance(draft, templates)
     if word in SKIP:
         _, spec = _current(draft, templates)
         if spec.required:

@@ -1,4 +1,5 @@
-"""Finding clients: name, full pinyin, initials (zs → 张三), phone last 4, tags, city.
+"""Finding clients: name, full pinyin, initials (zs → 张三), phone last 4, tags, city,
+occupation, employer, a family member's name.
 
 SQL narrows the candidates; the ranking here orders them; typo tolerance (rapidfuzz, in C)
 runs over the lean (name, pinyin) columns only when nothing matched well.
@@ -15,7 +16,8 @@ from rapidfuzz import fuzz, process
 from handlers.fields.text import normalise
 from storage.clients import ClientRepository, SearchRow
 
-STRONG = 85
+EXACT_FIELD = 70  # the query is a whole city, tag, occupation, employer or family name
+PLACE_SUFFIXES = "市省区县"  # 杭州市 finds 杭州 (and 杭州 finds 杭州市)
 MINIMUM = 60
 SAME_SOUND = 80  # a homophone of the name: probably a wrong character
 
@@ -43,11 +45,17 @@ def search(repo: ClientRepository, query: str, limit: int = 10) -> list[Match]:
         return []
     latin = query.lower().replace(" ", "")
     pinyin_query = latin if latin.isascii() and latin.isalpha() else None
+    place = query[:-1] if len(query) >= 3 and query[-1] in PLACE_SUFFIXES else query
     phone_ids = _phone_matches(repo, query)
-    rows = {row.id: row for row in repo.search_candidates(query, pinyin_query)}
+    rows = {row.id: row for row in repo.search_candidates(query, pinyin_query, place)}
     rows.update({row.id: row for row in repo.search_rows_by_ids(phone_ids - rows.keys())})
-    scored = {row.id: _score(row, query, pinyin_query, phone_ids) for row in rows.values()}
-    if not any(score >= STRONG for score, _ in scored.values()):
+    scored = {row.id: _score(row, query, pinyin_query, place, phone_ids)
+              for row in rows.values()}
+    if pinyin_query is None and len(query) >= 2 and not query.isdecimal():
+        _add_family(repo, query, rows, scored)
+    # Near misses of a name, unless the query was plainly something else: a whole city, tag,
+    # occupation or family name found, or digits (a phone number has no typo of a name).
+    if not any(score >= EXACT_FIELD for score, _ in scored.values()) and not query.isdecimal():
         fuzzy = _fuzzy(repo.name_keys(), query, pinyin_query)
         for row in repo.search_rows_by_ids(set(fuzzy) - rows.keys()):
             rows[row.id] = row
@@ -71,7 +79,19 @@ def _phone_matches(repo: ClientRepository, query: str) -> set[int]:
             if (repo.secret(client, "phone") or "").endswith(digits[-11:])}
 
 
-def _score(row: SearchRow, query: str, latin: str | None,
+def _add_family(repo: ClientRepository, query: str, rows: dict[int, SearchRow],
+                scored: dict[int, tuple[float, str]]) -> None:
+    """Clients with a family member of that name (配偶 李娜 finds 孙明)."""
+    found = repo.family_names_like(query)
+    for row in repo.search_rows_by_ids({client_id for client_id, _, _ in found} - rows.keys()):
+        rows[row.id] = row
+    for client_id, relation, name in found:
+        score = 80 if name == query else 65
+        if score > scored.get(client_id, (0, ""))[0]:
+            scored[client_id] = (score, f"{relation} {name}")
+
+
+def _score(row: SearchRow, query: str, latin: str | None, place: str,
            phone_ids: set[int]) -> tuple[float, str]:
     if row.id in phone_ids:
         return 100, "手机尾号"
@@ -86,14 +106,20 @@ def _score(row: SearchRow, query: str, latin: str | None,
             return 85, "拼音"
         if len(latin) >= 2 and row.name_initials.startswith(latin):
             return 75, "首字母"
-    if row.city and query == row.city:
+    if row.city and place in (row.city, row.city.rstrip(PLACE_SUFFIXES)):
         return 70, "城市"
     if query in (row.tags or []):
         return 70, "标签"
-    if row.city and query in row.city:
+    if query in (row.occupation, row.employer):
+        return 70, "职业" if query == row.occupation else "单位"
+    if row.city and place in row.city:
         return 65, "城市"
     if any(query in tag for tag in row.tags or []):
         return 65, "标签"
+    if row.occupation and query in row.occupation:
+        return 65, "职业"
+    if row.employer and query in row.employer:
+        return 65, "单位"
     return 0, ""
 
 

@@ -23,7 +23,7 @@ from storage.models import (
 
 SECRET_FIELDS = ("phone", "id_number", "payment_account")
 _SEARCH_COLUMNS = (Client.id, Client.name, Client.name_pinyin, Client.name_initials, Client.city,
-                   Client.tags, Client.tier)
+                   Client.tags, Client.tier, Client.occupation, Client.employer)
 
 
 def _escape_like(text: str) -> str:
@@ -41,6 +41,8 @@ class SearchRow:
     city: str | None
     tags: list[str]
     tier: str
+    occupation: str | None
+    employer: str | None
 
 
 class ClientRepository:
@@ -98,13 +100,17 @@ class ClientRepository:
         query = select(func.count()).select_from(Client).where(Client.agent_id == self.agent_id)
         return int(self._session.scalar(query) or 0)
 
-    def search_candidates(self, query: str, latin: str | None, limit: int = 200) -> list[SearchRow]:
-        """Rows whose name, pinyin, initials, city or tags contain the query (SQL prefilter)."""
+    def search_candidates(self, query: str, latin: str | None, place: str,
+                          limit: int = 200) -> list[SearchRow]:
+        """Rows whose name, pinyin, initials, tags, occupation or employer contain the query,
+        or whose city contains ``place`` (the query without 市/省…) (SQL prefilter)."""
         pattern = f"%{_escape_like(query)}%"
         conditions = [
             Client.name.like(pattern, escape="\\"),
-            Client.city.like(pattern, escape="\\"),
+            Client.city.like(f"%{_escape_like(place)}%", escape="\\"),
             cast(Client.tags, String).like(pattern, escape="\\"),
+            Client.occupation.like(pattern, escape="\\"),
+            Client.employer.like(pattern, escape="\\"),
         ]
         if latin:
             prefix = f"{_escape_like(latin)}%"
@@ -123,6 +129,18 @@ class ClientRepository:
         query = select(*_SEARCH_COLUMNS).where(Client.agent_id == self.agent_id,
                                                Client.id.in_(ids))
         return [SearchRow(*row) for row in self._session.execute(query)]
+
+    def family_names_like(self, query: str, limit: int = 50) -> list[tuple[int, str, str]]:
+        """(client id, relation, name) of family members whose name contains ``query``."""
+        pattern = f"%{_escape_like(query)}%"
+        found = (
+            select(FamilyMember.client_id, FamilyMember.relation, FamilyMember.name)
+            .join(Client, Client.id == FamilyMember.client_id)
+            .where(Client.agent_id == self.agent_id,
+                   FamilyMember.name.like(pattern, escape="\\"))
+            .limit(limit)
+        )
+        return [(row[0], row[1], row[2]) for row in self._session.execute(found)]
 
     def name_keys(self) -> list[tuple[int, str, str]]:
         """(id, name, pinyin) of every client: the lean set fuzzy matching runs over."""

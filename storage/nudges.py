@@ -83,6 +83,18 @@ class NudgeRepository:
             .where(Nudge.agent_id == self.agent_id, Nudge.subject == subject)
             .execution_options(synchronize_session=False))
 
+    def drop_pending(self, subject: str, kind: str | None = None) -> None:
+        """Delete the nudges about ``subject`` not yet dealt with (open, snoozed or held
+        back; of ``kind`` only, when given): the dates they were computed from changed. Those
+        dealt with stay, so the sweep's rerun of today and tomorrow does not bring them back;
+        it makes the pending ones again from the new dates."""
+        where = [Nudge.agent_id == self.agent_id, Nudge.subject == subject,
+                 Nudge.status.in_(("open", PAUSED))]
+        if kind is not None:
+            where.append(Nudge.kind == kind)
+        self._session.execute(delete(Nudge).where(*where)
+                              .execution_options(synchronize_session=False))
+
     def pause_subject(self, subject: str) -> None:
         """Hold back the open nudges about ``subject`` while it does not apply (a policy not in
         force). The sweep makes no new ones meanwhile."""

@@ -52,22 +52,28 @@ def policy_status(ctx: Context, args: str) -> list[Reply]:
         return [Reply("没有找到这份保单，请重新发送 /policy 姓名 状态。")]
     if policy.status == status:
         return [Reply(f"这份保单已经是「{status}」。")]
-    previous, policy.status = policy.status, status
+    previous = policy.status
     what = f"{policy.product_type or '保单'}：{previous}→{status}"
     ctx.clients.add_timeline(client, "policy", f"保单状态 {what}", ctx.now)
     ctx.audit("policy_status", client, what)
+    follow = set_status(ctx, client, policy, status)
+    return [Reply(f"✅ 「{client.name}」的{policy.product_type or '保单'}已改为「{status}」。"
+                  + follow)]
+
+
+def set_status(ctx: Context, client: Client, policy: Policy, status: str) -> str:
+    """Change a policy's status with what follows from it: its renewal reminders held back
+    or let out again, the tier checked. Returns the sentence that tells the agent."""
+    policy.status = status
     nudges, subject = ctx.uow.nudges(ctx.agent.id), f"p:{policy.id}"
     if status == IN_FORCE:
         nudges.resume_subject(subject, ctx.today)
         promote_if_due(ctx, client)
-        follow = "续期提醒照常。"
-    else:
-        with reminders_changing(ctx):
-            nudges.pause_subject(subject)
-        note_if_rules_give_less(ctx, client)
-        follow = "不再提醒这份保单的续期（改回「有效」后恢复）。"
-    return [Reply(f"✅ 「{client.name}」的{policy.product_type or '保单'}已改为「{status}」。"
-                  + follow)]
+        return "续期提醒照常。"
+    with reminders_changing(ctx):
+        nudges.pause_subject(subject)
+    note_if_rules_give_less(ctx, client)
+    return "不再提醒这份保单的续期（改回「有效」后恢复）。"
 
 
 def item_id(item: str, kind: str) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers import flow
 from handlers.apply import add_member, add_policy, apply_to_client, new_client
-from handlers.commands import edits
+from handlers.commands import edits, item_edit
 from handlers.context import Context
 from handlers.filled import filled_keys
 from handlers.lookup import sound_alikes
@@ -108,14 +108,30 @@ def _start_new(ctx: Context, name: str) -> list[Reply]:
 
 
 def start_policy(ctx: Context, args: str) -> list[Reply]:
-    """/policy NAME: record a new policy; /policy NAME STATUS: change one's status."""
+    """/policy NAME: record a new policy; /policy NAME STATUS: change one's status;
+    /policy NAME 修改: correct one."""
+    if item_edit.is_edit(args):
+        return _start_edit(ctx, "policy", args)
     if edits.is_status_change(args):
         return edits.policy_status(ctx, args)
     return _start_sub_form(ctx, "policy", args)
 
 
 def start_family(ctx: Context, args: str) -> list[Reply]:
+    """/family NAME: record a family member; /family NAME 修改: correct one."""
+    if item_edit.is_edit(args):
+        return _start_edit(ctx, "family", args)
     return _start_sub_form(ctx, "family", args)
+
+
+def _start_edit(ctx: Context, form: str, args: str) -> list[Reply]:
+    planned = item_edit.plan(ctx, form, args)
+    if isinstance(planned, list):
+        return planned
+    if ctx.form is not None:
+        return [_busy(flow.FormDraft.from_json(ctx.form))]
+    ctx.form = planned.to_json()
+    return [item_edit.opening(ctx, planned), flow.question(planned, ctx.config.templates)]
 
 
 def _start_sub_form(ctx: Context, form: str, args: str) -> list[Reply]:
@@ -135,9 +151,7 @@ def _begin(ctx: Context, form: str, name: str, client: Client | None,
         if current.form == form and current.client_id == (client.id if client else None) \
                 and current.client_name == name and not current.finished:
             return [Reply("继续上次的记录："), flow.question(current, ctx.config.templates)]
-        return [Reply(f"正在记录「{current.client_name}」的{FORM_NAMES[current.form]}"
-                      f"（第{current.pos + 1}/{len(current.queue)}项）。"
-                      "请先回复 保存 或 取消，再开始新的记录。")]
+        return [_busy(current)]
     templates = ctx.config.templates
     tier = client.tier if client else "普通"
     specs = [spec for _, spec in templates.form_fields(form, tier)]
@@ -158,6 +172,12 @@ def _begin(ctx: Context, form: str, name: str, client: Client | None,
     else:
         opening = Reply(f"开始记录客户「{name}」的{what}，共 {count} 项。")
     return [opening, flow.question(draft, templates)]
+
+
+def _busy(current: flow.FormDraft) -> Reply:
+    return Reply(f"正在记录「{current.client_name}」的{FORM_NAMES[current.form]}"
+                 f"（第{current.pos + 1}/{len(current.queue)}项）。"
+                 "请先回复 保存 或 取消，再开始新的记录。")
 
 
 def _sounds_like(ctx: Context, name: str) -> str:
@@ -181,6 +201,8 @@ def answer(ctx: Context, text: str) -> list[Reply]:
     result = flow.step(draft, text, ctx.config.templates, ctx.today)
     if result.outcome == "cancel":
         ctx.form = None
+        if draft.item_id is not None:
+            return [Reply(f"已取消，「{draft.client_name}」的{FORM_NAMES[draft.form]}没有改动。")]
         return [Reply(f"已取消，「{draft.client_name}」本次未保存的 {len(draft.answers)} 项"
                       "回答已丢弃。")]
     if result.outcome == "save":
@@ -196,6 +218,8 @@ def save(ctx: Context, draft: flow.FormDraft) -> list[Reply]:
     client = ctx.clients.get(draft.client_id) if draft.client_id else None
     if draft.client_id and client is None:
         return [Reply("这位客户已不存在，本次记录无法保存。")]
+    if client is not None and draft.item_id is not None:
+        return item_edit.save(ctx, draft, client)
     created = client is None
     if client is None:
         client = new_client(ctx.clients, draft.client_name, ctx.now, ctx.today)

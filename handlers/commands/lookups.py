@@ -15,6 +15,10 @@ CARD_ENTRIES = 5  # the card's latest timeline entries; /notes shows them all
 NOTES_PAGE = 20
 
 
+NAME_REASONS = {"姓名", "拼音", "首字母", "近似", "手机尾号", "城市", "标签"}  # evident
+WHY_LINES = 5
+
+
 def find(ctx: Context, args: str) -> list[Reply]:
     query = args.strip()
     if not query:
@@ -26,7 +30,11 @@ def find(ctx: Context, args: str) -> list[Reply]:
     clients = ctx.clients.get_many([match.client_id for match in matches])
     found = [clients[m.client_id] for m in matches if m.client_id in clients]
     options = client_options(found, ctx.now, lambda client: f"/card #{client.id}")
-    return [Reply(f"找到 {len(options)} 位客户，选一位查看档案：", tuple(options))]
+    # Say why a client came up when it was not by the name itself (a wife's name, a city).
+    whys = [f"{m.name}：{m.why}" for m in matches if m.client_id in clients
+            and m.why not in NAME_REASONS]
+    why = f"\n（{'；'.join(whys)}）" if whys and len(whys) <= WHY_LINES else ""
+    return [Reply(f"找到 {len(options)} 位客户，选一位查看档案：{why}", tuple(options))]
 
 
 def card(ctx: Context, args: str) -> list[Reply]:

@@ -62,3 +62,29 @@ def test_a_card_shows_whom_the_client_introduced_and_the_premium_they_brought(ch
     assert "介绍了 4 位，成交 3 位，带来年缴保费合计 800,000 元" in card
     assert "李一【精选】" in card and "王五【普通】" in card
     assert "介绍人：孙明" in chat.send("/card 李一")
+
+
+def test_find_reads_occupation_employer_family_names_and_city_suffixes(chat):
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/record 孙明 常住城市 职业 工作单位", "杭州", "工程师", "阿里巴巴")
+    chat.script("/family 孙明", "配偶", "李娜", "跳过", "跳过", "跳过", "跳过")
+    chat.script("/record 王芳芳", "女", "保存")
+    chat.script("/record 王芳芳 常住城市", "杭州市")
+    reply = chat.send("/find 李娜")  # the client's wife: 孙明, and why
+    assert "找到 1 位客户" in reply and "（孙明：配偶 李娜）" in reply
+    assert "孙明" in chat.send("/find 阿里巴巴") and "（孙明：单位）" in chat.last[0].text
+    assert "（孙明：职业）" in chat.send("/find 工程师")
+    for place in ("杭州", "杭州市"):  # with or without 市, stored either way
+        reply = chat.send(f"/find {place}")
+        assert "找到 2 位客户" in reply and "孙明" in reply and "王芳芳" in reply
+    assert "没有找到" in chat.send("/find 李小娜")
+
+
+def test_a_whole_city_or_digits_bring_in_no_sound_alike_names(chat):
+    chat.script("/record 杭洲", "男", "保存")  # sounds like 杭州 (hangzhou)
+    assert "杭洲" in chat.send("/find 杭州")  # nothing else matched: the homophone is offered
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/record 孙明 常住城市", "杭州")
+    reply = chat.send("/find 杭州")  # now plainly the city
+    assert "找到 1 位客户" in reply and "孙明" in reply and "杭洲" not in reply
+    assert "没有找到" in chat.send("/find 1234")

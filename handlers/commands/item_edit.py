@@ -1,0 +1,190 @@
+"""Correcting a recorded policy or family member: ``/policy 张三 修改 [p12] [保费 受益人]`` and
+``/family 张三 修改 [m3] [生日]``.
+
+The policy (family) form is asked again, all its fields or just the named ones, with the
+item's values already filled in: the agent types the new value, or 跳过 to keep one. On save
+only what differs is written, the timeline and the agent are told "old → new", and what hangs
+on the changed values follows: a status goes through ``edits.set_status``, the reminders
+computed from a changed date (or ownership) are made again by the sweep, a changed premium or
+ownership re-checks the tier.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from handlers import fields, flow
+from handlers.card import birthday_value, member_line, policy_line
+from handlers.commands.edits import item_id, reminders_changing, set_status
+from handlers.context import Context
+from handlers.promotion import note_if_rules_give_less, promote_if_due
+from handlers.resolve import ask_pick, one_client
+from handlers.template import FieldSpec
+from handlers.types import Option, Reply
+from storage.models import Client, FamilyMember, Policy
+
+EDIT_WORDS = frozenset({"修改", "更正", "修正", "编辑", "改"})
+ITEM_KIND = {"policy": "p", "family": "m"}
+WHAT = {"policy": "保单", "family": "家人"}
+# Changing these makes the reminders computed from them wrong: renewals and the yearly review
+# come from a policy's start date (own policies only); birthdays and life stages from a
+# family member's birthday, and their texts name the member.
+_MEMBER_DATED = {"birthday", "name", "relation"}
+
+RESCHEDULED = "尚未处理的相关提醒已按新内容重排（今明两天的半小时内重新生成）。"
+
+Item = Policy | FamilyMember
+
+
+def is_edit(args: str) -> bool:
+    """Whether ``/policy`` or ``/family`` arguments ask to correct a recorded item."""
+    return any(word in EDIT_WORDS for word in args.split()[1:])
+
+
+def plan(ctx: Context, form: str, args: str) -> list[Reply] | flow.FormDraft:
+    """The draft that corrects the item ``args`` names, or the reply to send instead
+    (which client? which policy? an unknown field)."""
+    parts = args.split()
+    cut = next(i for i, word in enumerate(parts) if i and word in EDIT_WORDS)
+    name, rest = " ".join(parts[:cut]), parts[cut + 1:]
+    ref = rest.pop(0) if rest and item_id(rest[0], ITEM_KIND[form]) is not None else None
+    words = " ".join(rest)
+    found = one_client(ctx, name, lambda client_ref: _command(form, client_ref, ref, words))
+    if isinstance(found, Reply):
+        return [found]
+    client = found
+    specs = [spec for _, spec in ctx.config.templates.form_fields(form, client.tier)]
+    keys = [_field_key(specs, word) for word in rest]
+    if None in keys:
+        labels = "、".join(spec.label for spec in specs)
+        return [Reply(f"没有看懂要改哪一项。{WHAT[form]}的项目有：{labels}。\n"
+                      f"如：/{form} {client.name} 修改 {specs[-1].label}")]
+    items = _items(client, form)
+    if not items:
+        return [Reply(f"「{client.name}」还没有{WHAT[form]}记录。"
+                      f"录入请发送：/{form} {client.name}")]
+    if ref is None and len(items) > 1:
+        return [ask_pick(ctx, f"「{client.name}」有 {len(items)} 项{WHAT[form]}，改哪一项？",
+                         [Option(_line(item, ctx), f"{ITEM_KIND[form]}{item.id}")
+                          for item in items],
+                         lambda value: _command(form, f"#{client.id}", value, words))]
+    item = _find(items, ref) if ref else items[0]
+    if item is None:
+        return [Reply(f"没有找到这一项（可能已删除），请重新发送 /{form} {client.name} 修改。")]
+    wanted = [key for key in keys if key is not None]
+    queue = [spec.key for spec in specs if not wanted or spec.key in wanted]
+    answers = {spec.key: value for spec in specs
+               if (value := current_value(item, spec)) is not None}
+    return flow.FormDraft(form=form, client_name=client.name, client_id=client.id,
+                          tier=client.tier, queue=queue, answers=answers, item_id=item.id)
+
+
+def opening(ctx: Context, draft: flow.FormDraft) -> Reply:
+    """What the agent reads before the first question of a correction."""
+    return Reply(f"修改「{draft.client_name}」的{WHAT[draft.form]}，共 {len(draft.queue)} 项。"
+                 "每项显示现在的内容：输入新内容修改，回复 跳过 保持不变，改完可随时回复 保存。")
+
+
+def save(ctx: Context, draft: flow.FormDraft, client: Client) -> list[Reply]:
+    """Write the corrections in ``draft`` to its item, and what follows from them."""
+    assert draft.item_id is not None
+    item = _find(_items(client, draft.form), f"{ITEM_KIND[draft.form]}{draft.item_id}")
+    if item is None:
+        return [Reply(f"这项{WHAT[draft.form]}已不存在（可能已删除），本次修改未保存。")]
+    specs = {spec.key: spec for _, spec in ctx.config.templates.form_fields(draft.form,
+                                                                             draft.tier)}
+    changed = [(specs[key], value) for key, value in draft.answers.items()
+               if key in specs and flow.applies(draft, key, ctx.config.templates)
+               and value != current_value(item, specs[key])]
+    if not changed:
+        return [Reply(f"没有改动，「{client.name}」的{WHAT[draft.form]}保持原样。")]
+    lines = [f"{spec.label}：{_shown(spec, current_value(item, spec))} → {_shown(spec, value)}"
+             for spec, value in changed]
+    attrs = {spec.target.split(".", 1)[1]: value for spec, value in changed}
+    follow = (_save_policy(ctx, client, item, attrs) if isinstance(item, Policy)
+              else _save_member(ctx, item, attrs))
+    what = WHAT[draft.form]
+    ctx.clients.add_timeline(client, draft.form, f"修改{what}：" + "；".join(lines), ctx.now)
+    ctx.audit(f"edit_{draft.form}", client, "、".join(spec.label for spec, _ in changed))
+    return [Reply(f"✅ 已修改「{client.name}」的{what}：\n" + "\n".join(lines)
+                  + (f"\n{follow}" if follow else ""))]
+
+
+def current_value(item: Item, spec: FieldSpec) -> Any:
+    """The item's value of a policy/family field, shaped as the field's parser gives it."""
+    attr = spec.target.split(".", 1)[1]
+    if attr == "birthday" and isinstance(item, FamilyMember):
+        return birthday_value(item)
+    value = getattr(item, attr)
+    if isinstance(value, date):
+        return {"calendar": "solar", "year": value.year, "month": value.month, "day": value.day}
+    return value
+
+
+def _save_policy(ctx: Context, client: Client, policy: Policy, attrs: dict[str, Any]) -> str:
+    status = attrs.pop("status", None)
+    start = attrs.pop("start_date", None)
+    if start is not None:
+        policy.start_date = date(start["year"], start["month"], start["day"])
+        policy.start_month, policy.start_day = start["month"], start["day"]
+    for attr, value in attrs.items():
+        setattr(policy, attr, value)
+    notes = []
+    if start is not None or "is_own" in attrs:
+        nudges = ctx.uow.nudges(ctx.agent.id)
+        with reminders_changing(ctx):
+            nudges.drop_pending(f"p:{policy.id}")
+            nudges.drop_pending(f"c:{client.id}", kind="review")
+        notes.append(RESCHEDULED)
+    if status is not None:
+        notes.append(set_status(ctx, client, policy, status))
+    elif {"annual_premium", "is_own"} & attrs.keys():
+        promote_if_due(ctx, client)
+        note_if_rules_give_less(ctx, client)
+    return "".join(notes)
+
+
+def _save_member(ctx: Context, member: FamilyMember, attrs: dict[str, Any]) -> str:
+    birthday = attrs.pop("birthday", None)
+    if birthday is not None:
+        member.birth_calendar, member.birth_year = birthday["calendar"], birthday.get("year")
+        member.birth_month, member.birth_day = birthday["month"], birthday["day"]
+        member.birth_leap = bool(birthday.get("leap", False))
+    for attr, value in attrs.items():
+        setattr(member, attr, value)
+    if birthday is not None or _MEMBER_DATED & attrs.keys():
+        with reminders_changing(ctx):
+            ctx.uow.nudges(ctx.agent.id).drop_pending(f"m:{member.id}")
+        return RESCHEDULED
+    return ""
+
+
+def _items(client: Client, form: str) -> list[Item]:
+    return list(client.policies) if form == "policy" else list(client.family)
+
+
+def _find(items: list[Item], ref: str | None) -> Item | None:
+    wanted = item_id(ref, ref[:1]) if ref else None
+    return next((item for item in items if item.id == wanted), None)
+
+
+def _line(item: Item, ctx: Context) -> str:
+    return policy_line(item) if isinstance(item, Policy) else member_line(item, ctx.now)
+
+
+def _field_key(specs: list[FieldSpec], word: str) -> str | None:
+    """The field a word names: its label (年缴保费), or the one label containing it (保费)."""
+    exact = [spec.key for spec in specs if spec.label == word]
+    if exact:
+        return exact[0]
+    containing = [spec.key for spec in specs if len(word) >= 2 and word in spec.label]
+    return containing[0] if len(containing) == 1 else None
+
+
+def _command(form: str, client_ref: str, item_ref: str | None, words: str) -> str:
+    return " ".join(part for part in (f"/{form} {client_ref} 修改", item_ref, words) if part)
+
+
+def _shown(spec: FieldSpec, value: Any) -> str:
+    return "（空）" if value is None else fields.display(spec.type, value)

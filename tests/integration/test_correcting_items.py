@@ -1,0 +1,148 @@
+"""/policy 张三 修改 and /family 张三 修改: a recorded policy or family member is corrected
+field by field, with its values shown, 跳过 keeping one, and what hangs on a changed value
+(status, reminders, tier) following."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from storage.models import AuditEntry, FamilyMember, Nudge, Policy
+from tests.support.chat import ChatDriver
+from tests.support.rows import rows
+
+
+def add_policy(chat, name: str, start: str, premium: str, product: str = "重疾") -> str:
+    return chat.script(f"/policy {name}", "是", product, start, premium, "3", "跳过", "跳过",
+                       "有效")
+
+
+def client_with_policy(chat, premium: str = "1万", start: str = "2025-12-1") -> None:
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", start, premium)
+
+
+def test_one_field_is_asked_with_its_value_and_only_the_change_is_written(app, chat):
+    client_with_policy(chat)
+    reply = chat.send("/policy 孙明 修改 保费")
+    assert "修改「孙明」的保单，共 1 项" in reply
+    assert "第1/1项" in reply and "（已填：1万元）" in reply
+    reply = chat.send("1.5万")
+    assert "✅ 已修改「孙明」的保单：\n年缴保费：1万元 → 1.5万元" in reply
+    (policy,) = rows(app, Policy)
+    assert (policy.annual_premium, policy.payment_years, policy.product_type) == (15000, 3, "重疾")
+    assert "修改保单：年缴保费：1万元 → 1.5万元" in chat.send("/notes 孙明")
+    (entry,) = [e for e in rows(app, AuditEntry) if e.action == "edit_policy"]
+    assert entry.detail == "年缴保费"  # which fields, not the values
+
+
+def test_with_several_policies_it_asks_which_and_skip_keeps_every_other_value(app, chat):
+    client_with_policy(chat)
+    add_policy(chat, "孙明", "2024-6-1", "2万", product="年金")
+    reply = chat.send("/policy 孙明 修改")
+    assert "「孙明」有 2 项保单，改哪一项？" in reply and "年金" in reply
+    reply = chat.send("2")
+    assert "共 9 项" in reply and "（已填：是）" in reply
+    # 是否本公司 险种 日期 保费 年限 → kept; 受益人 → new; 关系 → new; then 保存
+    reply = chat.script("跳过", "跳过", "跳过", "跳过", "跳过", "孙小明", "儿子", "保存")
+    assert "受益人：（空） → 孙小明\n受益人关系：（空） → 儿子" in reply
+    assert "年缴保费" not in reply and "险种" not in reply
+    first, second = rows(app, Policy)
+    assert (second.beneficiary, second.beneficiary_relation) == ("孙小明", "儿子")
+    assert (second.annual_premium, second.start_date) == (20000, date(2024, 6, 1))
+    assert first.beneficiary is None  # the other policy is untouched
+
+
+def test_nothing_changed_says_so(app, chat):
+    client_with_policy(chat)
+    chat.send("/policy 孙明 修改 保费 年限")
+    assert "没有改动，「孙明」的保单保持原样" in chat.script("1万", "跳过")
+    chat.send("/policy 孙明 修改")
+    assert "已取消，「孙明」的保单没有改动" in chat.script("否", "取消")
+    assert rows(app, Policy)[0].is_own
+
+
+def test_a_status_changed_here_pauses_renewals_like_the_status_command(app, chat, clock):
+    client_with_policy(chat, start="2025-12-24")  # its renewal is 30 days after START
+    app.nudges.tick()
+    assert [n.status for n in rows(app, Nudge) if n.kind == "renewal"] == ["open"]
+    chat.send("/policy 孙明 修改 状态")
+    reply = chat.send("退保")
+    assert "保单状态：有效 → 退保" in reply and "不再提醒这份保单的续期" in reply
+    assert "按规则只到【普通】" in reply  # the tier's rules, as after /policy 孙明 退保
+    assert [n.status for n in rows(app, Nudge) if n.kind == "renewal"] == ["paused"]
+
+
+def test_a_higher_premium_raises_the_tier(app, chat):
+    client_with_policy(chat, premium="2万")
+    chat.send("/policy 孙明 修改 保费")
+    reply = chat.send("6万")
+    assert "已自动升为【精选】" in reply
+
+
+def test_a_new_start_date_moves_the_renewal_reminders(app, chat, clock):
+    client_with_policy(chat, start="2025-12-24")
+    app.nudges.tick()
+    (renewal,) = [n for n in rows(app, Nudge) if n.kind == "renewal"]
+    assert "12月24日" in renewal.text
+    chat.send("/policy 孙明 修改 生效日期")
+    reply = chat.send("2025-12-31")
+    assert "生效日期：2025年12月24日 → 2025年12月31日" in reply
+    assert "尚未处理的相关提醒已按新内容重排" in reply
+    assert not [n for n in rows(app, Nudge) if n.kind == "renewal"]
+    app.nudges.tick()  # the same day again: nothing is due for the 31st today
+    assert not [n for n in rows(app, Nudge) if n.kind == "renewal"]
+    clock.set(datetime(2026, 12, 1, 1, 0))  # 30 days before the new anniversary
+    app.nudges.tick()
+    (renewal,) = [n for n in rows(app, Nudge) if n.kind == "renewal"]
+    assert "12月31日" in renewal.text
+    (policy,) = rows(app, Policy)
+    assert (policy.start_month, policy.start_day) == (12, 31)  # the sweep's index columns
+
+
+def test_a_family_members_birthday_is_corrected_and_its_reminder_redone(app, chat, clock):
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/family 孙明", "女儿", "孙小雨", "2015-11-24", "跳过", "是", "跳过")
+    app.nudges.tick()
+    assert [n.kind for n in rows(app, Nudge) if n.subject.startswith("m:")] == ["birthday"]
+    reply = chat.send("/family 孙明 修改 生日")
+    assert "（已填：2015年11月24日）" in reply
+    reply = chat.send("2015-11-25")
+    assert "生日：2015年11月24日 → 2015年11月25日" in reply
+    (member,) = rows(app, FamilyMember)
+    assert (member.birth_year, member.birth_month, member.birth_day) == (2015, 11, 25)
+    assert not [n for n in rows(app, Nudge) if n.subject.startswith("m:")]
+    clock.set(datetime(2026, 11, 25, 1, 0))
+    app.nudges.tick()
+    (birthday,) = [n for n in rows(app, Nudge) if n.subject.startswith("m:")]
+    assert birthday.due_date == date(2026, 11, 25)
+
+
+def test_bad_input_is_answered_politely_and_the_form_stays(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    assert "「孙明」还没有保单记录" in chat.send("/policy 孙明 修改")
+    add_policy(chat, "孙明", "2025-12-1", "1万")
+    reply = chat.send("/policy 孙明 修改 颜色")
+    assert "没有看懂要改哪一项" in reply and "年缴保费" in reply
+    chat.send("/policy 孙明 修改 保费")
+    reply = chat.send("很多钱")
+    assert "⚠️" in reply and "第1/1项" in reply  # asked again, nothing lost
+    assert "年缴保费：1万元 → 3万元" in chat.send("3万")
+
+
+def test_a_policy_deleted_meanwhile_is_not_written(app, chat):
+    client_with_policy(chat)
+    chat.send("/policy 孙明 修改 保费")
+    (policy,) = rows(app, Policy)
+    with app.uow() as uow:  # deleted from elsewhere (another device, another process)
+        uow.session.delete(uow.session.get(Policy, policy.id))
+        uow.commit()
+    assert "这项保单已不存在（可能已删除），本次修改未保存" in chat.send("2万")
+    assert not rows(app, Policy)
+
+
+def test_another_agents_client_cannot_be_corrected(app, chat):
+    client_with_policy(chat)
+    stranger = ChatDriver.for_new_agent(app, "李强")
+    reply = stranger.send("/policy 孙明 修改 保费")
+    assert "没有找到" in reply
+    assert rows(app, Policy)[0].annual_premium == 10000
