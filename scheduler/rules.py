@@ -192,13 +192,17 @@ def life_stages(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]
             due.append(DueNudge(person.agent_id, person.client_id, "life_stage",
                                 _subject(person), f"age{age}", day,
                                 f"🎒 {_who(person)} 今年满{age}岁：{need}"))
-    for person in q.client_birthdays(solar, lunar):
+    clients = list(q.client_birthdays(solar, lunar))  # a copy: the query caches its list
+    if (day.month, day.day) == (1, 1):
+        clients += q.clients_without_birthday([day.year - age for age in rules.client_ages])
+    for person in clients:
         age = _age(person, day)
         if age in rules.client_ages:
             need = texts.NEED_BY_CLIENT_AGE.get(age, "养老规划")
+            when = "今天" if person.month else "今年"
             due.append(DueNudge(person.agent_id, person.client_id, "life_stage",
                                 _subject(person), f"age{age}", day,
-                                f"🌅 {person.client_name} 今天满{age}岁：{need}"))
+                                f"🌅 {person.client_name} {when}满{age}岁：{need}"))
     return due
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, false, func, or_, select, update
+from sqlalchemy import and_, exists, extract, false, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from storage.dialect import insert_ignoring_conflicts, insert_rows_ignoring_conflicts
@@ -155,6 +155,23 @@ class SweepQueries:
                    FamilyMember.birth_year.in_(birth_years))
         )
         return [PersonRow(*r[:11], bool(r[11])) for r in self._session.execute(query)]
+
+    def clients_without_birthday(self, birth_years: list[int]) -> list[PersonRow]:
+        """Clients whose birthday is unknown but whose birth year is: recorded, or from an
+        age typed in some year (``attrs.age_year``, else the year the client was added)."""
+        typed_in = func.coalesce(Client.attrs["age_year"].as_integer(),
+                                 extract("year", Client.created_at))
+        query = (
+            select(Client.agent_id, Client.id, Client.name, Client.tier, Client.birth_year,
+                   Client.age, typed_in)
+            .where(Client.birth_month.is_(None),
+                   or_(Client.birth_year.in_(birth_years),
+                       and_(Client.birth_year.is_(None), Client.age.is_not(None),
+                            or_(*[Client.age == typed_in - year for year in birth_years]))))
+        )
+        return [PersonRow(r[0], r[1], r[2], r[3], None, None, None, None,
+                          r[4] if r[4] is not None else int(r[6]) - r[5], None, None, False)
+                for r in self._session.execute(query)]
 
     def anniversaries(self, solar: SolarKeys, lunar: LunarKeys) -> list[DateRow]:
         solar, lunar = list(solar), list(lunar)

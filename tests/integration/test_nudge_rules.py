@@ -129,3 +129,19 @@ def test_festival_greeting_lists_top_tiers_first(app, chat):
     assert nudge.text.index("核心乙") < nudge.text.index("普通甲")
     assert not [n for n in app.nudges.preview(mid_autumn - timedelta(days=1))
                 if n.kind == "festival"]
+
+
+def test_a_client_with_only_a_typed_age_is_reminded_on_1_january_of_the_year(app, chat):
+    record(chat, "老李", "男")
+    chat.script("/record 老李 年龄", "48")  # typed in 2026: born 1978, 50 in 2028
+    record(chat, "小赵", "女")
+    chat.script("/record 小赵 年龄", "30")
+    assert due_days(app, "life_stage", "老李", date(2027, 12, 30), 5) == [date(2028, 1, 1)]
+    assert not due_days(app, "life_stage", "老李", date(2027, 1, 1), 1)
+    (nudge,) = [n for n in app.nudges.preview(date(2028, 1, 1)) if n.kind == "life_stage"]
+    assert nudge.text.startswith("🌅 老李 今年满50岁")
+    assert due_days(app, "life_stage", "老李", date(2033, 1, 1), 1) == [date(2033, 1, 1)]  # 55
+    assert not due_days(app, "life_stage", "小赵", date(2028, 1, 1), 1)
+    chat.script("/record 老李 生日", "1978-3-5")  # the birthday known now: on the day instead
+    assert not due_days(app, "life_stage", "老李", date(2028, 1, 1), 1)
+    assert due_days(app, "life_stage", "老李", date(2028, 3, 4), 3) == [date(2028, 3, 5)]
