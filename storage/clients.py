@@ -20,8 +20,10 @@ from storage.models import (
     TierChange,
     TimelineEntry,
 )
+from storage.name_keys import NameKey, NameKeyCache
 
 SECRET_FIELDS = ("phone", "id_number", "payment_account")
+_CLIENTS_ADDED = "clients_added"  # Session.info: this transaction inserted clients
 _SEARCH_COLUMNS = (Client.id, Client.name, Client.name_pinyin, Client.name_initials, Client.city,
                    Client.tags, Client.tier, Client.occupation, Client.employer)
 
@@ -48,10 +50,12 @@ class SearchRow:
 class ClientRepository:
     """Every query filters by ``agent_id``; ``get`` of a foreign id returns None."""
 
-    def __init__(self, session: Session, agent_id: int, cipher: FieldCipher) -> None:
+    def __init__(self, session: Session, agent_id: int, cipher: FieldCipher,
+                 name_cache: NameKeyCache | None = None) -> None:
         self._session = session
         self.agent_id = agent_id
         self._cipher = cipher
+        self._name_cache = name_cache
 
     # -- reading ---------------------------------------------------------------
     def get(self, client_id: int) -> Client | None:
@@ -142,12 +146,25 @@ class ClientRepository:
         )
         return [(row[0], row[1], row[2]) for row in self._session.execute(found)]
 
-    def name_keys(self) -> list[tuple[int, str, str]]:
-        """(id, name, pinyin) of every client: the lean set fuzzy matching runs over."""
+    def name_keys(self) -> list[NameKey]:
+        """(id, name, pinyin) of every client: the lean set fuzzy matching runs over (kept
+        between messages while the agent's clients are the same, storage/name_keys.py)."""
+        cache = None if self._session.info.get(_CLIENTS_ADDED) else self._name_cache
+        if cache is not None:
+            count, highest = self._session.execute(
+                select(func.count(), func.max(Client.id)).where(Client.agent_id == self.agent_id)
+            ).one()
+            stamp = (int(count), int(highest or 0))
+            cached = cache.get(self.agent_id, stamp)
+            if cached is not None:
+                return cached
         query = select(Client.id, Client.name, Client.name_pinyin).where(
             Client.agent_id == self.agent_id
         )
-        return [(row[0], row[1], row[2]) for row in self._session.execute(query)]
+        keys = [(row[0], row[1], row[2]) for row in self._session.execute(query)]
+        if cache is not None:
+            cache.put(self.agent_id, stamp, keys)
+        return keys
 
     def ids_by_phone_last4(self, last4: str) -> list[int]:
         index = self._cipher.blind_index(last4)
@@ -189,6 +206,7 @@ class ClientRepository:
             setattr(client, key, value)
         self._session.add(client)
         self._session.flush()
+        self._session.info[_CLIENTS_ADDED] = True  # see storage/name_keys.py
         return client
 
     def set_secret(self, client: Client, field: str, value: str, masked: str) -> None:

@@ -24,6 +24,7 @@ from storage.crypto import FieldCipher
 from storage.db import begin, checkpoint_wal
 from storage.events import EventRepository
 from storage.loop_connection import LoopConnection
+from storage.name_keys import NameKeyCache
 from storage.nudges import NudgeRepository
 from storage.outbox import Outbox
 from storage.salon_series import SalonSeriesRepository
@@ -33,8 +34,10 @@ class UnitOfWork:
     """``with uow_factory() as uow: ...; uow.commit()`` — anything uncommitted is rolled back."""
 
     def __init__(self, engine: Engine, cipher: FieldCipher, statements: Statements,
-                 loop: LoopConnection | None = None) -> None:
+                 loop: LoopConnection | None = None,
+                 name_cache: NameKeyCache | None = None) -> None:
         """``loop``: run on the event loop's connection (acquired by the caller)."""
+        self._name_cache = name_cache
         self._engine = loop.engine if loop is not None else engine
         self._loop = loop
         self._cipher = cipher
@@ -117,7 +120,7 @@ class UnitOfWork:
 
     def clients(self, agent_id: int) -> ClientRepository:
         """The client repository of one agent."""
-        return ClientRepository(self.session, agent_id, self._cipher)
+        return ClientRepository(self.session, agent_id, self._cipher, self._name_cache)
 
     def events(self, agent_id: int) -> EventRepository:
         """Salons, invitations and meetings of one agent."""
@@ -162,10 +165,12 @@ class UnitOfWorkFactory:
         self.cipher = cipher
         self.loop = loop
         self._statements = Statements(engine.dialect)
+        self._name_cache = NameKeyCache()
 
     def __call__(self) -> UnitOfWork:
         """A unit of work on a connection from the pool; SQLite's BEGIN waits for the lock."""
-        return UnitOfWork(self.engine, self.cipher, self._statements)
+        return UnitOfWork(self.engine, self.cipher, self._statements,
+                          name_cache=self._name_cache)
 
     def on_loop(self) -> UnitOfWork:
         """A unit of work on the event loop's connection, from the loop's thread: its first
@@ -174,7 +179,8 @@ class UnitOfWorkFactory:
         if self.loop is None:
             raise RuntimeError("no event loop connection: not a SQLite file")
         self.loop.acquire()
-        return UnitOfWork(self.engine, self.cipher, self._statements, self.loop)
+        return UnitOfWork(self.engine, self.cipher, self._statements, self.loop,
+                          name_cache=self._name_cache)
 
     def checkpoint(self) -> None:
         """SQLite: copy the write-ahead log into the database (PASSIVE: waits for no one)."""
