@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, case, delete, func, or_, select, update
+from sqlalchemy import Select, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Agent, Client, Identity, Nudge
@@ -117,14 +117,22 @@ class NudgeRepository:
             .values(status=after)
             .execution_options(synchronize_session=False))
 
-    def strike_from_lists(self, name: str) -> None:
-        """A client being deleted leaves the festival and salon lists not yet dealt with
-        (whatever tier the list gave them); a festival list left with nobody goes."""
+    def strike_from_lists(self, name: str, added_at: datetime) -> None:
+        """A client being deleted (added at ``added_at``) leaves the festival and salon lists
+        not yet dealt with (whatever tier the list gave them); a festival list left with
+        nobody goes. A festival list names every client of the agent at the time it was made,
+        the first 15 by name: one made after ``added_at`` that does not show the name counts
+        them among the rest."""
         query = select(Nudge).where(Nudge.agent_id == self.agent_id,
                                     Nudge.kind.in_(LIST_KINDS), Nudge.status == "open",
-                                    Nudge.text.contains(f"{name}【"))
+                                    or_(Nudge.text.contains(f"{name}【"),
+                                        and_(Nudge.kind == "festival",
+                                             Nudge.text.contains(" 等 "),
+                                             Nudge.created_at > added_at)))
         for nudge in self._session.scalars(query):
             text = _without(nudge.text, name)
+            if text is None and nudge.kind == "festival" and nudge.created_at > added_at:
+                text = _counted_one_less(nudge.text)  # among those not shown
             if text is None:  # only a longer name ends in theirs (小张三 for 张三)
                 continue
             if nudge.kind == "festival" and "（共 0 位）" in text:
@@ -163,7 +171,10 @@ def _without(text: str, name: str) -> str | None:
         end += 1
     elif text[start - 1] == "、":
         start -= 1
-    text = text[:start] + text[end:]
+    return _counted_one_less(text[:start] + text[end:])
+
+
+def _counted_one_less(text: str) -> str:
     return _LIST_COUNT.sub(lambda m: m.group(0).replace(m.group(1) or m.group(2),
                                                           str(int(m.group(1) or m.group(2)) - 1)),
                            text, count=1)

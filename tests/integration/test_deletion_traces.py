@@ -92,3 +92,21 @@ def test_only_the_deleted_clients_own_entry_is_struck(app, chat, clock):
     delete_client(chat, "李四")
     lists = _open_lists(app)
     assert "建议问候：小张三【普通】（共 1 位）" in lists["festival"]
+
+
+def test_a_festival_list_beyond_fifteen_counts_a_deleted_client_not_shown(app, chat, clock):
+    names = [f"客户{n:02d}" for n in range(1, 18)]  # 17: the list shows 15 "等 17 位"
+    for name in names:
+        chat.script(f"/record {name}", "男", "保存")
+    clock.set(datetime(2027, 1, 1, 1, 0))  # 元旦
+    app.nudges.tick()
+    assert _open_lists(app)["festival"].endswith("客户15【普通】 等 17 位")
+    delete_client(chat, "客户17")  # not shown: among the rest
+    assert _open_lists(app)["festival"].endswith(" 等 16 位")
+    delete_client(chat, "客户01")  # shown: its entry goes too
+    text = _open_lists(app)["festival"]
+    assert "客户01" not in text and text.endswith("客户15【普通】 等 15 位")
+    clock.advance(minutes=5)
+    chat.script("/record 新客户", "男", "保存")  # added after the list was made: not on it
+    delete_client(chat, "新客户")
+    assert _open_lists(app)["festival"].endswith(" 等 15 位")
