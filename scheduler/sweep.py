@@ -72,6 +72,10 @@ class Sweeper:
             first = today - timedelta(days=self._rules.catch_up_days - 1)
             done = queries.swept_days(first)
         start = max(first, min(last + timedelta(days=1), today)) if last else today
+        if last and last + timedelta(days=1) < first:  # down for longer than catch_up_days
+            log.warning("sweep: the days %s to %s were not swept (more than catch_up_days=%d "
+                        "ago); their reminders are not made", last + timedelta(days=1),
+                        first - timedelta(days=1), self._rules.catch_up_days)
         inserted = 0
         day = start
         while day <= today + timedelta(days=1):

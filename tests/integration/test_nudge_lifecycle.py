@@ -73,6 +73,19 @@ def test_three_days_of_downtime_catch_up_once(app, chat, clock):
     assert len(birthdays) == 3
 
 
+def test_downtime_longer_than_the_catch_up_window_is_logged(app, chat, clock, caplog):
+    birthday_client(chat, "早生", "1980-11-26")  # within the missed days, beyond the window
+    birthday_client(chat, "晚生", "1980-12-30")
+    clock.set(datetime(2026, 11, 24, 1, 0))
+    app.nudges.tick()
+    clock.set(datetime(2027, 1, 2, 1, 0))  # 39 days later; catch_up_days is 31
+    with caplog.at_level("WARNING", logger="scheduler.sweep"):
+        app.nudges.tick()
+    assert "the days 2026-11-26 to 2026-12-02 were not swept" in caplog.text
+    names = {n.text.split()[1] for n in rows(app, Nudge) if n.kind == "birthday"}
+    assert names == {"晚生"}
+
+
 def test_two_sweeps_racing_on_separate_connections_insert_each_nudge_once(make_app, chat):
     for n in range(30):
         birthday_client(chat, f"寿星{n}", "1970-12-01")
