@@ -41,13 +41,18 @@ class FormDraft:
     # client data, numbers in full: never in a repr (logs, tracebacks)
     answers: dict[str, Any] = field(default_factory=dict, repr=False)
     # The policy or family member being corrected (handlers/commands/item_edit.py), None for
-    # a new one: its answers start as the item's values, and 跳过 keeps a value as it is.
+    # a new one: its answers start as the item's values (also kept as ``original``, to save
+    # only what the agent changed), and 跳过 keeps a value as it is.
     item_id: int | None = None
+    original: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        return {"form": self.form, "client_name": self.client_name, "client_id": self.client_id,
+        data = {"form": self.form, "client_name": self.client_name, "client_id": self.client_id,
                 "tier": self.tier, "queue": list(self.queue), "pos": self.pos,
-                "answers": dict(self.answers), "item_id": self.item_id}
+                "answers": dict(self.answers)}
+        if self.item_id is not None:  # only then: a draft of a new item reads as before
+            data |= {"item_id": self.item_id, "original": dict(self.original)}
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FormDraft:
@@ -62,7 +67,7 @@ class FormDraft:
         done = [key for key in self.queue[: self.pos] if key in keep]
         answers = {key: value for key, value in self.answers.items() if key in keep}
         return FormDraft(self.form, self.client_name, self.client_id, self.tier, keep,
-                         len(done), answers, self.item_id)
+                         len(done), answers, self.item_id, self.original)
 
     @property
     def finished(self) -> bool:

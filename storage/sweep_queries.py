@@ -157,15 +157,16 @@ class SweepQueries:
         return [PersonRow(*r[:11], bool(r[11])) for r in self._session.execute(query)]
 
     def clients_without_birthday(self, birth_years: list[int]) -> list[PersonRow]:
-        """Clients whose birthday is unknown but whose birth year is: recorded, or from an
-        age typed in some year (``attrs.age_year``, else the year the client was added)."""
+        """Clients born in one of ``birth_years`` whose age moves on each 1 January: a birth
+        year without a birthday, or no birth year but an age typed in some year
+        (``attrs.age_year``, else the year the client was added; a birthday without a year
+        may be known), as handlers.ages counts them."""
         typed_in = func.coalesce(Client.attrs["age_year"].as_integer(),
                                  extract("year", Client.created_at))
         query = (
             select(Client.agent_id, Client.id, Client.name, Client.tier, Client.birth_year,
                    Client.age, typed_in)
-            .where(Client.birth_month.is_(None),
-                   or_(Client.birth_year.in_(birth_years),
+            .where(or_(and_(Client.birth_month.is_(None), Client.birth_year.in_(birth_years)),
                        and_(Client.birth_year.is_(None), Client.age.is_not(None),
                             or_(*[Client.age == typed_in - year for year in birth_years]))))
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers import texts
+from handlers.commands.forms import cancelled
 from handlers.context import Context
 from handlers.flow import FormDraft
 from handlers.types import Reply
@@ -19,8 +20,7 @@ def cancel(ctx: Context, args: str) -> list[Reply]:
         return [Reply(texts.NOTHING_TO_CANCEL)]
     draft = FormDraft.from_json(ctx.form)
     ctx.form = None
-    return [Reply(f"已取消，「{draft.client_name}」本次未保存的 {len(draft.answers)} 项"
-                  "回答已丢弃。")]
+    return [cancelled(draft)]
 
 
 def start(ctx: Context, args: str) -> list[Reply]:

@@ -125,11 +125,11 @@ def start_family(ctx: Context, args: str) -> list[Reply]:
 
 
 def _start_edit(ctx: Context, form: str, args: str) -> list[Reply]:
+    if ctx.form is not None:
+        return [_busy(flow.FormDraft.from_json(ctx.form))]
     planned = item_edit.plan(ctx, form, args)
     if isinstance(planned, list):
         return planned
-    if ctx.form is not None:
-        return [_busy(flow.FormDraft.from_json(ctx.form))]
     ctx.form = planned.to_json()
     return [item_edit.opening(ctx, planned), flow.question(planned, ctx.config.templates)]
 
@@ -201,15 +201,19 @@ def answer(ctx: Context, text: str) -> list[Reply]:
     result = flow.step(draft, text, ctx.config.templates, ctx.today)
     if result.outcome == "cancel":
         ctx.form = None
-        if draft.item_id is not None:
-            return [Reply(f"已取消，「{draft.client_name}」的{FORM_NAMES[draft.form]}没有改动。")]
-        return [Reply(f"已取消，「{draft.client_name}」本次未保存的 {len(draft.answers)} 项"
-                      "回答已丢弃。")]
+        return [cancelled(draft)]
     if result.outcome == "save":
         ctx.form = None
         return [*result.replies, *save(ctx, result.draft)]
     ctx.form = result.draft.to_json()
     return result.replies
+
+
+def cancelled(draft: flow.FormDraft) -> Reply:
+    """The reply to 取消 (or /cancel) inside a form."""
+    if draft.item_id is not None:
+        return Reply(f"已取消，「{draft.client_name}」的{FORM_NAMES[draft.form]}没有改动。")
+    return Reply(f"已取消，「{draft.client_name}」本次未保存的 {len(draft.answers)} 项回答已丢弃。")
 
 
 def save(ctx: Context, draft: flow.FormDraft) -> list[Reply]:

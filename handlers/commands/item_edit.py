@@ -3,14 +3,16 @@
 
 The policy (family) form is asked again, all its fields or just the named ones, with the
 item's values already filled in: the agent types the new value, or 跳过 to keep one. On save
-only what differs is written, the timeline and the agent are told "old → new", and what hangs
-on the changed values follows: a status goes through ``edits.set_status``, the reminders
-computed from a changed date (or ownership) are made again by the sweep, a changed premium or
-ownership re-checks the tier.
+only what the agent changed in the form is written (a change made elsewhere meanwhile stays),
+the timeline and the agent are told "old → new", and what hangs on the changed values
+follows: a status goes through ``edits.set_status``; pending reminders computed from a
+changed day (renewals, birthdays) go, and the sweep makes those of the new day; a changed
+premium or ownership re-checks the tier.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -27,12 +29,12 @@ from storage.models import Client, FamilyMember, Policy
 EDIT_WORDS = frozenset({"修改", "更正", "修正", "编辑", "改"})
 ITEM_KIND = {"policy": "p", "family": "m"}
 WHAT = {"policy": "保单", "family": "家人"}
-# Changing these makes the reminders computed from them wrong: renewals and the yearly review
-# come from a policy's start date (own policies only); birthdays and life stages from a
-# family member's birthday, and their texts name the member.
-_MEMBER_DATED = {"birthday", "name", "relation"}
 
-RESCHEDULED = "尚未处理的相关提醒已按新内容重排（今明两天的半小时内重新生成）。"
+# The reminders computed from a date that was wrong go; the sweep makes those of the new date
+# on their days (today's and tomorrow's within half an hour).
+RENEWALS_REDONE = "这份保单还没处理的续期提醒已删除，今后按新日期提醒。"
+BIRTHDAYS_REDONE = "按旧生日排的提醒已删除，今后按新生日提醒。"
+BIRTHDAY_KINDS = ("birthday", "birthday_ahead")
 
 Item = Policy | FamilyMember
 
@@ -73,11 +75,20 @@ def plan(ctx: Context, form: str, args: str) -> list[Reply] | flow.FormDraft:
     if item is None:
         return [Reply(f"没有找到这一项（可能已删除），请重新发送 /{form} {client.name} 修改。")]
     wanted = [key for key in keys if key is not None]
-    queue = [spec.key for spec in specs if not wanted or spec.key in wanted]
-    answers = {spec.key: value for spec in specs
-               if (value := current_value(item, spec)) is not None}
-    return flow.FormDraft(form=form, client_name=client.name, client_id=client.id,
-                          tier=client.tier, queue=queue, answers=answers, item_id=item.id)
+    values = {spec.key: value for spec in specs
+              if (value := current_value(item, spec)) is not None}
+    draft = flow.FormDraft(form=form, client_name=client.name, client_id=client.id,
+                           tier=client.tier, queue=[spec.key for spec in specs],
+                           answers=values, item_id=item.id, original=values)
+    if not wanted:
+        return draft
+    queue = [key for key in draft.queue
+             if key in wanted and flow.applies(draft, key, ctx.config.templates)]
+    if not queue:  # e.g. 保险公司 of one of our own policies
+        asked = "、".join(spec.label for spec in specs if spec.key in wanted)
+        return [Reply(f"这项{WHAT[form]}没有「{asked}」可改（比如本公司保单不填保险公司）。"
+                      f"要修改全部项目，请发送：/{form} {client.name} 修改")]
+    return replace(draft, queue=queue)
 
 
 def opening(ctx: Context, draft: flow.FormDraft) -> Reply:
@@ -94,9 +105,11 @@ def save(ctx: Context, draft: flow.FormDraft, client: Client) -> list[Reply]:
         return [Reply(f"这项{WHAT[draft.form]}已不存在（可能已删除），本次修改未保存。")]
     specs = {spec.key: spec for _, spec in ctx.config.templates.form_fields(draft.form,
                                                                              draft.tier)}
+    # Only what the agent changed in this form: a value changed elsewhere meanwhile (a
+    # status set by /policy 张三 退保 while this form was open) is not written back.
     changed = [(specs[key], value) for key, value in draft.answers.items()
                if key in specs and flow.applies(draft, key, ctx.config.templates)
-               and value != current_value(item, specs[key])]
+               and value != draft.original.get(key)]
     if not changed:
         return [Reply(f"没有改动，「{client.name}」的{WHAT[draft.form]}保持原样。")]
     lines = [f"{spec.label}：{_shown(spec, current_value(item, spec))} → {_shown(spec, value)}"
@@ -117,26 +130,28 @@ def current_value(item: Item, spec: FieldSpec) -> Any:
     if attr == "birthday" and isinstance(item, FamilyMember):
         return birthday_value(item)
     value = getattr(item, attr)
-    if isinstance(value, date):
-        return {"calendar": "solar", "year": value.year, "month": value.month, "day": value.day}
+    if isinstance(value, date):  # as the date parser gives it
+        return {"calendar": "solar", "year": value.year, "month": value.month, "day": value.day,
+                "leap": False}
     return value
 
 
 def _save_policy(ctx: Context, client: Client, policy: Policy, attrs: dict[str, Any]) -> str:
     status = attrs.pop("status", None)
     start = attrs.pop("start_date", None)
+    # Renewals fall on the start date's month and day, for own policies only.
+    moved = (start is not None and (start["month"], start["day"]) != (
+        policy.start_month, policy.start_day)) or "is_own" in attrs
     if start is not None:
         policy.start_date = date(start["year"], start["month"], start["day"])
         policy.start_month, policy.start_day = start["month"], start["day"]
     for attr, value in attrs.items():
         setattr(policy, attr, value)
     notes = []
-    if start is not None or "is_own" in attrs:
-        nudges = ctx.uow.nudges(ctx.agent.id)
+    if moved:
         with reminders_changing(ctx):
-            nudges.drop_pending(f"p:{policy.id}")
-            nudges.drop_pending(f"c:{client.id}", kind="review")
-        notes.append(RESCHEDULED)
+            ctx.uow.nudges(ctx.agent.id).drop_pending(f"p:{policy.id}")
+        notes.append(RENEWALS_REDONE)
     if status is not None:
         notes.append(set_status(ctx, client, policy, status))
     elif {"annual_premium", "is_own"} & attrs.keys():
@@ -147,17 +162,25 @@ def _save_policy(ctx: Context, client: Client, policy: Policy, attrs: dict[str, 
 
 def _save_member(ctx: Context, member: FamilyMember, attrs: dict[str, Any]) -> str:
     birthday = attrs.pop("birthday", None)
+    moved = False
     if birthday is not None:
-        member.birth_calendar, member.birth_year = birthday["calendar"], birthday.get("year")
+        moved = (birthday["calendar"], birthday["month"], birthday["day"],
+                 bool(birthday.get("leap"))) != (member.birth_calendar, member.birth_month,
+                                                  member.birth_day, bool(member.birth_leap))
+        member.birth_calendar = birthday["calendar"]
+        if birthday.get("year") is not None:  # "5月3日" keeps the year an age gave
+            member.birth_year = birthday["year"]
         member.birth_month, member.birth_day = birthday["month"], birthday["day"]
         member.birth_leap = bool(birthday.get("leap", False))
     for attr, value in attrs.items():
         setattr(member, attr, value)
-    if birthday is not None or _MEMBER_DATED & attrs.keys():
-        with reminders_changing(ctx):
-            ctx.uow.nudges(ctx.agent.id).drop_pending(f"m:{member.id}")
-        return RESCHEDULED
-    return ""
+    if not moved:
+        return ""
+    nudges = ctx.uow.nudges(ctx.agent.id)
+    with reminders_changing(ctx):
+        for kind in BIRTHDAY_KINDS:
+            nudges.drop_pending(f"m:{member.id}", kind=kind)
+    return BIRTHDAYS_REDONE
 
 
 def _items(client: Client, form: str) -> list[Item]:

@@ -87,7 +87,7 @@ def test_a_new_start_date_moves_the_renewal_reminders(app, chat, clock):
     chat.send("/policy 孙明 修改 生效日期")
     reply = chat.send("2025-12-31")
     assert "生效日期：2025年12月24日 → 2025年12月31日" in reply
-    assert "尚未处理的相关提醒已按新内容重排" in reply
+    assert "这份保单还没处理的续期提醒已删除，今后按新日期提醒" in reply
     assert not [n for n in rows(app, Nudge) if n.kind == "renewal"]
     app.nudges.tick()  # the same day again: nothing is due for the 31st today
     assert not [n for n in rows(app, Nudge) if n.kind == "renewal"]
@@ -146,3 +146,57 @@ def test_another_agents_client_cannot_be_corrected(app, chat):
     reply = stranger.send("/policy 孙明 修改 保费")
     assert "没有找到" in reply
     assert rows(app, Policy)[0].annual_premium == 10000
+
+
+def test_a_change_made_elsewhere_while_the_form_was_open_is_not_undone(app, chat):
+    client_with_policy(chat)
+    chat.send("/policy 孙明 修改 保费")
+    chat.send("/policy 孙明 退保")  # from the card's command, mid-form
+    reply = chat.send("2万")
+    assert "年缴保费：1万元 → 2万元" in reply and "保单状态" not in reply
+    (policy,) = rows(app, Policy)
+    assert (policy.status, policy.annual_premium) == ("退保", 20000)
+
+
+def test_the_same_date_or_only_its_year_keeps_the_reminders(app, chat):
+    client_with_policy(chat, start="2025-12-24")
+    app.nudges.tick()
+    chat.send("/policy 孙明 修改 生效日期")
+    assert "没有改动" in chat.send("2025-12-24")
+    chat.send("/policy 孙明 修改 生效日期")
+    reply = chat.send("2024-12-24")  # the same day of the year: renewals fall as before
+    assert "生效日期：2025年12月24日 → 2024年12月24日" in reply and "提醒已删除" not in reply
+    assert [n.status for n in rows(app, Nudge) if n.kind == "renewal"] == ["open"]
+
+
+def test_a_field_that_does_not_apply_is_refused_and_cancel_says_nothing_changed(app, chat):
+    client_with_policy(chat)  # our own policy: no 保险公司
+    reply = chat.send("/policy 孙明 修改 保险公司")
+    assert "没有「保险公司」可改" in reply and "/policy 孙明 修改" in reply
+    chat.send("/policy 孙明 修改 保费")
+    assert "已取消，「孙明」的保单没有改动" in chat.send("/cancel")
+    chat.send("/record 孙明 城市")
+    assert "正在记录「孙明」的档案" in chat.send("/policy 孙明 修改")  # busy: no question first
+    assert "改哪一项" not in chat.last[0].text
+
+
+def test_a_birthday_without_a_year_keeps_the_year_an_age_gave(app, chat, clock):
+    chat.script("/record 王家", "女", "保存")
+    chat.send("/note 王家 儿子5岁")
+    chat.send("全部保存")
+    (member,) = rows(app, FamilyMember)
+    assert member.birth_year == 2021
+    chat.send("/family 王家 修改 生日")
+    assert "生日：（空） → 5月3日" in chat.send("5月3日")
+    (member,) = rows(app, FamilyMember)
+    assert (member.birth_year, member.birth_month, member.birth_day) == (2021, 5, 3)
+    assert "5岁" in chat.send("/card 王家")
+
+
+def test_a_new_name_keeps_the_members_reminders(app, chat, clock):
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/family 孙明", "女儿", "孙小雨", "2015-11-24", "跳过", "是", "跳过")
+    app.nudges.tick()
+    chat.send("/family 孙明 修改 姓名")
+    assert "提醒已删除" not in chat.send("孙晓雨")
+    assert [n.kind for n in rows(app, Nudge) if n.subject.startswith("m:")] == ["birthday"]

@@ -145,3 +145,10 @@ def test_a_client_with_only_a_typed_age_is_reminded_on_1_january_of_the_year(app
     chat.script("/record 老李 生日", "1978-3-5")  # the birthday known now: on the day instead
     assert not due_days(app, "life_stage", "老李", date(2028, 1, 1), 1)
     assert due_days(app, "life_stage", "老李", date(2028, 3, 4), 3) == [date(2028, 3, 5)]
+
+
+def test_an_age_typed_with_a_birthday_without_year_counts_from_1_january(app, chat):
+    record(chat, "老李", "男", "3月5日", "49")  # the form asks the age: no year in the birthday
+    (nudge,) = [n for n in app.nudges.preview(date(2027, 1, 1)) if n.kind == "life_stage"]
+    assert nudge.text.startswith("🌅 老李 今年满50岁")
+    assert not due_days(app, "life_stage", "老李", date(2027, 3, 4), 3)  # not twice
