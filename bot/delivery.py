@@ -113,7 +113,7 @@ class DeliveryWorker:
         if answering:
             replies = [without_numbers(reply) for reply in replies]
         try:
-            await channel.send(message.chat_id, replies)
+            await channel.send(message.chat_id, replies, message.parts_sent)
         except DeliveryError as error:
             await asyncio.to_thread(self._failed, message, error)
             return 0
@@ -159,7 +159,7 @@ class DeliveryWorker:
                 self._dead_letter(uow, message, reason)
             elif error.retry_after is not None:
                 self._retry(uow, message, now + timedelta(seconds=error.retry_after), reason,
-                            count=False)
+                            count=False, sent=error.sent_parts)
             else:
                 attempts = message.attempts + 1
                 if attempts >= self._policy.max_attempts:
@@ -167,15 +167,17 @@ class DeliveryWorker:
                 else:
                     backoff = min(self._policy.base_backoff * 2 ** (attempts - 1),
                                   self._policy.max_backoff)
-                    self._retry(uow, message, now + backoff, reason, count=True)
+                    self._retry(uow, message, now + backoff, reason, count=True,
+                                sent=error.sent_parts)
             uow.commit()
         log.warning("delivery of outbox #%s failed: %s", message.id, reason)
 
     def _retry(self, uow: UnitOfWork, message: OutboxMessage, at: datetime, reason: str,
-               count: bool) -> None:
-        """Try again at ``at``, or after the agent's quiet hours if ``at`` falls in them. A
-        digest whose next try would fall on a later day of the agent's is not sent stale:
-        its reminders go into the next digest."""
+               count: bool, sent: int) -> None:
+        """Try again at ``at``, or after the agent's quiet hours if ``at`` falls in them,
+        after the parts already delivered (``sent`` more in this attempt). A digest whose
+        next try would fall on a later day of the agent's is not sent stale: its reminders go
+        into the next digest."""
         agent = uow.agents.get(message.agent_id)
         if agent is not None:
             at = quiet_until(at, agent) or at
@@ -184,7 +186,8 @@ class DeliveryWorker:
                 if uow.outbox.fold_into_next_digest(message):
                     uow.nudges(message.agent_id).unmark_shown([digest_day(message.dedupe_key)])
                 return
-        uow.outbox.retry_later(message, at, reason, count=count)
+        uow.outbox.retry_later(message, at, reason, count=count,
+                               parts_sent=message.parts_sent + sent)
 
     def _dead_letter(self, uow: UnitOfWork, message: OutboxMessage, reason: str) -> None:
         if not uow.outbox.mark_dead(message, reason):

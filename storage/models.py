@@ -338,6 +338,8 @@ class OutboxMessage(Base):
     # pending | sending | sent | dead | withdrawn (held back after a deletion)
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Platform messages of a long push that went out before a failure: the retry skips them.
+    parts_sent: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -96,7 +96,7 @@ class Outbox:
         refilled = self._session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.status == WITHDRAWN)
-            .values(status="pending", payload=payload)
+            .values(status="pending", payload=payload, parts_sent=0)
             .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)).first()
         return refilled is not None
@@ -148,11 +148,12 @@ class Outbox:
         self._set(message_id, status="sent", sent_at=now, last_error=None)
 
     def retry_later(self, message: OutboxMessage, at: datetime, error: str,
-                    count: bool) -> bool:
-        """Schedule another attempt of a row this sender still holds; False when it no
-        longer does (withdrawn or refilled meanwhile: not retried with what it said)."""
+                    count: bool, parts_sent: int = 0) -> bool:
+        """Schedule another attempt of a row this sender still holds, which skips the
+        ``parts_sent`` platform messages already delivered; False when it no longer holds it
+        (withdrawn or refilled meanwhile: not retried with what it said)."""
         values: dict[str, Any] = {"status": "pending", "next_attempt_at": at,
-                                  "last_error": error[:500]}
+                                  "last_error": error[:500], "parts_sent": parts_sent}
         if count:
             values["attempts"] = OutboxMessage.attempts + 1
         return self._update_claimed(message, values)

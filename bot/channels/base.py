@@ -16,6 +16,8 @@ class DeliveryError(Exception):
     ``permanent``: retrying will not help (e.g. Telegram 400).
     ``unreachable``: the agent blocked the bot (Telegram 403); stop pushing to them.
     ``retry_after``: seconds the platform asked us to wait (Telegram 429).
+    ``sent_parts``: platform messages of this push that went out before the failure (a long
+    push goes in parts); the retry skips them.
     """
 
     def __init__(
@@ -25,11 +27,13 @@ class DeliveryError(Exception):
         permanent: bool = False,
         unreachable: bool = False,
         retry_after: float | None = None,
+        sent_parts: int = 0,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.unreachable = unreachable
         self.retry_after = retry_after
+        self.sent_parts = sent_parts
 
 
 class Channel(Protocol):
@@ -42,6 +46,7 @@ class Channel(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def send(self, chat_id: str, replies: list[Reply]) -> None:
-        """Push replies to a chat (outbox delivery); raise DeliveryError on failure."""
+    async def send(self, chat_id: str, replies: list[Reply], skip_parts: int = 0) -> None:
+        """Push replies to a chat (outbox delivery), leaving out the first ``skip_parts``
+        platform messages (sent by an earlier attempt); raise DeliveryError on failure."""
         ...

@@ -225,7 +225,7 @@ class TelegramChannel:
             replies = [Reply(FAILURE_TEXT)]
         try:
             for reply in replies:
-                await self._sender.reply(incoming.chat_id, reply, push=False)
+                await self._sender.reply(incoming.chat_id, reply)
         except TelegramError as exc:
             log.warning("reply to chat %s failed: %s", incoming.chat_id, self._redact(exc))
 
@@ -243,13 +243,15 @@ class TelegramChannel:
             raise RuntimeError("TelegramChannel is not started")
         return self._app.bot
 
-    async def send(self, chat_id: str, replies: list[Reply]) -> None:
-        """Push replies (outbox delivery), one message per interval per chat.
+    async def send(self, chat_id: str, replies: list[Reply], skip_parts: int = 0) -> None:
+        """Push replies (outbox delivery), one message per interval per chat, leaving out the
+        first ``skip_parts`` messages (sent by an earlier attempt).
 
         Raises DeliveryError: retry_after on 429, permanent on 400, unreachable on 403,
-        retryable otherwise (timeouts, 5xx, network).
+        retryable otherwise (timeouts, 5xx, network); ``sent_parts`` says how many messages
+        went out before the failure.
         """
-        await self._sender.send(chat_id, replies)
+        await self._sender.send(chat_id, replies, skip_parts)
 
     async def send_photo(self, chat_id: str, data: bytes, caption: str = "") -> None:
         await self._sender.send_file(chat_id, "photo", data, None, caption)

@@ -54,28 +54,27 @@ class TelegramSender:
                 self._pacer.hold(chat_id, retry_after_seconds(exc))
                 raise
 
-    async def reply(self, chat_id: str, reply: Reply, *, push: bool) -> None:
-        """One Reply as one or more messages (split under 4,096), the keyboard on the last."""
-        text = reply.text if reply.text.strip() else (EMPTY_WITH_OPTIONS if reply.options else "")
-        if not text:
-            return
-        chunks = mapping.html_chunks(text)
-        markup = mapping.keyboard(reply.options, reply.offer)
-        for number, chunk in enumerate(chunks, start=1):
-            chunk_markup = markup if number == len(chunks) else None
-            if push:
-                async with self._push_slot(chat_id):
-                    await self._send_text(chat_id, chunk, chunk_markup, 0)
-            else:
-                await self._send_text(chat_id, chunk, chunk_markup, 1)
-                self._pacer.mark(chat_id)
+    async def reply(self, chat_id: str, reply: Reply) -> None:
+        """One Reply to the agent's message as one or more messages (split under 4,096), the
+        keyboard on the last."""
+        for chunk, markup in _parts(reply):
+            await self._send_text(chat_id, chunk, markup, 1)
+            self._pacer.mark(chat_id)
 
-    async def send(self, chat_id: str, replies: list[Reply]) -> None:
+    async def send(self, chat_id: str, replies: list[Reply], skip_parts: int = 0) -> None:
+        """Push replies, paced, leaving out the first ``skip_parts`` messages; a failure says
+        how many messages of this call went out before it."""
+        parts = [part for reply in replies for part in _parts(reply)][skip_parts:]
+        sent = 0
         try:
-            for reply in replies:
-                await self.reply(chat_id, reply, push=True)
+            for chunk, markup in parts:
+                async with self._push_slot(chat_id):
+                    await self._send_text(chat_id, chunk, markup, 0)
+                sent += 1
         except TelegramError as exc:
-            raise to_delivery_error(exc, self._redact) from None
+            error = to_delivery_error(exc, self._redact)
+            error.sent_parts = sent
+            raise error from None
 
     async def send_file(
         self, chat_id: str, kind: str, data: bytes, filename: str | None, caption: str
@@ -100,10 +99,10 @@ class TelegramSender:
                         caption=fitted,
                         parse_mode=ParseMode.HTML,
                     )
-            if caption and fitted is None:
-                await self.reply(chat_id, Reply(caption), push=True)
         except TelegramError as exc:
             raise to_delivery_error(exc, self._redact) from None
+        if caption and fitted is None:
+            await self.send(chat_id, [Reply(caption)])
 
 
 def _chat(chat_id: str) -> int | str:
@@ -112,3 +111,15 @@ def _chat(chat_id: str) -> int | str:
         return int(chat_id)
     except ValueError:
         return chat_id
+
+
+def _parts(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """The messages one Reply goes out as: its text split under 4,096 characters, the
+    keyboard on the last."""
+    text = reply.text if reply.text.strip() else (EMPTY_WITH_OPTIONS if reply.options else "")
+    if not text:
+        return []
+    chunks = mapping.html_chunks(text)
+    markup = mapping.keyboard(reply.options, reply.offer)
+    return [(chunk, markup if number == len(chunks) else None)
+            for number, chunk in enumerate(chunks, start=1)]

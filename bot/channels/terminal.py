@@ -54,9 +54,9 @@ class TerminalChannel:
         if self._task and not self._task.done():
             self._task.cancel()
 
-    async def send(self, chat_id: str, replies: list[Reply]) -> None:
-        """Pushes (reminders) print as they arrive while `run` is active."""
-        for reply in replies:
+    async def send(self, chat_id: str, replies: list[Reply], skip_parts: int = 0) -> None:
+        """Pushes (reminders) print as they arrive while `run` is active, one part a reply."""
+        for reply in replies[skip_parts:]:
             self._print("🔔 " + render_plain(reply))
 
     def _print(self, text: str) -> None:

@@ -139,9 +139,11 @@ class WeChatChannel:
             self._conn = None
             self._closing = False
 
-    async def send(self, chat_id: str, replies: list[Reply]) -> None:
-        """Push replies (outbox delivery); DeliveryError when over the daily cap or on failure."""
-        await self._deliver(chat_id, pack_texts(replies, self._max_chars), push=True)
+    async def send(self, chat_id: str, replies: list[Reply], skip_parts: int = 0) -> None:
+        """Push replies (outbox delivery), leaving out the first ``skip_parts`` messages (sent
+        by an earlier attempt); DeliveryError when over the daily cap or on failure."""
+        texts = pack_texts(replies, self._max_chars)[skip_parts:]
+        await self._deliver(chat_id, texts, push=True)
 
     # --- incoming ----------------------------------------------------------------------------
     async def _on_wechaty_message(self, msg: Any) -> None:
@@ -198,11 +200,12 @@ class WeChatChannel:
                 self._pacer.check_cap(len(texts))
             elif self._pacer.sent_today() + len(texts) > self._pacer.daily_cap:
                 log.warning("wechat: over the daily cap; replying to the agent anyway")
-            for text in texts:
+            for sent, text in enumerate(texts):
                 await self._pacer.wait_turn()
                 try:
                     await conn.send_text(conversation_id, text, self._send_timeout)
                 except Exception as exc:
-                    raise DeliveryError(f"WeChat send failed: {type(exc).__name__}") from exc
+                    raise DeliveryError(f"WeChat send failed: {type(exc).__name__}",
+                                        sent_parts=sent) from exc
                 finally:
                     self._pacer.record_sent()

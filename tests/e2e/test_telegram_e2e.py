@@ -17,6 +17,7 @@ from bot.delivery import DeliveryPolicy, DeliveryWorker  # noqa: E402
 from bot.runner import configured_channels  # noqa: E402
 from bot.settings import ConfigError  # noqa: E402
 from handlers import texts  # noqa: E402
+from handlers.types import Option, Reply, reply_to_json  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
 from tests.e2e.conftest_telegram_e2e import (  # noqa: E402
     WANG,
@@ -326,3 +327,31 @@ async def test_a_client_is_deleted_by_buttons_after_a_confirmation(bot, wang, fa
     [deleted] = await wang.tap(buttons(confirm)[1]["callback_data"])
     assert deleted.startswith("🗑 已删除客户「张丽华」")
     assert "没有找到客户「张丽华」" in (await wang.say("/card 张丽华"))[0]
+
+
+async def test_a_long_push_failing_after_its_first_part_is_not_sent_twice(
+    tg_app, fake, start_bot, clock
+):
+    add_agent(tg_app, "经纪人甲", "2001", None, False)
+    fake.add_chat(2001)
+    lines = [f"第{n:03d}行：需要跟进的客户和事项说明" for n in range(1, 401)]  # two parts
+    push = Reply("\n".join(lines), (Option("今天", "/today"),))
+    with tg_app.uow() as uow:
+        agent = uow.agents.by_name("经纪人甲")
+        uow.outbox.enqueue("long:1", agent.id, "telegram", "2001", "push",
+                           [reply_to_json(push)], clock.now())
+        uow.commit()
+    bot = await start_bot(tg_app)
+    worker = DeliveryWorker(tg_app.uow, {"telegram": bot.channel}, clock, DeliveryPolicy())
+    fake.fail("sendMessage", 500, chat_id=2001, after=1)  # the second part fails
+    assert await worker.run_once() == 0
+    [row] = outbox(tg_app)
+    assert (row.status, row.parts_sent, row.attempts) == ("pending", 1, 1)
+    clock.advance(seconds=6)
+    assert await worker.run_once() == 1
+    sent = fake.sent_messages(2001)
+    assert len(sent) == 2  # each part once: not the first part again
+    text = "\n".join(call.result["text"] for call in sent)
+    assert all(text.count(line) == 1 for line in lines)
+    assert not keyboard_of(sent[0]) and buttons(sent[-1])[0]["callback_data"] == "/today"
+    assert outbox(tg_app)[0].status == "sent"

@@ -19,6 +19,7 @@ from bot.channels.wechat_setup import local_clock  # noqa: E402
 from bot.delivery import DeliveryPolicy, DeliveryWorker  # noqa: E402
 from bot.runner import run_all  # noqa: E402
 from handlers import texts  # noqa: E402
+from handlers.types import Reply, reply_to_json  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
 from tests.e2e.conftest_wechat_e2e import (  # noqa: E402
     MIN_GAP,
@@ -232,3 +233,25 @@ async def test_a_policy_status_and_a_deletion_by_numbered_replies(bot, wang, pup
     assert "确定删除「张丽华」的保单" in confirm and "1. 不删了\n2. 确认删除" in confirm
     assert "🗑 已删除「张丽华」的保单" in await wang.say("2")
     assert "—— 保单 ——" not in await wang.say("/card 张丽华")
+
+
+async def test_a_long_push_failing_after_its_first_part_is_not_sent_twice(
+    bot, wechat_app, puppet, clock
+):
+    lines = [f"第{n:03d}行：需要跟进的客户和事项说明" for n in range(1, 201)]  # three parts
+    with wechat_app.uow() as uow:
+        agent = uow.agents.by_name("王芳")
+        uow.outbox.enqueue("long:1", agent.id, "wechat", WANG, "push",
+                           [reply_to_json(Reply("\n".join(lines)))], clock.now())
+        uow.commit()
+    worker = DeliveryWorker(wechat_app.uow, {"wechat": bot}, clock, DeliveryPolicy())
+    puppet.fail_sends, puppet.fail_sends_after = 1, 1  # the second part fails
+    assert await worker.run_once() == 0
+    [row] = outbox(wechat_app)
+    assert (row.status, row.parts_sent) == ("pending", 1)
+    clock.advance(seconds=6)
+    assert await worker.run_once() == 1
+    sent = [s.text for s in puppet.sent if s.conversation_id == WANG]
+    assert len(sent) == 3  # each part once
+    text = "\n".join(sent)
+    assert all(text.count(line) == 1 for line in lines)

@@ -22,7 +22,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import aiohttp
@@ -103,6 +103,8 @@ class _Failure:
     description: str
     retry_after: int | None
     chat_id: int | None
+    after: int = 0  # calls let through first
+
 
 
 def parse_html(text: str) -> str:
@@ -300,8 +302,10 @@ class FakeBotApi:
         description: str | None = None,
         retry_after: int | None = None,
         chat_id: int | str | None = None,
+        after: int = 0,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail.
+        """Make the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail, after
+        letting ``after`` of them through (the second part of a long message fails).
 
         429 carries ``parameters.retry_after`` (default 5); 400/403/500/502 get Telegram's
         usual descriptions unless ``description`` is given.
@@ -312,7 +316,10 @@ class FakeBotApi:
         else:
             text = description or _FAILURE_TEXT.get(status, f"Error {status}")
         failure = _Failure(status, text, retry_after, None if chat_id is None else int(chat_id))
-        self._failures.setdefault(method.lower(), deque()).extend([failure] * times)
+        queue = self._failures.setdefault(method.lower(), deque())
+        queue.extend([failure] * times)
+        if after:
+            queue[-times] = replace(failure, after=after)
 
     # -- chats and injected updates ---------------------------------------------------------
 
@@ -476,6 +483,9 @@ class FakeBotApi:
             return
         failure = queue[0]
         if failure.chat_id is not None and _int(params.get("chat_id")) != failure.chat_id:
+            return
+        if failure.after:
+            queue[0] = replace(failure, after=failure.after - 1)
             return
         queue.popleft()
         parameters = None if failure.retry_after is None else {"retry_after": failure.retry_after}

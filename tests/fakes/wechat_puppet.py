@@ -82,7 +82,8 @@ class FakePuppetService:
         # ("start" | "stop" | "stream-open" | "stream-closed", time.monotonic(), open streams)
         self.timeline: list[tuple[str, float, int]] = []
         self.stream_opens = 0
-        self.fail_sends = 0  # the next N MessageSendText calls fail with UNAVAILABLE
+        self.fail_sends = 0  # the next N MessageSendText calls fail with UNAVAILABLE,
+        self.fail_sends_after = 0  # after letting this many through
         self.fail_payloads = 0  # the next N MessagePayload calls fail with UNAVAILABLE
         self.payload_delay = 0.0  # seconds each MessagePayload answer takes
         self.payload_requests: list[str] = []  # the message ids asked for, in order
@@ -282,7 +283,9 @@ class FakePuppetService:
         return pb.RoomMemberListResponse(member_ids=self.rooms.get(request.id, ("", []))[1])
 
     async def _send_text(self, request: pb.MessageSendTextRequest) -> Any:
-        if self.fail_sends > 0:
+        if self.fail_sends > 0 and self.fail_sends_after > 0:
+            self.fail_sends_after -= 1
+        elif self.fail_sends > 0:
             self.fail_sends -= 1
             raise GRPCError(Status.UNAVAILABLE, "fake: send failed")
         # ids unique across fakes: wechaty's own de-duplication is process-wide

@@ -104,7 +104,7 @@ def test_a_send_that_fails_after_the_deletion_is_not_retried_as_it_was(app, chat
     app.nudges.tick()
 
     class DeletingWhileSending(RecordingChannel):
-        async def send(self, chat_id, replies):  # the agent deletes while it is under way
+        async def send(self, chat_id, replies, skip_parts=0):  # the agent deletes meanwhile
             await asyncio.to_thread(_delete_client, chat, "孙明")
             raise DeliveryError("timeout")
 
@@ -190,3 +190,17 @@ def _until_waiting_or_done(app, thread: threading.Thread) -> None:
                                   ).scalar():
                 return
         time.sleep(0.01)
+
+
+def test_a_rebuilt_digest_is_sent_whole_after_a_partial_failure(app, chat, clock):
+    birthday_client(chat, "孙明", "1980-11-24")
+    birthday_client(chat, "李四", "1985-11-24")
+    app.nudges.tick()
+    partial = RecordingChannel([DeliveryError("timeout", sent_parts=1)])
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": partial}, clock).run_once())
+    assert _outbox(app)[0].parts_sent == 1  # its first part went out
+    _delete_client(chat, "孙明")
+    clock.advance(minutes=5)
+    assert app.nudges.tick().digests == 1
+    (rebuilt,) = _outbox(app)
+    assert rebuilt.parts_sent == 0  # new content: nothing of it was sent

@@ -30,7 +30,7 @@ class RecordingChannel:
     async def stop(self) -> None:
         return None
 
-    async def send(self, chat_id: str, replies: list[Reply]) -> None:
+    async def send(self, chat_id: str, replies: list[Reply], skip_parts: int = 0) -> None:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((chat_id, replies))
