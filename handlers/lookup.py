@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 from handlers.fields.text import normalise
 from storage.clients import ClientRepository, SearchRow
 
+NAME_HIT = 90  # the query is in a client's name
 EXACT_FIELD = 70  # the query is a whole city, tag, occupation, employer or family name
 PLACE_SUFFIXES = "市省区县"  # 杭州市 finds 杭州 (and 杭州 finds 杭州市)
 MINIMUM = 60
@@ -51,7 +52,9 @@ def search(repo: ClientRepository, query: str, limit: int = 10) -> list[Match]:
     rows.update({row.id: row for row in repo.search_rows_by_ids(phone_ids - rows.keys())})
     scored = {row.id: _score(row, query, pinyin_query, place, phone_ids)
               for row in rows.values()}
-    if pinyin_query is None and len(query) >= 2 and not query.isdecimal():
+    # A family member's name, unless a client has it (the common case: no second query).
+    if pinyin_query is None and len(query) >= 2 and not query.isdecimal() \
+            and not any(score >= NAME_HIT for score, _ in scored.values()):
         _add_family(repo, query, rows, scored)
     # Near misses of a name, unless the query was plainly something else: a whole city, tag,
     # occupation or family name found, or digits (a phone number has no typo of a name).

@@ -158,6 +158,16 @@ class Templates(BaseModel):
             self.fields_cache[(name, tier)] = cached
         return list(cached)
 
+    def key_named(self, name: str, tier: str, word: str) -> str | None:
+        """The key of the field of a form that a word names: its label (年缴保费), or the one
+        label containing it (保费, 城市); None when none or several do."""
+        specs = [spec for _, spec in self.form_fields(name, tier)]
+        exact = [spec.key for spec in specs if spec.label == word]
+        if exact:
+            return exact[0]
+        containing = [spec.key for spec in specs if len(word) >= 2 and word in spec.label]
+        return containing[0] if len(containing) == 1 else None
+
     def find(self, name: str, tier: str, key: str) -> tuple[str, FieldSpec] | None:
         """The (section title, field) of ``key`` in a form; None when the form lacks it."""
         return self.field_index(name, tier).get(key)

@@ -83,15 +83,15 @@ class NudgeRepository:
             .where(Nudge.agent_id == self.agent_id, Nudge.subject == subject)
             .execution_options(synchronize_session=False))
 
-    def drop_pending(self, subject: str, kind: str | None = None) -> None:
+    def drop_pending(self, subject: str, kinds: tuple[str, ...] = ()) -> None:
         """Delete the nudges about ``subject`` not yet dealt with (open, snoozed or held
-        back; of ``kind`` only, when given): the dates they were computed from changed. Those
+        back; of ``kinds`` only, when given): the dates they were computed from changed. Those
         dealt with stay, so the sweep's rerun of today and tomorrow does not bring them back;
         it makes the pending ones again from the new dates."""
         where = [Nudge.agent_id == self.agent_id, Nudge.subject == subject,
                  Nudge.status.in_(("open", PAUSED))]
-        if kind is not None:
-            where.append(Nudge.kind == kind)
+        if kinds:
+            where.append(Nudge.kind.in_(kinds))
         self._session.execute(delete(Nudge).where(*where)
                               .execution_options(synchronize_session=False))
 

@@ -61,7 +61,8 @@ def _chosen_fields(ctx: Context, parts: list[str]) -> list[Reply] | None:
     """``/record NAME FIELD…``: ask again only the named fields of the client's record (a
     typo in the phone, a new city); None when the words are not a client and its fields."""
     for cut in range(len(parts) - 1, 0, -1):
-        keys = [_field_key(ctx, word) for word in parts[cut:]]
+        keys = [ctx.config.templates.key_named("record", "核心", word)  # every book
+                for word in parts[cut:]]
         if None in keys:
             continue
         name, wanted = " ".join(parts[:cut]), " ".join(parts[cut:])
@@ -72,17 +73,6 @@ def _chosen_fields(ctx: Context, parts: list[str]) -> list[Reply] | None:
         if candidates:
             return _begin_fields(ctx, candidates[0], [key for key in keys if key is not None])
     return None
-
-
-def _field_key(ctx: Context, word: str) -> str | None:
-    """The record field a word names: its label (常住城市), or the one label containing it
-    (城市, 收入 are ambiguous only when two labels contain them)."""
-    labels = {spec.label: spec.key for _, spec in ctx.config.templates.form_fields("record",
-                                                                                   "核心")}
-    if word in labels:
-        return labels[word]
-    containing = [key for label, key in labels.items() if len(word) >= 2 and word in label]
-    return containing[0] if len(containing) == 1 else None
 
 
 def _begin_fields(ctx: Context, client: Client, keys: list[str]) -> list[Reply]:

@@ -57,7 +57,7 @@ def plan(ctx: Context, form: str, args: str) -> list[Reply] | flow.FormDraft:
         return [found]
     client = found
     specs = [spec for _, spec in ctx.config.templates.form_fields(form, client.tier)]
-    keys = [_field_key(specs, word) for word in rest]
+    keys = [ctx.config.templates.key_named(form, client.tier, word) for word in rest]
     if None in keys:
         labels = "、".join(spec.label for spec in specs)
         return [Reply(f"没有看懂要改哪一项。{WHAT[form]}的项目有：{labels}。\n"
@@ -71,7 +71,7 @@ def plan(ctx: Context, form: str, args: str) -> list[Reply] | flow.FormDraft:
                          [Option(_line(item, ctx), f"{ITEM_KIND[form]}{item.id}")
                           for item in items],
                          lambda value: _command(form, f"#{client.id}", value, words))]
-    item = _find(items, ref) if ref else items[0]
+    item = _by_id(items, item_id(ref, ITEM_KIND[form])) if ref else items[0]
     if item is None:
         return [Reply(f"没有找到这一项（可能已删除），请重新发送 /{form} {client.name} 修改。")]
     wanted = [key for key in keys if key is not None]
@@ -100,7 +100,7 @@ def opening(ctx: Context, draft: flow.FormDraft) -> Reply:
 def save(ctx: Context, draft: flow.FormDraft, client: Client) -> list[Reply]:
     """Write the corrections in ``draft`` to its item, and what follows from them."""
     assert draft.item_id is not None
-    item = _find(_items(client, draft.form), f"{ITEM_KIND[draft.form]}{draft.item_id}")
+    item = _by_id(_items(client, draft.form), draft.item_id)
     if item is None:
         return [Reply(f"这项{WHAT[draft.form]}已不存在（可能已删除），本次修改未保存。")]
     specs = {spec.key: spec for _, spec in ctx.config.templates.form_fields(draft.form,
@@ -176,10 +176,8 @@ def _save_member(ctx: Context, member: FamilyMember, attrs: dict[str, Any]) -> s
         setattr(member, attr, value)
     if not moved:
         return ""
-    nudges = ctx.uow.nudges(ctx.agent.id)
     with reminders_changing(ctx):
-        for kind in BIRTHDAY_KINDS:
-            nudges.drop_pending(f"m:{member.id}", kind=kind)
+        ctx.uow.nudges(ctx.agent.id).drop_pending(f"m:{member.id}", kinds=BIRTHDAY_KINDS)
     return BIRTHDAYS_REDONE
 
 
@@ -187,22 +185,12 @@ def _items(client: Client, form: str) -> list[Item]:
     return list(client.policies) if form == "policy" else list(client.family)
 
 
-def _find(items: list[Item], ref: str | None) -> Item | None:
-    wanted = item_id(ref, ref[:1]) if ref else None
+def _by_id(items: list[Item], wanted: int | None) -> Item | None:
     return next((item for item in items if item.id == wanted), None)
 
 
 def _line(item: Item, ctx: Context) -> str:
     return policy_line(item) if isinstance(item, Policy) else member_line(item, ctx.now)
-
-
-def _field_key(specs: list[FieldSpec], word: str) -> str | None:
-    """The field a word names: its label (年缴保费), or the one label containing it (保费)."""
-    exact = [spec.key for spec in specs if spec.label == word]
-    if exact:
-        return exact[0]
-    containing = [spec.key for spec in specs if len(word) >= 2 and word in spec.label]
-    return containing[0] if len(containing) == 1 else None
 
 
 def _command(form: str, client_ref: str, item_ref: str | None, words: str) -> str:
