@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from handlers import reminder_texts
 from handlers.ages import completed_years
+from handlers.reminder_texts import renewal_occurrence, renewal_text
 from handlers.when import local_now, to_utc, zone_of
 from scheduler import calendar as cal
 from scheduler import texts
@@ -47,7 +49,7 @@ def keys(day: date) -> tuple[list[tuple[int, int]], list[tuple[int, int, bool]]]
 def _who(row: PersonRow) -> str:
     if row.member_id is None:
         return row.client_name
-    return f"{row.client_name}的{row.relation}" + (f" {row.member_name}" if row.member_name else "")
+    return reminder_texts.person(row.client_name, row.relation, row.member_name)
 
 
 def _subject(row: PersonRow) -> str:
@@ -102,15 +104,11 @@ def renewals(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     for lead in rules.renewal_days_before:
         target = day + timedelta(days=lead)
         for p in q.own_policies_on(cal.solar_keys_falling_on(target)):
-            period = target.year - p.start_date.year  # premiums paid so far
-            if period < 1 or (p.payment_years is not None and period >= p.payment_years):
-                continue
-            of = f"第{period + 1}/{p.payment_years}期" if p.payment_years else f"第{period + 1}期"
-            due.append(DueNudge(
-                p.agent_id, p.client_id, "renewal", f"p:{p.policy_id}",
-                f"{target.isoformat()}/{lead}", day,
-                f"💰 {p.client_name} 的{p.product_type or '保单'} {lead}天后（{texts.md(target)}）"
-                f"续期，年缴{texts.money(p.annual_premium)}（{of}）"))
+            text = renewal_text(p.client_name, p.product_type, p.annual_premium,
+                                p.payment_years, p.start_date.year, target, lead)
+            if text is not None:
+                due.append(DueNudge(p.agent_id, p.client_id, "renewal", f"p:{p.policy_id}",
+                                    renewal_occurrence(target, lead), day, text))
     return due
 
 

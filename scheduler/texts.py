@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from handlers.nudge_list import month_day
+from handlers.reminder_texts import money
+
+__all__ = ["NEED_BY_CHILD_AGE", "NEED_BY_CLIENT_AGE", "md", "money"]
 
 NEED_BY_CHILD_AGE = {3: "入园 → 教育规划", 6: "入学 → 教育规划", 12: "小升初 → 教育规划",
                      15: "中考 → 教育规划", 18: "高考/留学 → 教育规划"}
@@ -11,8 +14,3 @@ NEED_BY_CLIENT_AGE = {50: "养老规划", 55: "退休在即 → 养老规划", 6
 
 md = month_day  # "3月5日"
 
-
-def money(amount: int | None) -> str:
-    if amount is None:
-        return ""
-    return f"{amount / 10000:g}万元" if amount >= 10000 else f"{amount}元"

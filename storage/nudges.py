@@ -83,6 +83,16 @@ class NudgeRepository:
             .where(Nudge.agent_id == self.agent_id, Nudge.subject == subject)
             .execution_options(synchronize_session=False))
 
+    def pending(self, subject: str, kinds: tuple[str, ...]) -> list[Nudge]:
+        """The nudges of ``kinds`` about ``subject`` not yet dealt with (open, snoozed or
+        held back)."""
+        query = select(Nudge).where(Nudge.agent_id == self.agent_id, Nudge.subject == subject,
+                                    Nudge.status.in_(("open", PAUSED)), Nudge.kind.in_(kinds))
+        return list(self._session.scalars(query.order_by(Nudge.id)))
+
+    def remove(self, nudge: Nudge) -> None:
+        self._session.delete(nudge)
+
     def drop_pending(self, subject: str, kinds: tuple[str, ...] = ()) -> None:
         """Delete the nudges about ``subject`` not yet dealt with (open, snoozed or held
         back; of ``kinds`` only, when given): the dates they were computed from changed. Those

@@ -6,7 +6,8 @@ item's values already filled in: the agent types the new value, or 跳过 to kee
 only what the agent changed in the form is written (a change made elsewhere meanwhile stays),
 the timeline and the agent are told "old → new", and what hangs on the changed values
 follows: a status goes through ``edits.set_status``; pending reminders computed from a
-changed day (renewals, birthdays) go, and the sweep makes those of the new day; a changed
+changed day (renewals, birthdays) go, and the sweep makes those of the new day; those that
+name a changed premium, type, payment years or family member are written again; a changed
 premium or ownership re-checks the tier.
 """
 
@@ -21,6 +22,7 @@ from handlers.card import birthday_value, member_line, policy_line
 from handlers.commands.edits import item_id, reminders_changing, set_status
 from handlers.context import Context
 from handlers.promotion import note_if_rules_give_less, promote_if_due
+from handlers.reminder_texts import person, renewal_due, renewal_text
 from handlers.resolve import ask_pick, one_client
 from handlers.template import FieldSpec
 from handlers.types import Option, Reply
@@ -35,6 +37,11 @@ WHAT = {"policy": "保单", "family": "家人"}
 RENEWALS_REDONE = "这份保单还没处理的续期提醒已删除，今后按新日期提醒。"
 BIRTHDAYS_REDONE = "按旧生日排的提醒已删除，今后按新生日提醒。"
 BIRTHDAY_KINDS = ("birthday", "birthday_ahead")
+# Reminders that name what was corrected are written again; the agent is told.
+RENEWALS_REWRITTEN = "这份保单还没处理的续期提醒已按新内容更新。"
+NAMING_REWRITTEN = "提到这位家人的提醒已按新称呼更新。"
+RENEWAL_INPUTS = frozenset({"annual_premium", "product_type", "payment_years"})
+MEMBER_KINDS = ("birthday", "birthday_ahead", "life_stage")  # the ones naming a family member
 
 Item = Policy | FamilyMember
 
@@ -116,7 +123,7 @@ def save(ctx: Context, draft: flow.FormDraft, client: Client) -> list[Reply]:
              for spec, value in changed]
     attrs = {spec.target.split(".", 1)[1]: value for spec, value in changed}
     follow = (_save_policy(ctx, client, item, attrs) if isinstance(item, Policy)
-              else _save_member(ctx, item, attrs))
+              else _save_member(ctx, client, item, attrs))
     what = WHAT[draft.form]
     ctx.clients.add_timeline(client, draft.form, f"修改{what}：" + "；".join(lines), ctx.now)
     ctx.audit(f"edit_{draft.form}", client, "、".join(spec.label for spec, _ in changed))
@@ -152,6 +159,9 @@ def _save_policy(ctx: Context, client: Client, policy: Policy, attrs: dict[str, 
         with reminders_changing(ctx):
             ctx.uow.nudges(ctx.agent.id).drop_pending(f"p:{policy.id}")
         notes.append(RENEWALS_REDONE)
+    elif (start is not None or RENEWAL_INPUTS & attrs.keys()) \
+            and _rewrite_renewals(ctx, client, policy):
+        notes.append(RENEWALS_REWRITTEN)
     if status is not None:
         notes.append(set_status(ctx, client, policy, status))
     elif {"annual_premium", "is_own"} & attrs.keys():
@@ -160,7 +170,28 @@ def _save_policy(ctx: Context, client: Client, policy: Policy, attrs: dict[str, 
     return "".join(notes)
 
 
-def _save_member(ctx: Context, member: FamilyMember, attrs: dict[str, Any]) -> str:
+def _rewrite_renewals(ctx: Context, client: Client, policy: Policy) -> bool:
+    """The pending renewal reminders of ``policy`` say its new type, premium and period (and
+    go when no premium falls due on their day any more); whether there were any."""
+    nudges = ctx.uow.nudges(ctx.agent.id)
+    pending = nudges.pending(f"p:{policy.id}", ("renewal",))
+    if not pending or policy.start_date is None:
+        return False
+    with reminders_changing(ctx):
+        for nudge in pending:
+            target, lead = renewal_due(nudge.occurrence)
+            text = renewal_text(client.name, policy.product_type, policy.annual_premium,
+                                policy.payment_years, policy.start_date.year, target, lead)
+            if text is None:
+                nudges.remove(nudge)
+            else:
+                nudge.text = text
+    return True
+
+
+def _save_member(ctx: Context, client: Client, member: FamilyMember,
+                 attrs: dict[str, Any]) -> str:
+    named_as = person(client.name, member.relation, member.name)
     birthday = attrs.pop("birthday", None)
     moved = False
     if birthday is not None:
@@ -174,11 +205,29 @@ def _save_member(ctx: Context, member: FamilyMember, attrs: dict[str, Any]) -> s
         member.birth_leap = bool(birthday.get("leap", False))
     for attr, value in attrs.items():
         setattr(member, attr, value)
-    if not moved:
-        return ""
+    notes = []
+    if moved:
+        with reminders_changing(ctx):
+            ctx.uow.nudges(ctx.agent.id).drop_pending(f"m:{member.id}", kinds=BIRTHDAY_KINDS)
+        notes.append(BIRTHDAYS_REDONE)
+    renamed = person(client.name, member.relation, member.name)
+    if renamed != named_as and _rename_in_reminders(ctx, member, named_as, renamed):
+        notes.append(NAMING_REWRITTEN)
+    return "".join(notes)
+
+
+def _rename_in_reminders(ctx: Context, member: FamilyMember, old: str, new: str) -> bool:
+    """The pending reminders naming ``member`` as ``old`` name it as ``new``; whether there
+    were any."""
+    nudges = ctx.uow.nudges(ctx.agent.id)
+    pending = [nudge for nudge in nudges.pending(f"m:{member.id}", MEMBER_KINDS)
+               if old in nudge.text]
+    if not pending:
+        return False
     with reminders_changing(ctx):
-        ctx.uow.nudges(ctx.agent.id).drop_pending(f"m:{member.id}", kinds=BIRTHDAY_KINDS)
-    return BIRTHDAYS_REDONE
+        for nudge in pending:
+            nudge.text = nudge.text.replace(old, new, 1)
+    return True
 
 
 def _items(client: Client, form: str) -> list[Item]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from storage.models import AuditEntry, FamilyMember, Nudge, Policy
+from storage.models import AuditEntry, FamilyMember, Nudge, OutboxMessage, Policy
 from tests.support.chat import ChatDriver
 from tests.support.rows import rows
 
@@ -97,6 +97,39 @@ def test_a_new_start_date_moves_the_renewal_reminders(app, chat, clock):
     assert "12月31日" in renewal.text
     (policy,) = rows(app, Policy)
     assert (policy.start_month, policy.start_day) == (12, 31)  # the sweep's index columns
+
+
+def test_a_waiting_renewal_reminder_and_digest_say_the_corrected_premium(app, chat):
+    client_with_policy(chat, start="2025-12-24")  # its renewal is 30 days after START
+    assert app.nudges.tick().digests == 1
+    (renewal,) = [n for n in rows(app, Nudge) if n.kind == "renewal"]
+    assert "重疾 30天后（12月24日）续期，年缴1万元（第2/3期）" in renewal.text
+    assert "年缴1万元" in queued_digests(app)[0]
+    chat.send("/policy 孙明 修改 险种 保费")
+    reply = chat.script("年金", "1.5万")
+    assert "这份保单还没处理的续期提醒已按新内容更新" in reply
+    (renewal,) = [n for n in rows(app, Nudge) if n.kind == "renewal"]
+    assert "年金 30天后（12月24日）续期，年缴1.5万元（第2/3期）" in renewal.text
+    assert renewal.status == "open" and renewal.occurrence == "2026-12-24/30"
+    assert queued_digests(app) == []  # the digest naming the old premium is withdrawn…
+    assert app.nudges.tick().digests == 1  # …and built again at the next push tick
+    (digest,) = queued_digests(app)
+    assert "年缴1.5万元" in digest and "年缴1万元" not in digest
+
+
+def test_fewer_payment_years_remove_a_renewal_that_no_longer_falls_due(app, chat):
+    client_with_policy(chat, start="2025-12-24")
+    app.nudges.tick()
+    chat.send("/policy 孙明 修改 年限")
+    assert "缴费年限：3 → 1" in chat.send("1")  # paid in full in its first year
+    assert not [n for n in rows(app, Nudge) if n.kind == "renewal"]
+    app.nudges.tick()  # the sweep's rerun of the day does not bring it back
+    assert not [n for n in rows(app, Nudge) if n.kind == "renewal"]
+
+
+def queued_digests(app) -> list[str]:
+    return [m.payload[0]["text"] for m in rows(app, OutboxMessage)
+            if m.kind == "digest" and m.status == "pending"]
 
 
 def test_a_family_members_birthday_is_corrected_and_its_reminder_redone(app, chat, clock):
@@ -198,5 +231,7 @@ def test_a_new_name_keeps_the_members_reminders(app, chat, clock):
     chat.script("/family 孙明", "女儿", "孙小雨", "2015-11-24", "跳过", "是", "跳过")
     app.nudges.tick()
     chat.send("/family 孙明 修改 姓名")
-    assert "提醒已删除" not in chat.send("孙晓雨")
-    assert [n.kind for n in rows(app, Nudge) if n.subject.startswith("m:")] == ["birthday"]
+    reply = chat.send("孙晓雨")
+    assert "提醒已删除" not in reply and "提到这位家人的提醒已按新称呼更新" in reply
+    (birthday,) = [n for n in rows(app, Nudge) if n.subject.startswith("m:")]
+    assert birthday.text == "🎂 孙明的女儿 孙晓雨 今天生日，记得送上祝福"

@@ -1,0 +1,46 @@
+"""The texts of reminders that name a policy or a family member: written by the sweep, and
+written again when the agent corrects what they name (handlers/commands/item_edit.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from handlers.nudge_list import month_day
+
+
+def money(amount: int | None) -> str:
+    if amount is None:
+        return ""
+    return f"{amount / 10000:g}万元" if amount >= 10000 else f"{amount}元"
+
+
+def person(client_name: str, relation: str | None, member_name: str | None) -> str:
+    """Who a reminder is about: the client, or「张三的女儿 张小雨」for a family member
+    (``relation`` given)."""
+    if relation is None:
+        return client_name
+    return f"{client_name}的{relation}" + (f" {member_name}" if member_name else "")
+
+
+def renewal_occurrence(target: date, lead: int) -> str:
+    """Which renewal reminder this is: the premium's day and the days before it."""
+    return f"{target.isoformat()}/{lead}"
+
+
+def renewal_due(occurrence: str) -> tuple[date, int]:
+    """``renewal_occurrence`` read back: (the premium's day, the days before it)."""
+    target, lead = occurrence.split("/")
+    return date.fromisoformat(target), int(lead)
+
+
+def renewal_text(client_name: str, product_type: str | None, premium: int | None,
+                 payment_years: int | None, start_year: int, target: date,
+                 lead: int) -> str | None:
+    """The reminder ``lead`` days before a premium falls due on ``target``; None when none
+    does (the first year, or all payment years paid)."""
+    period = target.year - start_year  # premiums paid so far
+    if period < 1 or (payment_years is not None and period >= payment_years):
+        return None
+    of = f"第{period + 1}/{payment_years}期" if payment_years else f"第{period + 1}期"
+    return (f"💰 {client_name} 的{product_type or '保单'} {lead}天后（{month_day(target)}）"
+            f"续期，年缴{money(premium)}（{of}）")
