@@ -1,5 +1,5 @@
 """Finding clients: name, full pinyin, initials (zs → 张三), phone last 4, tags, city,
-occupation, employer, a family member's name.
+occupation, employer, a family member's name or occupation.
 
 SQL narrows the candidates; the ranking here orders them; typo tolerance (rapidfuzz, in C)
 runs over the lean (name, pinyin) columns only when nothing matched well.
@@ -20,6 +20,7 @@ NAME_HIT = 90  # the query is in a client's name
 EXACT_FIELD = 70  # the query is a whole city, tag, occupation, employer or family name
 PLACE_SUFFIXES = "市省区县"  # 杭州市 finds 杭州 (and 杭州 finds 杭州市)
 MINIMUM = 60
+FAMILY_OCCUPATION = 62  # a family member's whole occupation: below the client's own
 SAME_SOUND = 80  # a homophone of the name: probably a wrong character
 
 
@@ -52,13 +53,18 @@ def search(repo: ClientRepository, query: str, limit: int = 10) -> list[Match]:
     rows.update({row.id: row for row in repo.search_rows_by_ids(phone_ids - rows.keys())})
     scored = {row.id: _score(row, query, pinyin_query, place, phone_ids)
               for row in rows.values()}
-    # A family member's name, unless a client has it (the common case: no second query).
+    # A family member's name or occupation, unless a client has that name (the common case:
+    # no second query).
+    whole_family_field = False
     if pinyin_query is None and len(query) >= 2 and not query.isdecimal() \
             and not any(score >= NAME_HIT for score, _ in scored.values()):
-        _add_family(repo, query, rows, scored)
+        whole_family_field = _add_family(repo, query, rows, scored)
     # Near misses of a name, unless the query was plainly something else: a whole city, tag,
-    # occupation or family name found, or digits (a phone number has no typo of a name).
-    if not any(score >= EXACT_FIELD for score, _ in scored.values()) and not query.isdecimal():
+    # occupation or family name or occupation found, or digits (a phone number has no typo of
+    # a name).
+    plainly_a_field = whole_family_field or any(score >= EXACT_FIELD
+                                                for score, _ in scored.values())
+    if not plainly_a_field and not query.isdecimal():
         fuzzy = _fuzzy(repo.name_keys(), query, pinyin_query)
         for row in repo.search_rows_by_ids(set(fuzzy) - rows.keys()):
             rows[row.id] = row
@@ -83,15 +89,23 @@ def _phone_matches(repo: ClientRepository, query: str) -> set[int]:
 
 
 def _add_family(repo: ClientRepository, query: str, rows: dict[int, SearchRow],
-                scored: dict[int, tuple[float, str]]) -> None:
-    """Clients with a family member of that name (配偶 李娜 finds 孙明)."""
-    found = repo.family_names_like(query)
-    for row in repo.search_rows_by_ids({client_id for client_id, _, _ in found} - rows.keys()):
+                scored: dict[int, tuple[float, str]]) -> bool:
+    """Clients with a family member of that name (配偶 李娜 finds 孙明) or occupation, ranked
+    below a client's own occupation; whether a whole name or occupation was found."""
+    found = repo.family_like(query)
+    for row in repo.search_rows_by_ids({client_id for client_id, *_ in found} - rows.keys()):
         rows[row.id] = row
-    for client_id, relation, name in found:
-        score = 80 if name == query else 65
+    whole = False
+    for client_id, relation, name, occupation in found:
+        if query in name:
+            score, why = (80 if name == query else 65), f"{relation} {name}"
+        else:
+            score, why = (FAMILY_OCCUPATION if occupation == query else MINIMUM,
+                          f"{relation}职业 {occupation}")
+        whole = whole or query in (name, occupation)
         if score > scored.get(client_id, (0, ""))[0]:
-            scored[client_id] = (score, f"{relation} {name}")
+            scored[client_id] = (score, why)
+    return whole
 
 
 def _score(row: SearchRow, query: str, latin: str | None, place: str,

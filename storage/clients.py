@@ -134,17 +134,21 @@ class ClientRepository:
                                                Client.id.in_(ids))
         return [SearchRow(*row) for row in self._session.execute(query)]
 
-    def family_names_like(self, query: str, limit: int = 50) -> list[tuple[int, str, str]]:
-        """(client id, relation, name) of family members whose name contains ``query``."""
+    def family_like(self, query: str, limit: int = 50) -> list[tuple[int, str, str, str]]:
+        """(client id, relation, name, occupation) of family members whose name or
+        occupation contains ``query`` (missing ones as "")."""
         pattern = f"%{_escape_like(query)}%"
         found = (
-            select(FamilyMember.client_id, FamilyMember.relation, FamilyMember.name)
+            select(FamilyMember.client_id, FamilyMember.relation, FamilyMember.name,
+                   FamilyMember.occupation)
             .join(Client, Client.id == FamilyMember.client_id)
             .where(Client.agent_id == self.agent_id,
-                   FamilyMember.name.like(pattern, escape="\\"))
+                   or_(FamilyMember.name.like(pattern, escape="\\"),
+                       FamilyMember.occupation.like(pattern, escape="\\")))
             .limit(limit)
         )
-        return [(row[0], row[1], row[2]) for row in self._session.execute(found)]
+        return [(row[0], row[1], row[2] or "", row[3] or "")
+                for row in self._session.execute(found)]
 
     def name_keys(self) -> list[NameKey]:
         """(id, name, pinyin) of every client: the lean set fuzzy matching runs over (kept

@@ -80,6 +80,19 @@ def test_find_reads_occupation_employer_family_names_and_city_suffixes(chat):
     assert "没有找到" in chat.send("/find 李小娜")
 
 
+def test_find_reads_a_family_members_occupation_below_the_clients_own(chat):
+    chat.script("/record 王芳芳", "女", "保存")
+    chat.script("/family 王芳芳", "父亲", "王建国", "跳过", "医生", "跳过", "跳过")
+    reply = chat.send("/find 医生")
+    assert "找到 1 位客户" in reply and "（王芳芳：父亲职业 医生）" in reply
+    chat.script("/record 赵敏", "女", "保存")
+    chat.script("/record 赵敏 职业", "医生")
+    reply = chat.send("/find 医生")
+    assert "找到 2 位客户" in reply
+    assert "1. 赵敏" in reply and "2. 王芳芳" in reply  # her own occupation first
+    assert "（赵敏：职业；王芳芳：父亲职业 医生）" in reply
+
+
 def test_a_whole_city_or_digits_bring_in_no_sound_alike_names(chat):
     chat.script("/record 杭洲", "男", "保存")  # sounds like 杭州 (hangzhou)
     assert "杭洲" in chat.send("/find 杭州")  # nothing else matched: the homophone is offered
