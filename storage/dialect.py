@@ -10,6 +10,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 
+def upsert_insert(session: Session | Connection, model: Any) -> Any:
+    """INSERT into ``model``'s table in the dialect of ``session``'s database, which has
+    ``on_conflict_do_nothing`` / ``on_conflict_do_update`` and ``excluded``."""
+    bind = session.get_bind() if isinstance(session, Session) else session
+    module = postgresql if bind.dialect.name == "postgresql" else sqlite
+    # The Core table, not the mapped class: skips the ORM bulk-insert machinery.
+    return module.insert(model.__table__)
+
+
 def insert_ignoring_conflicts(session: Session | Connection, model: Any,
                               values: dict[str, Any] | None = None) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING for the database of ``session`` (or a connection).
@@ -17,11 +26,7 @@ def insert_ignoring_conflicts(session: Session | Connection, model: Any,
     Without ``values``, execute it with a list of rows: SQLAlchemy then batches them
     ("insertmanyvalues") with one cached statement instead of compiling a huge one.
     """
-    bind = session.get_bind() if isinstance(session, Session) else session
-    dialect = bind.dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    # The Core table, not the mapped class: skips the ORM bulk-insert machinery.
-    statement = module.insert(model.__table__)
+    statement = upsert_insert(session, model)
     if values is not None:
         statement = statement.values(values)
     return statement.on_conflict_do_nothing()

@@ -96,6 +96,17 @@ class InviteAttempts(Base):
     refused_at: Mapped[datetime | None] = mapped_column(DateTime)  # last told "agents only"
 
 
+class SendCount(Base):
+    """Messages a chat account sent on its current local day, as every process counted them:
+    WeChat's daily cap holds across restarts and processes (bot/channels/wechat_outgoing.py)."""
+
+    __tablename__ = "send_counts"
+
+    account: Mapped[str] = mapped_column(String(160), primary_key=True)  # "wechat:<own id>"
+    day: Mapped[date] = mapped_column(Date)
+    sent: Mapped[int] = mapped_column(Integer)
+
+
 class Client(Base):
     __tablename__ = "clients"
     __table_args__ = (

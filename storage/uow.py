@@ -28,6 +28,7 @@ from storage.name_keys import NameKeyCache
 from storage.nudges import NudgeRepository
 from storage.outbox import Outbox
 from storage.salon_series import SalonSeriesRepository
+from storage.send_counts import SendCountRepository
 
 
 class UnitOfWork:
@@ -117,6 +118,10 @@ class UnitOfWork:
     @property
     def outbox(self) -> Outbox:
         return Outbox(self.session)
+
+    @property
+    def send_counts(self) -> SendCountRepository:
+        return SendCountRepository(self.session)
 
     def clients(self, agent_id: int) -> ClientRepository:
         """The client repository of one agent."""

@@ -24,7 +24,7 @@ from typing import Any
 from bot.channels.base import DeliveryError, MessageHandler
 from bot.channels.wechat_connection import WechatyConnection
 from bot.channels.wechat_inbound import RecentIds, to_incoming
-from bot.channels.wechat_outgoing import SendPacer, pack_texts
+from bot.channels.wechat_outgoing import SendPacer, SharedCount, pack_texts
 from handlers.safe_log import log_failure
 from handlers.types import Incoming, Reply
 
@@ -60,10 +60,15 @@ class WeChatChannel:
         send_timeout: float = 30.0,
         shutdown_grace: float = 10.0,
         seen_capacity: int = 10_000,
+        shared_count: SharedCount | None = None,
+        share_every_seconds: float = 30.0,
     ) -> None:
         """``endpoint``: "host:port" of the puppet service, always explicit (with a token alone
         wechaty asks api.chatie.io). ``clock``: the account's local time, for the daily cap.
-        ``plugin_port``: a free local port for wechaty's plugin server (default: pick one)."""
+        ``plugin_port``: a free local port for wechaty's plugin server (default: pick one).
+        ``shared_count``: where the day's count of sent messages is kept across restarts and
+        processes; exchanged at login, every ``share_every_seconds`` and at stop (without it,
+        the cap counts this process's messages from its start)."""
         if not token:
             raise ValueError("a puppet service token is required")
         if not endpoint:
@@ -81,6 +86,10 @@ class WeChatChannel:
         self._conn: WechatyConnection | None = None
         self._on_message: MessageHandler | None = None
         self._tasks: set[asyncio.Task[Any]] = set()  # answering, each in wechaty's task
+        self._shared_count = shared_count
+        self._share_every = share_every_seconds
+        self._account: str | None = None  # "wechat:<our own contact id>", once logged in
+        self._sharing: asyncio.Task[None] | None = None
         self._closing = False
         self.stats: Counter[str] = Counter()  # handled, duplicate, self, not-text, ...
 
@@ -120,6 +129,10 @@ class WeChatChannel:
             await self.stop()
             raise RuntimeError("WeChat account did not log in") from failure
         log.info("wechat: logged in")
+        if self._shared_count is not None:
+            self._account = f"wechat:{conn.puppet.login_user_id}"
+            await self.share_count()  # before anything is sent: the day's count so far
+            self._sharing = asyncio.create_task(self._share_periodically())
 
     async def stop(self) -> None:
         """End the event stream, let answers in progress finish (up to ``shutdown_grace``),
@@ -134,10 +147,35 @@ class WeChatChannel:
                 await asyncio.wait(set(self._tasks), timeout=self._shutdown_grace)
             for task in list(self._tasks):
                 task.cancel()
+            if self._sharing is not None:
+                self._sharing.cancel()
+                await asyncio.gather(self._sharing, return_exceptions=True)
+                self._sharing = None
+            await self.share_count()
             await conn.close()
         finally:
             self._conn = None
             self._closing = False
+
+    async def share_count(self) -> None:
+        """Add the messages sent since the last exchange to the shared count, and count on
+        from the day's total (what other processes, or this account before a restart, sent).
+        A failure is logged; those messages are added next time."""
+        if self._shared_count is None or self._account is None:
+            return
+        day, sent = self._pacer.unshared()
+        try:
+            total = await asyncio.to_thread(self._shared_count.add, self._account, day, sent)
+        except Exception as error:
+            self._pacer.not_shared(day, sent)
+            log_failure(log, "wechat: the day's count of sent messages was not shared", error)
+            return
+        self._pacer.shared(day, total)
+
+    async def _share_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self._share_every)
+            await self.share_count()
 
     async def send(self, chat_id: str, replies: list[Reply], skip_parts: int = 0) -> None:
         """Push replies (outbox delivery), leaving out the first ``skip_parts`` messages (sent

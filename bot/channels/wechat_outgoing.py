@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 
 from bot.channels.base import DeliveryError
 from bot.channels.text_render import render_plain, split_text
@@ -33,6 +34,15 @@ def pack_texts(replies: Iterable[Reply], limit: int) -> list[str]:
     return messages
 
 
+class SharedCount(Protocol):
+    """Where the processes sending for an account add up what they sent today."""
+
+    def add(self, account: str, day: date, sent: int) -> int:
+        """Add ``sent`` to ``account``'s count of ``day`` (a later day starts again from
+        them); the day's total. Blocking: call it from a worker thread."""
+        ...
+
+
 def seconds_until_next_day(now: datetime) -> float:
     tomorrow = datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=now.tzinfo)
     return max((tomorrow - now).total_seconds(), 1.0)
@@ -44,6 +54,8 @@ class SendPacer:
     wall-clock time, naive or aware; the count restarts at its midnight).
 
     Hold ``lock`` for a whole batch, so one reply's messages are not interleaved with another's.
+    The day's count can be shared with other processes and kept across restarts: ``unshared``
+    takes the messages sent since the last exchange, ``shared`` gives back the day's total.
     """
 
     def __init__(
@@ -64,6 +76,7 @@ class SendPacer:
         self._last_sent: float | None = None
         self._day: date | None = None
         self._count = 0
+        self._unshared = 0  # of ``_count``, not yet added to the shared count
 
     def sent_today(self) -> int:
         self._roll_day()
@@ -93,13 +106,31 @@ class SendPacer:
         """Call after each send attempt (once the service has it): starts the next gap."""
         self._roll_day()
         self._count += 1
+        self._unshared += 1
         self._last_sent = self._now()
+
+    def unshared(self) -> tuple[date, int]:
+        """Today, and the messages sent since the last exchange (now counted as shared)."""
+        self._roll_day()
+        assert self._day is not None
+        sent, self._unshared = self._unshared, 0
+        return self._day, sent
+
+    def shared(self, day: date, total: int) -> None:
+        """``day``'s total as shared: every process's messages, ours up to ``unshared``."""
+        if day == self._day:
+            self._count = total + self._unshared
+
+    def not_shared(self, day: date, sent: int) -> None:
+        """The exchange failed: ``sent`` is to be shared next time."""
+        if day == self._day:
+            self._unshared += sent
 
     def _roll_day(self) -> None:
         today = self._clock().date()
         if today != self._day:
             self._day = today
-            self._count = 0
+            self._count = self._unshared = 0
 
     def _now(self) -> float:
         return self._monotonic() if self._monotonic else asyncio.get_running_loop().time()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,19 @@ def local_clock(app: App) -> Callable[[], datetime]:
     return now
 
 
+class ArchiveSendCount:
+    """The account's daily count of sent messages, kept in the archive's database."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    def add(self, account: str, day: date, sent: int) -> int:
+        with self._app.uow() as uow:
+            total = uow.send_counts.add(account, day, sent)
+            uow.commit()
+        return total
+
+
 def wechat_channel(app: App, **overrides: Any) -> WeChatChannel:
     """``overrides``: further ``WeChatChannel`` keyword arguments (tests: ``reconnect_delay``)."""
     token, endpoint = app.secrets.wechaty_token, app.secrets.wechaty_endpoint
@@ -36,6 +49,7 @@ def wechat_channel(app: App, **overrides: Any) -> WeChatChannel:
         "daily_cap": wechat.daily_cap,
         "min_gap_seconds": wechat.min_gap_seconds,
         "clock": local_clock(app),
+        "shared_count": ArchiveSendCount(app),
         **overrides,
     }
     return WeChatChannel(**options)

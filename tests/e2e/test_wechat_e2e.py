@@ -14,6 +14,7 @@ import pytest
 pytest.register_assert_rewrite("tests.e2e.conftest_wechat_e2e")
 
 from bot.agents_admin import create_invite  # noqa: E402
+from bot.channels.base import DeliveryError  # noqa: E402
 from bot.channels.wechat import WeChatChannel  # noqa: E402
 from bot.channels.wechat_setup import local_clock  # noqa: E402
 from bot.delivery import DeliveryPolicy, DeliveryWorker  # noqa: E402
@@ -255,3 +256,31 @@ async def test_a_long_push_failing_after_its_first_part_is_not_sent_twice(
     assert len(sent) == 3  # each part once
     text = "\n".join(sent)
     assert all(text.count(line) == 1 for line in lines)
+
+
+async def test_the_daily_cap_counts_what_went_out_before_a_restart(
+    wechat_app, make_app, start_bot, wang, puppet, clock
+):
+    first = await start_bot(wechat_app)
+    await wang.say("你好")
+    await wang.say("/help")
+    replies = len(puppet.sent)
+    await first.stop()  # adds this process's messages to the day's count
+
+    restarted = configure(make_app(), puppet)  # a new process on the same database
+    second = await start_bot(restarted, daily_cap=replies + 2)
+    await second.send(WANG, [Reply("一")])
+    await second.send(WANG, [Reply("二")])
+    with pytest.raises(DeliveryError) as refused:  # the cap counts the first process's too
+        await second.send(WANG, [Reply("三")])
+    assert refused.value.retry_after == pytest.approx(15 * 3600)  # until local midnight
+    assert [s.text for s in puppet.sent[replies:]] == ["一", "二"]
+
+    await second.share_count()
+    with restarted.uow() as uow:  # one row for the account, the day's total
+        assert uow.send_counts.add(f"wechat:{puppet.self_id}", clock.now().date(), 0) \
+            == replies + 2
+    clock.advance(days=1)  # a new local day: the count starts again
+    await second.send(WANG, [Reply("三")])
+    await second.share_count()
+    assert puppet.sent[-1].text == "三"

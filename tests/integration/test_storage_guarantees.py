@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import stat
+import threading
+from datetime import date
 
 import pytest
 from sqlalchemy import text
@@ -232,3 +234,31 @@ def test_the_write_ahead_log_is_checkpointed_off_the_event_loop(app, chat, datab
     assert in_the_database_file() == 0  # still in the log: the loop's commits left it there
     app.housekeeping.checkpoint()
     assert in_the_database_file() == 5
+
+
+def test_send_counts_add_up_across_processes_and_start_again_on_a_new_day(make_app):
+    first, second = make_app(), make_app()  # two processes on one database
+    today, tomorrow = date(2026, 11, 24), date(2026, 11, 25)
+
+    def add(app, account: str, day: date, sent: int) -> int:
+        with app.uow() as uow:
+            total = uow.send_counts.add(account, day, sent)
+            uow.commit()
+        return total
+
+    assert add(first, "wechat:a", today, 3) == 3
+    assert add(second, "wechat:b", today, 1) == 1  # another account: its own count
+
+    def add_one_at_a_time(app) -> None:
+        for _ in range(40):
+            add(app, "wechat:a", today, 1)
+
+    workers = [threading.Thread(target=add_one_at_a_time, args=(app,))
+               for app in (first, second)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert add(first, "wechat:a", today, 0) == 83  # none lost; reading is adding nothing
+    assert add(second, "wechat:a", tomorrow, 1) == 1
+    assert add(first, "wechat:b", today, 0) == 1
