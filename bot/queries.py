@@ -57,9 +57,8 @@ def show_card(app: App, agent_name: str, ref: str) -> str:
         recent = list(clients.timeline(client, limit=5))
         agent = uow.agents.get(agent_id)
         zone = zone_of(agent.timezone if agent else None)
-        referrer = clients.get(client.referred_by_id) if client.referred_by_id else None
         card = render_card(client, app.settings.templates, app.clock.now(), recent, zone,
-                           referrer, clients.referred_by(client))
+                           *clients.referral_links(client))
         uow.commit()
         return card
 

@@ -44,7 +44,7 @@ def _apply_one(repo: ClientRepository, client: Client, target: str, value: Any,
         secret = value["e164"] if "e164" in value else value["value"]
         repo.set_secret(client, SECRET_TARGETS[target], secret, value["masked"])
     elif target == "client.birthday":
-        _set_birthday(client, value)
+        set_birthday(client, value)
     elif target == "client.age":  # moves on with the years from the one it was recorded in
         client.age = value
         client.attrs = {**(client.attrs or {}), AGE_YEAR: now.year}
@@ -71,13 +71,12 @@ def _apply_one(repo: ClientRepository, client: Client, target: str, value: Any,
         raise ValueError(f"unknown target {target}")
 
 
-def _set_birthday(person: Client | FamilyMember, value: dict[str, Any]) -> None:
-    same_day = (person.birth_calendar, person.birth_month, person.birth_day) == (
-        value["calendar"], value["month"], value["day"])
-    if value.get("year") is None and same_day:
-        return  # "生日3月5号" must not erase a known 1991
+def set_birthday(person: Client | FamilyMember, value: dict[str, Any]) -> None:
+    """A birthday as the date parser gives it; one without a year keeps the year known (a
+    full date's, or an age's): "生日3月5号" must not erase a known 1991."""
     person.birth_calendar = value["calendar"]
-    person.birth_year = value.get("year")
+    if value.get("year") is not None:
+        person.birth_year = value["year"]
     person.birth_month = value["month"]
     person.birth_day = value["day"]
     person.birth_leap = bool(value.get("leap", False))
@@ -155,7 +154,7 @@ def _set_spouse(repo: ClientRepository, client: Client, attr: str, value: Any) -
     if spouse is None:
         spouse = repo.add_family(client, relation="配偶")
     if attr == "birthday":
-        _set_birthday(spouse, value)
+        set_birthday(spouse, value)
     else:
         setattr(spouse, attr, value)
 
@@ -200,7 +199,7 @@ def add_member(repo: ClientRepository, client: Client, answers: dict[str, Any]) 
         if answers.get(attr) is not None:
             setattr(member, attr, answers[attr])
     if answers.get("birthday"):
-        _set_birthday(member, answers["birthday"])
+        set_birthday(member, answers["birthday"])
     return member
 
 

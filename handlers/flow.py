@@ -24,6 +24,7 @@ CANCEL = frozenset({"取消", "/cancel", "cancel", "放弃"})
 SAVE = frozenset({"保存", "/save", "save", "完成", "结束"})
 RESUME = frozenset({"继续", "/continue"})
 CONTROLS_HINT = "可回复：跳过 / 返回 / 保存 / 取消"
+FORM_NAMES = {"record": "档案", "policy": "保单", "family": "家人"}  # what each form records
 
 Outcome = Literal["continue", "save", "cancel"]
 

@@ -5,13 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from handlers.fields.money import display_money
 from handlers.nudge_list import month_day
-
-
-def money(amount: int | None) -> str:
-    if amount is None:
-        return ""
-    return f"{amount / 10000:g}万元" if amount >= 10000 else f"{amount}元"
 
 
 def person(client_name: str, relation: str | None, member_name: str | None) -> str:
@@ -43,4 +38,4 @@ def renewal_text(client_name: str, product_type: str | None, premium: int | None
         return None
     of = f"第{period + 1}/{payment_years}期" if payment_years else f"第{period + 1}期"
     return (f"💰 {client_name} 的{product_type or '保单'} {lead}天后（{month_day(target)}）"
-            f"续期，年缴{money(premium)}（{of}）")
+            f"续期，年缴{'' if premium is None else display_money(premium)}（{of}）")

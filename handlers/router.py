@@ -9,12 +9,11 @@ from collections import defaultdict
 
 from handlers import asides, offered, texts
 from handlers.commands import parse_command
-from handlers.commands.forms import FORM_NAMES
 from handlers.commands.forms import answer as answer_form
 from handlers.commands.notes import confirm_facts, facts_reminder
 from handlers.config import HandlerConfig
 from handlers.context import Context
-from handlers.flow import CANCEL, FormDraft
+from handlers.flow import CANCEL, FORM_NAMES, FormDraft
 from handlers.onboarding import handle_unknown
 from handlers.safe_log import log_failure
 from handlers.types import TEXT, Clock, Incoming, Option, Reply

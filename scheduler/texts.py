@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from handlers.nudge_list import month_day
-from handlers.reminder_texts import money
-
-__all__ = ["NEED_BY_CHILD_AGE", "NEED_BY_CLIENT_AGE", "md", "money"]
 
 NEED_BY_CHILD_AGE = {3: "入园 → 教育规划", 6: "入学 → 教育规划", 12: "小升初 → 教育规划",
                      15: "中考 → 教育规划", 18: "高考/留学 → 教育规划"}

@@ -195,6 +195,11 @@ class ClientRepository:
         query = select(TierChange).where(TierChange.client_id == client.id).order_by(TierChange.id)
         return list(self._session.scalars(query))
 
+    def referral_links(self, client: Client) -> tuple[Client | None, list[Client]]:
+        """(who introduced ``client``, whom ``client`` introduced): the card's 转介绍."""
+        referrer = self.get(client.referred_by_id) if client.referred_by_id else None
+        return referrer, self.referred_by(client)
+
     def referred_by(self, client: Client) -> list[Client]:
         query = select(Client).where(
             Client.agent_id == self.agent_id, Client.referred_by_id == client.id

@@ -86,8 +86,7 @@ class NudgeRepository:
     def pending(self, subject: str, kinds: tuple[str, ...]) -> list[Nudge]:
         """The nudges of ``kinds`` about ``subject`` not yet dealt with (open, snoozed or
         held back)."""
-        query = select(Nudge).where(Nudge.agent_id == self.agent_id, Nudge.subject == subject,
-                                    Nudge.status.in_(("open", PAUSED)), Nudge.kind.in_(kinds))
+        query = select(Nudge).where(*self._pending(subject, kinds))
         return list(self._session.scalars(query.order_by(Nudge.id)))
 
     def remove(self, nudge: Nudge) -> None:
@@ -98,12 +97,17 @@ class NudgeRepository:
         back; of ``kinds`` only, when given): the dates they were computed from changed. Those
         dealt with stay, so the sweep's rerun of today and tomorrow does not bring them back;
         it makes the pending ones again from the new dates."""
+        self._session.execute(delete(Nudge).where(*self._pending(subject, kinds))
+                              .execution_options(synchronize_session=False))
+
+    def _pending(self, subject: str, kinds: tuple[str, ...]) -> list[Any]:
+        """Not yet dealt with (open, snoozed or held back), about ``subject``, of ``kinds``
+        (any kind when empty)."""
         where = [Nudge.agent_id == self.agent_id, Nudge.subject == subject,
                  Nudge.status.in_(("open", PAUSED))]
         if kinds:
             where.append(Nudge.kind.in_(kinds))
-        self._session.execute(delete(Nudge).where(*where)
-                              .execution_options(synchronize_session=False))
+        return where
 
     def pause_subject(self, subject: str) -> None:
         """Hold back the open nudges about ``subject`` while it does not apply (a policy not in

@@ -7,6 +7,7 @@ from handlers.apply import add_member, add_policy, apply_to_client, new_client
 from handlers.commands import edits, item_edit
 from handlers.context import Context
 from handlers.filled import filled_keys
+from handlers.flow import FORM_NAMES
 from handlers.lookup import sound_alikes
 from handlers.promotion import promote_if_due
 from handlers.resolve import (
@@ -21,7 +22,6 @@ from handlers.resolve import (
 from handlers.types import Reply
 from storage.models import Client
 
-FORM_NAMES = {"record": "档案", "policy": "保单", "family": "家人"}
 UPDATE_WORDS = {"更新", "全部", "update", "all"}
 
 

@@ -18,9 +18,11 @@ from datetime import date
 from typing import Any
 
 from handlers import fields, flow
+from handlers.apply import set_birthday
 from handlers.card import birthday_value, member_line, policy_line
 from handlers.commands.edits import item_id, reminders_changing, set_status
 from handlers.context import Context
+from handlers.flow import FORM_NAMES
 from handlers.promotion import note_if_rules_give_less, promote_if_due
 from handlers.reminder_texts import person, renewal_due, renewal_text
 from handlers.resolve import ask_pick, one_client
@@ -30,7 +32,6 @@ from storage.models import Client, FamilyMember, Policy
 
 EDIT_WORDS = frozenset({"修改", "更正", "修正", "编辑", "改"})
 ITEM_KIND = {"policy": "p", "family": "m"}
-WHAT = {"policy": "保单", "family": "家人"}
 
 # The reminders computed from a date that was wrong go; the sweep makes those of the new date
 # on their days (today's and tomorrow's within half an hour).
@@ -67,14 +68,14 @@ def plan(ctx: Context, form: str, args: str) -> list[Reply] | flow.FormDraft:
     keys = [ctx.config.templates.key_named(form, client.tier, word) for word in rest]
     if None in keys:
         labels = "、".join(spec.label for spec in specs)
-        return [Reply(f"没有看懂要改哪一项。{WHAT[form]}的项目有：{labels}。\n"
+        return [Reply(f"没有看懂要改哪一项。{FORM_NAMES[form]}的项目有：{labels}。\n"
                       f"如：/{form} {client.name} 修改 {specs[-1].label}")]
     items = _items(client, form)
     if not items:
-        return [Reply(f"「{client.name}」还没有{WHAT[form]}记录。"
+        return [Reply(f"「{client.name}」还没有{FORM_NAMES[form]}记录。"
                       f"录入请发送：/{form} {client.name}")]
     if ref is None and len(items) > 1:
-        return [ask_pick(ctx, f"「{client.name}」有 {len(items)} 项{WHAT[form]}，改哪一项？",
+        return [ask_pick(ctx, f"「{client.name}」有 {len(items)} 项{FORM_NAMES[form]}，改哪一项？",
                          [Option(_line(item, ctx), f"{ITEM_KIND[form]}{item.id}")
                           for item in items],
                          lambda value: _command(form, f"#{client.id}", value, words))]
@@ -93,14 +94,15 @@ def plan(ctx: Context, form: str, args: str) -> list[Reply] | flow.FormDraft:
              if key in wanted and flow.applies(draft, key, ctx.config.templates)]
     if not queue:  # e.g. 保险公司 of one of our own policies
         asked = "、".join(spec.label for spec in specs if spec.key in wanted)
-        return [Reply(f"这项{WHAT[form]}没有「{asked}」可改（比如本公司保单不填保险公司）。"
+        return [Reply(f"这项{FORM_NAMES[form]}没有「{asked}」可改（比如本公司保单不填保险公司）。"
                       f"要修改全部项目，请发送：/{form} {client.name} 修改")]
     return replace(draft, queue=queue)
 
 
 def opening(ctx: Context, draft: flow.FormDraft) -> Reply:
     """What the agent reads before the first question of a correction."""
-    return Reply(f"修改「{draft.client_name}」的{WHAT[draft.form]}，共 {len(draft.queue)} 项。"
+    what = FORM_NAMES[draft.form]
+    return Reply(f"修改「{draft.client_name}」的{what}，共 {len(draft.queue)} 项。"
                  "每项显示现在的内容：输入新内容修改，回复 跳过 保持不变，改完可随时回复 保存。")
 
 
@@ -109,7 +111,7 @@ def save(ctx: Context, draft: flow.FormDraft, client: Client) -> list[Reply]:
     assert draft.item_id is not None
     item = _by_id(_items(client, draft.form), draft.item_id)
     if item is None:
-        return [Reply(f"这项{WHAT[draft.form]}已不存在（可能已删除），本次修改未保存。")]
+        return [Reply(f"这项{FORM_NAMES[draft.form]}已不存在（可能已删除），本次修改未保存。")]
     specs = {spec.key: spec for _, spec in ctx.config.templates.form_fields(draft.form,
                                                                              draft.tier)}
     # Only what the agent changed in this form: a value changed elsewhere meanwhile (a
@@ -118,13 +120,13 @@ def save(ctx: Context, draft: flow.FormDraft, client: Client) -> list[Reply]:
                if key in specs and flow.applies(draft, key, ctx.config.templates)
                and value != draft.original.get(key)]
     if not changed:
-        return [Reply(f"没有改动，「{client.name}」的{WHAT[draft.form]}保持原样。")]
+        return [Reply(f"没有改动，「{client.name}」的{FORM_NAMES[draft.form]}保持原样。")]
     lines = [f"{spec.label}：{_shown(spec, current_value(item, spec))} → {_shown(spec, value)}"
              for spec, value in changed]
     attrs = {spec.target.split(".", 1)[1]: value for spec, value in changed}
     follow = (_save_policy(ctx, client, item, attrs) if isinstance(item, Policy)
               else _save_member(ctx, client, item, attrs))
-    what = WHAT[draft.form]
+    what = FORM_NAMES[draft.form]
     ctx.clients.add_timeline(client, draft.form, f"修改{what}：" + "；".join(lines), ctx.now)
     ctx.audit(f"edit_{draft.form}", client, "、".join(spec.label for spec, _ in changed))
     return [Reply(f"✅ 已修改「{client.name}」的{what}：\n" + "\n".join(lines)
@@ -198,11 +200,7 @@ def _save_member(ctx: Context, client: Client, member: FamilyMember,
         moved = (birthday["calendar"], birthday["month"], birthday["day"],
                  bool(birthday.get("leap"))) != (member.birth_calendar, member.birth_month,
                                                   member.birth_day, bool(member.birth_leap))
-        member.birth_calendar = birthday["calendar"]
-        if birthday.get("year") is not None:  # "5月3日" keeps the year an age gave
-            member.birth_year = birthday["year"]
-        member.birth_month, member.birth_day = birthday["month"], birthday["day"]
-        member.birth_leap = bool(birthday.get("leap", False))
+        set_birthday(member, birthday)  # "5月3日" keeps the year an age gave
     for attr, value in attrs.items():
         setattr(member, attr, value)
     notes = []

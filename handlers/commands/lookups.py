@@ -48,9 +48,8 @@ def card(ctx: Context, args: str) -> list[Reply]:
     ctx.audit("card", client)
     recent = list(ctx.clients.timeline(client, limit=CARD_ENTRIES + 1))
     zone = zone_of(ctx.agent.timezone)
-    referrer = ctx.clients.get(client.referred_by_id) if client.referred_by_id else None
     text = render_card(client, ctx.config.templates, ctx.now, recent[:CARD_ENTRIES], zone,
-                       referrer, ctx.clients.referred_by(client))
+                       *ctx.clients.referral_links(client))
     if len(recent) > CARD_ENTRIES or any(len(e.text) > CARD_ENTRY_CHARS for e in recent):
         text += f"\n全部记录：/notes #{client.id}"
     return [Reply(text)]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.fields.text import TAG_SEPARATORS, normalise
+from handlers.fields.text import MAX_TAG, TAG_SEPARATORS, normalise
 from handlers.resolve import name_and_rest, one_client
 from handlers.types import Reply
 
-MAX_TAG = 20
 REMOVE_WORDS = frozenset({"删除", "删掉", "去掉", "移除", "取消", "不要"})
 USAGE = ("用法：/tag 客户姓名 标签 — 加标签；/tag 客户姓名 -标签（或：删除 标签）— 去掉标签；"
          "/tag 客户姓名 — 查看标签。如：/tag 张三 -养老规划")

@@ -25,16 +25,22 @@ _MONTHLY_SUFFIX = re.compile(r"(?:/月|每月|每个月|一个月|一月)$")
 
 def monthly(text: str) -> bool:
     """Whether the amount is written per month (parse_money gives the yearly total)."""
+    return _without_month(text)[1]
+
+
+def _without_month(text: str) -> tuple[str, bool]:
+    """The amount's text, compacted, without its unit and its per-month words; and whether
+    there were any."""
     cleaned = _SUFFIX.sub("", compact(text).casefold().replace(",", ""))
-    return bool(_MONTHLY_PREFIX.match(cleaned) or _MONTHLY_SUFFIX.search(cleaned))
+    per_month = bool(_MONTHLY_PREFIX.match(cleaned) or _MONTHLY_SUFFIX.search(cleaned))
+    return _MONTHLY_SUFFIX.sub("", _MONTHLY_PREFIX.sub("", cleaned)), per_month
 
 
 def parse_money(text: str) -> int:
     """Whole yuan, 0 to 10^12; fractions of a yuan are rounded; a monthly amount (月缴1000,
     1000/月) is counted for the year (12,000)."""
-    cleaned = compact(text).casefold().replace(",", "")
-    months = 12 if monthly(text) else 1
-    cleaned = _MONTHLY_SUFFIX.sub("", _MONTHLY_PREFIX.sub("", _SUFFIX.sub("", cleaned)))
+    cleaned, per_month = _without_month(text)
+    months = 12 if per_month else 1
     cleaned = _ABOUT.sub("", _SUFFIX.sub("", _PREFIX.sub("", cleaned)))
     if cleaned.startswith(("-", "负")):
         raise ParseError(f"金额不能是负数。{ACCEPTED}")
