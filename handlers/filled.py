@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.fields.children import CHILD_RELATIONS
 from handlers.template import FieldSpec
 from storage.models import Client
 
@@ -29,7 +30,7 @@ def _has_value(client: Client, target: str) -> bool:
     if head == "attr":
         return rest in (client.attrs or {})
     if target == "family.children":
-        return any(member.relation in {"儿子", "女儿", "孩子"} for member in client.family)
+        return any(member.relation in CHILD_RELATIONS for member in client.family)
     if target == "family.parents":
         return "parents" in (client.attrs or {})
     if head == "family":

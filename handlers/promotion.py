@@ -10,6 +10,15 @@ from handlers.types import Reply
 from storage.models import Client, TierChange
 
 
+def change_tier(ctx: Context, client: Client, tier: str, reason: str, automatic: bool) -> None:
+    """Move ``client`` to ``tier`` (kept in its history with the reason); the reminders still
+    waiting that name the tier name the new one."""
+    previous = client.tier
+    ctx.clients.record_tier_change(client, tier, reason, ctx.now, automatic=automatic)
+    if previous:
+        ctx.uow.nudges(ctx.agent.id).retier(client.id, client.name, previous, tier)
+
+
 def promote_if_due(ctx: Context, client: Client, depth: int = 0) -> None:
     """Promote ``client`` when the rules give a higher tier, unless the agent lowered the
     tier by hand (then say what the rules would give); then re-check its referrer."""
@@ -20,7 +29,7 @@ def promote_if_due(ctx: Context, client: Client, depth: int = 0) -> None:
             f"ℹ️ 「{client.name}」按规则可为【{tier}】，但你曾手动调为【{client.tier}】"
             f"（{lowered.reason}），分层保持不变。如需调整，发送：/tier {client.name} {tier} 原因"))
     elif rank(tier) > rank(client.tier):
-        ctx.clients.record_tier_change(client, tier, reason, ctx.now, automatic=True)
+        change_tier(ctx, client, tier, reason, automatic=True)
         ctx.clients.add_timeline(client, "tier", f"自动升为{tier}：{reason}", ctx.now)
         ctx.audit("tier_auto", client, f"{tier}: {reason}")
         ctx.notices.append(Reply(f"🎉 {client.name} 已自动升为【{tier}】：{reason}"))

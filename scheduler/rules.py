@@ -14,6 +14,7 @@ from typing import Any
 
 from handlers import reminder_texts
 from handlers.ages import completed_years
+from handlers.fields.children import CHILD_RELATIONS
 from handlers.reminder_texts import renewal_occurrence, renewal_text
 from handlers.when import local_now, to_utc, zone_of
 from scheduler import calendar as cal
@@ -21,8 +22,6 @@ from scheduler import texts
 from scheduler.config import NudgeRules
 from storage.nudges import TOP_TIERS_FIRST, list_entry
 from storage.sweep_queries import PersonRow, SweepQueries
-
-CHILD_RELATIONS = ["儿子", "女儿", "孩子"]
 
 
 @dataclass(frozen=True)

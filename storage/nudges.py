@@ -15,6 +15,7 @@ PAUSED = "paused"
 SUPERSEDED = "superseded"  # a follow-up of an earlier day, replaced by a later one
 TOP_TIERS_FIRST = ("核心", "精选", "成交", "筛选", "普通")  # handlers.template.TIERS, reversed
 LIST_KINDS = ("festival", "salon")  # one nudge naming many clients
+TIER_KINDS = ("birthday_ahead", "review", "followup")  # their texts name the client's tier
 _LIST_COUNT = re.compile(r"（共 (\d+) 位）| 等 (\d+) 位")
 _EMPTY_INVITEES = ("建议邀请：（", "建议邀请：（暂无建议人选）（")  # as it reads, as it should
 
@@ -153,6 +154,24 @@ class NudgeRepository:
                 self._session.delete(nudge)
             else:
                 nudge.text = text.replace(*_EMPTY_INVITEES)
+
+    def retier(self, client_id: int, name: str, old: str, new: str) -> None:
+        """A client moved from tier ``old`` to ``new``: the reminders not yet dealt with that
+        name the tier (gift time, policy review, follow-up; the client's entry in festival and
+        salon lists) name the new one."""
+        own = select(Nudge).where(Nudge.agent_id == self.agent_id, Nudge.client_id == client_id,
+                                  Nudge.kind.in_(TIER_KINDS),
+                                  Nudge.status.in_(("open", PAUSED)),
+                                  Nudge.text.contains(f"【{old}】"))
+        for nudge in self._session.scalars(own):
+            nudge.text = nudge.text.replace(f"【{old}】", f"【{new}】", 1)
+        entry = list_entry(name, old)
+        lists = select(Nudge).where(Nudge.agent_id == self.agent_id,
+                                    Nudge.kind.in_(LIST_KINDS), Nudge.status == "open",
+                                    Nudge.text.contains(entry))
+        whole = re.compile(rf"(?<=[：、]){re.escape(entry)}(?=[、（ ])")
+        for nudge in self._session.scalars(lists):
+            nudge.text = whole.sub(list_entry(name, new), nudge.text, count=1)
 
     def close_followups(self, client_id: int) -> None:
         """A logged contact resets the follow-up clock: open follow-ups are no longer due."""

@@ -6,7 +6,7 @@ scheduler.calendar, fallbacks included) so that one indexed query finds all matc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -145,7 +145,7 @@ class SweepQueries:
             query = query.where(Client.tier.in_(tiers))
         return [PersonRow(*r[:11], bool(r[11])) for r in self._session.execute(query)]
 
-    def members_without_birthday(self, relations: list[str], birth_years: list[int]
+    def members_without_birthday(self, relations: Sequence[str], birth_years: list[int]
                                  ) -> list[PersonRow]:
         """Family members whose birthday is unknown but whose birth year is (from an age)."""
         query = (

@@ -22,6 +22,7 @@ from handlers.apply import set_birthday
 from handlers.card import birthday_value, member_line, policy_line
 from handlers.commands.edits import item_id, reminders_changing, set_status
 from handlers.context import Context
+from handlers.fields.children import CHILD_RELATIONS
 from handlers.flow import FORM_NAMES
 from handlers.promotion import note_if_rules_give_less, promote_if_due
 from handlers.reminder_texts import person, renewal_due, renewal_text
@@ -38,6 +39,8 @@ ITEM_KIND = {"policy": "p", "family": "m"}
 RENEWALS_REDONE = "这份保单还没处理的续期提醒已删除，今后按新日期提醒。"
 BIRTHDAYS_REDONE = "按旧生日排的提醒已删除，今后按新生日提醒。"
 BIRTHDAY_KINDS = ("birthday", "birthday_ahead")
+LIFE_STAGE = ("life_stage",)
+LIFE_STAGE_REDONE = "按原来的年龄或关系排的成长提醒已删除，今后按新资料提醒。"
 # Reminders that name what was corrected are written again; the agent is told.
 RENEWALS_REWRITTEN = "这份保单还没处理的续期提醒已按新内容更新。"
 NAMING_REWRITTEN = "提到这位家人的提醒已按新称呼更新。"
@@ -66,22 +69,31 @@ def plan(ctx: Context, form: str, args: str) -> list[Reply] | flow.FormDraft:
     client = found
     specs = [spec for _, spec in ctx.config.templates.form_fields(form, client.tier)]
     keys = [ctx.config.templates.key_named(form, client.tier, word) for word in rest]
-    if None in keys:
-        labels = "、".join(spec.label for spec in specs)
-        return [Reply(f"没有看懂要改哪一项。{FORM_NAMES[form]}的项目有：{labels}。\n"
-                      f"如：/{form} {client.name} 修改 {specs[-1].label}")]
+    # The other words name the item: a family member's name or relation, a policy's type or
+    # insurer (/family 孙明 修改 孙小雨 生日).
+    naming = [word for word, key in zip(rest, keys, strict=True) if key is None]
+    fields_only = " ".join(word for word, key in zip(rest, keys, strict=True) if key is not None)
     items = _items(client, form)
     if not items:
         return [Reply(f"「{client.name}」还没有{FORM_NAMES[form]}记录。"
                       f"录入请发送：/{form} {client.name}")]
-    if ref is None and len(items) > 1:
-        return [ask_pick(ctx, f"「{client.name}」有 {len(items)} 项{FORM_NAMES[form]}，改哪一项？",
+    if ref is not None:
+        items = [item for item in items if item.id == item_id(ref, ITEM_KIND[form])]
+        if not items:
+            return [Reply(f"没有找到这一项（可能已删除），请重新发送 /{form} {client.name} 修改。")]
+    named = [item for item in items if all(_names(item, word) for word in naming)]
+    if not named:
+        labels = "、".join(spec.label for spec in specs)
+        example = "孙小雨 生日" if form == "family" else "重疾 保费"
+        return [Reply(f"没有看懂要改哪一项。{FORM_NAMES[form]}的项目有：{labels}。\n"
+                      f"如：/{form} {client.name} 修改 {specs[-1].label}"
+                      f"（也可以写明改哪一项{FORM_NAMES[form]}，如：{example}）")]
+    if len(named) > 1:
+        return [ask_pick(ctx, f"「{client.name}」有 {len(named)} 项{FORM_NAMES[form]}，改哪一项？",
                          [Option(_line(item, ctx), f"{ITEM_KIND[form]}{item.id}")
-                          for item in items],
-                         lambda value: _command(form, f"#{client.id}", value, words))]
-    item = _by_id(items, item_id(ref, ITEM_KIND[form])) if ref else items[0]
-    if item is None:
-        return [Reply(f"没有找到这一项（可能已删除），请重新发送 /{form} {client.name} 修改。")]
+                          for item in named],
+                         lambda value: _command(form, f"#{client.id}", value, fields_only))]
+    item = named[0]
     wanted = [key for key in keys if key is not None]
     values = {spec.key: value for spec in specs
               if (value := current_value(item, spec)) is not None}
@@ -194,6 +206,7 @@ def _rewrite_renewals(ctx: Context, client: Client, policy: Policy) -> bool:
 def _save_member(ctx: Context, client: Client, member: FamilyMember,
                  attrs: dict[str, Any]) -> str:
     named_as = person(client.name, member.relation, member.name)
+    life_stage_before = (member.birth_year, member.relation in CHILD_RELATIONS)
     birthday = attrs.pop("birthday", None)
     moved = False
     if birthday is not None:
@@ -204,10 +217,17 @@ def _save_member(ctx: Context, client: Client, member: FamilyMember,
     for attr, value in attrs.items():
         setattr(member, attr, value)
     notes = []
+    # A school-age reminder rests on the birth year and on being a child of the client.
+    restaged = life_stage_before != (member.birth_year, member.relation in CHILD_RELATIONS)
+    nudges, subject = ctx.uow.nudges(ctx.agent.id), f"m:{member.id}"
     if moved:
         with reminders_changing(ctx):
-            ctx.uow.nudges(ctx.agent.id).drop_pending(f"m:{member.id}", kinds=BIRTHDAY_KINDS)
+            nudges.drop_pending(subject, kinds=BIRTHDAY_KINDS + LIFE_STAGE)
         notes.append(BIRTHDAYS_REDONE)
+    elif restaged and nudges.pending(subject, LIFE_STAGE):
+        with reminders_changing(ctx):
+            nudges.drop_pending(subject, kinds=LIFE_STAGE)
+        notes.append(LIFE_STAGE_REDONE)
     renamed = person(client.name, member.relation, member.name)
     if renamed != named_as and _rename_in_reminders(ctx, member, named_as, renamed):
         notes.append(NAMING_REWRITTEN)
@@ -226,6 +246,14 @@ def _rename_in_reminders(ctx: Context, member: FamilyMember, old: str, new: str)
         for nudge in pending:
             nudge.text = nudge.text.replace(old, new, 1)
     return True
+
+
+def _names(item: Item, word: str) -> bool:
+    """Whether ``word`` names ``item``: a member's name or relation, a policy's type or
+    insurer."""
+    if isinstance(item, Policy):
+        return word in (item.product_type, item.insurer)
+    return word in (item.name, item.relation)
 
 
 def _items(client: Client, form: str) -> list[Item]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.apply import new_client
 from handlers.context import Context
 from handlers.masking import mask_numbers
-from handlers.promotion import promote_if_due
+from handlers.promotion import change_tier, promote_if_due
 from handlers.resolve import (
     MAX_NAME,
     ask_which,
@@ -36,7 +36,7 @@ def set_tier(ctx: Context, args: str) -> list[Reply]:
     if client.tier == tier:
         return [Reply(f"「{client.name}」已在【{tier}】。")]
     previous = client.tier
-    ctx.clients.record_tier_change(client, tier, reason, ctx.now, automatic=False)
+    change_tier(ctx, client, tier, reason, automatic=False)
     ctx.clients.add_timeline(client, "tier", f"手动调整为{tier}：{reason}", ctx.now)
     ctx.audit("tier_manual", client, f"{previous} -> {tier}: {reason}")
     return [Reply(f"✅ 「{client.name}」已从【{previous}】调整为【{tier}】，原因：{reason}")]

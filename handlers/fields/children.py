@@ -11,6 +11,7 @@ from .errors import ParseError
 from .numbers import small_int
 from .text import NONE_WORDS, compact
 
+CHILD_RELATIONS = ("儿子", "女儿", "孩子")  # a family member who is a child of the client
 MAX_CHILD_AGE = 100
 MAX_CHILDREN = 20
 ACCEPTED = "可以这样写：儿子9岁，女儿3岁；一个女儿5岁；两个孩子8岁和3岁；没有孩子请回复“无”。"

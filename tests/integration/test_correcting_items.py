@@ -235,3 +235,35 @@ def test_a_new_name_keeps_the_members_reminders(app, chat, clock):
     assert "提醒已删除" not in reply and "提到这位家人的提醒已按新称呼更新" in reply
     (birthday,) = [n for n in rows(app, Nudge) if n.subject.startswith("m:")]
     assert birthday.text == "🎂 孙明的女儿 孙晓雨 今天生日，记得送上祝福"
+
+
+def test_a_school_age_reminder_goes_when_the_year_or_relation_no_longer_gives_it(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/family 孙明", "女儿", "孙小雨", "2020-11-24", "跳过", "是", "跳过")
+    chat.script("/family 孙明", "儿子", "孙小川", "2014-11-24", "跳过", "是", "跳过")
+    app.nudges.tick()  # both turn 6 and 12 today: a birthday and a school-age reminder each
+    kinds = sorted((n.subject, n.kind) for n in rows(app, Nudge) if n.subject.startswith("m:"))
+    assert [kind for _, kind in kinds] == ["birthday", "life_stage"] * 2
+    chat.send("/family 孙明 修改 孙小雨 关系")
+    reply = chat.send("母亲")  # a slip of the finger: she is his mother
+    assert "成长提醒已删除" in reply and "提到这位家人的提醒已按新称呼更新" in reply
+    chat.send("/family 孙明 修改 孙小川 生日")
+    reply = chat.send("2013-11-24")  # the same day, a year earlier: 13, no school step
+    assert "成长提醒已删除" in reply and "按旧生日" not in reply
+    app.nudges.tick()  # the sweep's rerun of today makes none again
+    left = [(n.kind, n.text) for n in rows(app, Nudge) if n.subject.startswith("m:")]
+    assert left == [("birthday", "🎂 孙明的母亲 孙小雨 今天生日，记得送上祝福"),
+                    ("birthday", "🎂 孙明的儿子 孙小川 今天生日，记得送上祝福")]
+    chat.send("/family 孙明 修改 孙小川 姓名")
+    assert "成长提醒" not in chat.send("孙晓川")  # nothing about school ages to redo
+
+
+def test_the_item_can_be_named_in_the_command(app, chat):
+    client_with_policy(chat)  # 重疾
+    add_policy(chat, "孙明", "2024-3-1", "2万", product="年金")
+    reply = chat.send("/policy 孙明 修改 年金 保费")
+    assert "改哪一项" not in reply and "（已填：2万元）" in reply
+    assert "年缴保费：2万元 → 3万元" in chat.send("3万")
+    reply = chat.send("/policy 孙明 修改 寿险 保费")
+    assert "没有看懂要改哪一项" in reply and "如：重疾 保费" in reply
+    assert [p.annual_premium for p in rows(app, Policy)] == [10000, 30000]

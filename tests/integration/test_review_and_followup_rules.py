@@ -118,3 +118,17 @@ def test_a_client_never_contacted_is_said_so(app, chat):
     texts = {n.text for n in app.nudges.preview(date(2027, 2, 22)) if n.kind == "followup"}
     assert "⏰ 李四【普通】建档 90 天还没有联系过（建档于 11月24日），该跟进了" in texts
     assert "⏰ 孙明【普通】已 90 天没有联系（上次 11月24日），该跟进了" in texts
+
+
+def test_a_tier_change_renames_the_tier_in_reminders_still_waiting(app, chat, clock):
+    chat.script("/record 筛选客户", "女", "保存")
+    chat.script("/record 李四", "男", "保存")
+    chat.send("/tier 筛选客户 筛选 有潜力")
+    _tick_daily(app, clock, date(2026, 12, 2))  # the follow-up of 12-01 is open
+    chat.send("/salon 周五 19:30 读书会")  # Friday 12-04: the invitation list is due today
+    app.nudges.tick()
+    chat.send("/tier 筛选客户 成交 签了年金")
+    waiting = {n.kind: n.text for n in rows(app, Nudge) if n.status == "open"}
+    assert "⏰ 筛选客户【成交】已 7 天没有联系" in waiting["followup"]
+    assert "筛选客户【成交】" in waiting["salon"] and "李四【普通】" in waiting["salon"]
+    assert "【筛选】" not in waiting["salon"]
