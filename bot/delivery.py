@@ -129,6 +129,10 @@ class DeliveryWorker:
         asked only when the push offers ``numbered`` options)."""
         with self._uow() as uow:
             ours = uow.outbox.renew_claim(message, self._clock.now())
+            if ours and uow.outbox.withdraw_unbound(message):
+                log.warning("outbox #%s: its chat is no longer bound to the agent; withdrawn",
+                            message.id)
+                ours = False
             conversation = uow.conversations.by_agent(message.agent_id) \
                 if ours and numbered else None
             uow.commit()

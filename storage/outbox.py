@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_ignoring_conflicts
-from storage.models import Agent, OutboxMessage
+from storage.models import Agent, Identity, OutboxMessage
 
 DIGEST = "digest"
 WITHDRAWN = "withdrawn"  # held back before sending; a digest may be refilled and let out
@@ -90,13 +90,16 @@ class Outbox:
         return self._session.scalar(
             select(OutboxMessage.status).where(OutboxMessage.dedupe_key == dedupe_key))
 
-    def refill(self, dedupe_key: str, payload: list[dict[str, Any]]) -> bool:
-        """Let a withdrawn push out again with new content (its attempts and next attempt
-        kept); False when it is not withdrawn (another process refilled it first)."""
+    def refill(self, dedupe_key: str, payload: list[dict[str, Any]], platform: str,
+               chat_id: str) -> bool:
+        """Let a withdrawn push out again with new content, to the agent's chat now (the one
+        it was made for may have been unbound meanwhile); its attempts and next attempt kept.
+        False when it is not withdrawn (another process refilled it first)."""
         refilled = self._session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.status == WITHDRAWN)
-            .values(status="pending", payload=payload, parts_sent=0)
+            .values(status="pending", payload=payload, parts_sent=0, platform=platform,
+                    chat_id=chat_id)
             .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)).first()
         return refilled is not None
@@ -143,6 +146,18 @@ class Outbox:
         if renewed is not None:
             message.claimed_at = now
         return renewed is not None
+
+    def withdraw_unbound(self, message: OutboxMessage) -> bool:
+        """Before sending a claimed row: withdraw it (its content blanked) when no chat
+        account of its agent leads to its chat any more (access taken away, or the account
+        bound to another agent); whether it was."""
+        bound = select(Identity.id).where(
+            Identity.agent_id == message.agent_id, Identity.platform == message.platform,
+            func.coalesce(Identity.chat_id, Identity.external_id) == message.chat_id)
+        if self._session.scalar(bound.limit(1)) is not None:
+            return False
+        self._set(message.id, status=WITHDRAWN, payload=[])
+        return True
 
     def mark_sent(self, message_id: int, now: datetime) -> None:
         self._set(message_id, status="sent", sent_at=now, last_error=None)

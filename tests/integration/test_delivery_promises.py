@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from bot.agents_admin import remove_agent
+from bot.agents_admin import open_terminal, remove_agent
 from bot.channels.base import DeliveryError
 from bot.delivery import DeliveryPolicy, DeliveryWorker
 from storage.models import OutboxMessage
+from tests.integration.test_ids_never_reused import delete_client
 from tests.integration.test_nudge_lifecycle import RecordingChannel, birthday_client
 from tests.support.rows import rows
 
@@ -115,6 +116,42 @@ def test_a_push_waiting_its_turn_is_not_sent_after_access_is_taken_away(app, cha
     assert asyncio.run(worker._deliver(claimed)) == 0 and channel.sent == []
     clock.advance(minutes=10)
     assert deliver(app, clock, channel) == 0
+
+
+class TelegramRecorder(RecordingChannel):
+    platform = "telegram"
+
+
+def test_a_digest_rebuilt_after_access_was_taken_away_never_reaches_the_old_chat(
+        app, chat, clock):
+    with app.uow() as uow:  # 王芳 also has Telegram: pushes go there
+        uow.agents.bind(uow.agents.by_name("王芳"), "telegram", "111", "111")
+        uow.commit()
+    birthday_client(chat, "张丽华", "1976-11-24")
+    chat.script("/record 李四", "男", "保存")
+    app.nudges.tick()
+    assert [(m.platform, m.chat_id) for m in digests(app)] == [("telegram", "111")]
+    delete_client(chat, "李四")  # today's digest is withheld, to be built again
+    remove_agent(app, "王芳")  # her access is taken away before it is…
+    open_terminal(app, "王芳")  # …and the administrator opens the terminal for her
+    app.nudges.tick()
+    telegram, terminal = TelegramRecorder(), RecordingChannel()
+    channels = {"telegram": telegram, "terminal": terminal}
+    assert asyncio.run(DeliveryWorker(app.uow, channels, clock).run_once()) == 1
+    assert telegram.sent == []
+    ((chat_id, (digest,)),) = terminal.sent
+    assert chat_id == "王芳" and "张丽华 今天生日" in digest.text and "李四" not in digest.text
+
+
+def test_a_push_to_a_chat_no_longer_bound_is_withdrawn_not_sent(app, chat, clock):
+    birthday_client(chat, "张丽华", "1976-11-24")
+    app.nudges.tick()
+    with app.uow() as uow:  # unbound behind the outbox's back (no withdrawal)
+        uow.agents.unbind_all(uow.agents.by_name("王芳"))
+        uow.commit()
+    channel = RecordingChannel()
+    assert deliver(app, clock, channel) == 0 and channel.sent == []
+    assert [(m.status, m.payload) for m in digests(app)] == [("withdrawn", [])]
 
 
 def test_a_push_to_an_agent_in_the_middle_of_a_form_promises_no_numbers(app, chat, clock):
