@@ -8,14 +8,15 @@ import re
 # Characters people put between the digits of one number: spaces, dashes, dots, slashes,
 # brackets and middle dots, ASCII or full-width.
 _SEPARATORS = r"\s\-‐‑–—－.．/／()（）·・"
-# 7+ digits, optionally split by separators, with an ID's final X
-_NUMBER = re.compile(
-    rf"(?<![\dA-Za-z])\+?[(（]?\d[\d{_SEPARATORS}]{{5,}}\d[Xx]?(?![\dA-Za-z])")
+# 7+ digits, optionally split by separators, with an ID's final X; letters around it do not
+# hide it (Tel13812345678, ID110105194912310028)
+_NUMBER = re.compile(rf"(?<!\d)\+?[(（]?\d[\d{_SEPARATORS}]{{5,}}\d[Xx]?(?!\d)")
 # What looks like a number but is not private: a date (2024-03-05, 2024.3.5) or an amount
 # with decimals (12345.67)
 _HARMLESS = re.compile(r"\d{4}([-./])\d{1,2}\1\d{1,2}|\d+\.\d{1,2}")
 _SHORTEST = 7  # fewer digits than this are left alone (ages, amounts, years)
-_FULL = 11  # from this many digits on (mobile, ID, bank) the first three stay visible too
+_MOBILE = 11  # a mainland mobile keeps its first three digits visible too (138****5678)
+_LONGEST_AMOUNT = 10  # digits; anything longer (a phone, an ID, a card) is never an amount
 
 
 # A date is never part of a number next to it ("2024/3/5 13812345678"): set aside first.
@@ -28,8 +29,10 @@ _AMOUNT_BEFORE = ("保额", "保费", "年薪", "月薪", "收入", "房贷", "�
 
 
 def mask_numbers(text: str) -> str:
-    """Star every long number in ``text`` but its last four digits (and its first three when
-    it has 11 or more); separators inside the number are dropped. Dates and amounts stay."""
+    """Star every long number in ``text`` but its last four digits (and a mobile's first
+    three); separators inside the number are dropped. Dates and amounts stay. An ID or card
+    number keeps only its last four: with a birth date on file, an ID's first digits would
+    leave a handful of candidates."""
     dates: list[str] = []
 
     def set_aside(match: re.Match[str]) -> str:
@@ -40,19 +43,27 @@ def mask_numbers(text: str) -> str:
 
     def mask(match: re.Match[str]) -> str:
         found = match.group(0)
-        if _HARMLESS.fullmatch(found) or _is_amount(text, match):
-            return found
         digits = re.sub(r"[^\dXx+]", "", found)
         count = sum(ch.isdecimal() for ch in digits)
-        if count < _SHORTEST:
+        if count < _SHORTEST or _HARMLESS.fullmatch(found) \
+                or (count <= _LONGEST_AMOUNT and _is_amount(text, match)):
             return found
-        head = 3 + digits.startswith("+") if count >= _FULL else 0
+        head = _visible_head(digits, count)
         return digits[:head] + "*" * (len(digits) - head - 4) + digits[-4:]
 
     masked = _NUMBER.sub(mask, text)
     for date in dates:
         masked = masked.replace(_SET_ASIDE, date, 1)
     return masked
+
+
+def _visible_head(digits: str, count: int) -> int:
+    """How many leading characters stay: a mobile's first three (after +86), a plus sign."""
+    if count == _MOBILE and digits[0].isdecimal():
+        return 3
+    if count == _MOBILE + 2 and digits.startswith("+86"):
+        return 6
+    return 1 if digits.startswith("+") else 0
 
 
 def _is_amount(text: str, match: re.Match[str]) -> bool:

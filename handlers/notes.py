@@ -30,6 +30,7 @@ from handlers.note_patterns import (
 )
 from handlers.note_people import interests, needs, occupations
 from handlers.note_subject import not_the_clients, outside_the_family, whose
+from handlers.safe_log import log_failure
 
 __all__ = ["Fact", "NoteKeywords", "extract_facts"]
 
@@ -147,8 +148,8 @@ def extract_facts(text: str, keywords: NoteKeywords) -> list[Fact]:
         return []
     try:
         norm = normalise(text)
-    except Exception:
-        log.exception("could not normalise a note")
+    except Exception as error:
+        log_failure(log, "could not normalise a note", error)
         return []
     extractors: list[Callable[[], Found]] = [
         lambda: _dates(norm),
@@ -162,8 +163,8 @@ def extract_facts(text: str, keywords: NoteKeywords) -> list[Fact]:
     for extractor in extractors:
         try:
             found.extend(extractor())
-        except Exception:
-            log.exception("fact extractor failed on a note")
+        except Exception as error:
+            log_failure(log, "a fact extractor failed on a note", error)
     facts: list[Fact] = []
     seen: set[tuple[str, str]] = set()
     for _, fact in sorted(found, key=lambda pair: pair[0]):

@@ -133,13 +133,13 @@ class NudgeRepository:
             .execution_options(synchronize_session=False))
 
     def strike_from_lists(self, name: str, added_at: datetime) -> None:
-        """A client being deleted (added at ``added_at``) leaves the festival and salon lists
-        not yet dealt with (whatever tier the list gave them); a festival list left with
+        """A client being deleted (added at ``added_at``) leaves the festival and salon lists,
+        those dealt with too (whatever tier the list gave them); a festival list left with
         nobody goes. A festival list names every client of the agent at the time it was made,
         the first 15 by name: one made after ``added_at`` that does not show the name counts
         them among the rest."""
         query = select(Nudge).where(Nudge.agent_id == self.agent_id,
-                                    Nudge.kind.in_(LIST_KINDS), Nudge.status == "open",
+                                    Nudge.kind.in_(LIST_KINDS),
                                     or_(Nudge.text.contains(f"{name}【"),
                                         and_(Nudge.kind == "festival",
                                              Nudge.text.contains(" 等 "),

@@ -160,7 +160,9 @@ class Outbox:
         return True
 
     def mark_sent(self, message_id: int, now: datetime) -> None:
-        self._set(message_id, status="sent", sent_at=now, last_error=None)
+        """Sent: what it said is in the chat now, and not kept here (it may name a client
+        deleted later)."""
+        self._set(message_id, status="sent", sent_at=now, last_error=None, payload=[])
 
     def retry_later(self, message: OutboxMessage, at: datetime, error: str,
                     count: bool, parts_sent: int = 0) -> bool:
@@ -174,8 +176,10 @@ class Outbox:
         return self._update_claimed(message, values)
 
     def mark_dead(self, message: OutboxMessage, error: str) -> bool:
-        """Give up a row this sender still holds; False when it no longer does."""
-        return self._update_claimed(message, {"status": "dead", "last_error": error[:500]})
+        """Give up a row this sender still holds (what it said not kept: the agent is pointed
+        to /today instead); False when it no longer does."""
+        return self._update_claimed(message, {"status": "dead", "last_error": error[:500],
+                                              "payload": []})
 
     def fold_into_next_digest(self, message: OutboxMessage) -> bool:
         """A digest that could only go out after its day: withdrawn (not sent stale); its

@@ -5,7 +5,6 @@ from __future__ import annotations
 from handlers.card import CARD_ENTRY_CHARS, render_card
 from handlers.context import Context
 from handlers.lookup import search
-from handlers.masking import mask_numbers
 from handlers.resolve import client_options, one_client
 from handlers.template import TIERS
 from handlers.types import Option, Reply
@@ -24,7 +23,8 @@ def find(ctx: Context, args: str) -> list[Reply]:
     if not query:
         return [Reply("请写上要找的内容：姓名、拼音或首字母（zs）、手机尾号4位、标签或城市。")]
     matches = search(ctx.clients, query)
-    ctx.audit("find", detail=mask_numbers(query))
+    # what was searched may be a client's name, kept after the client is deleted: the count only
+    ctx.audit("find", detail=f"{len(matches)} 位")
     if not matches:
         return [Reply(f"没有找到和「{query}」相关的客户。")]
     clients = ctx.clients.get_many([match.client_id for match in matches])

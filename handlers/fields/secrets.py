@@ -30,13 +30,14 @@ def _real_date(yyyymmdd: str) -> bool:
     return born.year >= 1900
 
 
-def mask_middle(value: str) -> str:
-    """First 4 and last 4 kept; 18 characters give 4 + 10 stars + 4."""
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+def mask_id(value: str) -> str:
+    """Only the last 4 kept: the masked form is stored in clear, beside the birth date, and
+    the first digits (the region) with it would leave a handful of candidates."""
+    return "*" * (len(value) - 4) + value[-4:]
 
 
 def parse_id_number(text: str) -> dict[str, str]:
-    """``{"value": "11010519491231002X", "masked": "1101**********002X"}``."""
+    """``{"value": "11010519491231002X", "masked": "**************002X"}``."""
     value = _NOISE.sub("", normalise(text)).upper()
     if _ID18.fullmatch(value):
         if not _real_date(value[6:14]):
@@ -50,7 +51,7 @@ def parse_id_number(text: str) -> dict[str, str]:
         raise ParseError(f"身份证号位数不对（现在是{len(value)}位）。{ID_ACCEPTED}")
     else:
         raise ParseError(f"没看懂这个身份证号。{ID_ACCEPTED}")
-    return {"value": value, "masked": mask_middle(value)}
+    return {"value": value, "masked": mask_id(value)}
 
 
 def parse_account(text: str) -> dict[str, str]:

@@ -3,14 +3,18 @@ lines on other clients' timelines go, and the audit log keeps what was done, not
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
+from bot.delivery import DeliveryWorker
 from bot.queries import show_card
 from storage.models import AuditEntry, Client, Nudge, OutboxMessage
 from tests.integration.test_ids_never_reused import delete_client
+from tests.integration.test_nudge_lifecycle import RecordingChannel, birthday_client
+from tests.support.rows import rows
 
 
 def _id(app, name: str) -> int:
@@ -32,6 +36,7 @@ def test_referral_lines_naming_a_deleted_client_go(app, chat):
 
 def test_the_audit_log_keeps_what_was_done_not_what_it_said(app, chat):
     chat.script("/record 李四", "男", "保存")
+    chat.send("/find 李四")
     chat.send("/tier 李四 筛选 有糖尿病病史")
     chat.send("/note 李四 儿子9岁")
     chat.send("全部保存")
@@ -42,6 +47,9 @@ def test_the_audit_log_keeps_what_was_done_not_what_it_said(app, chat):
             AuditEntry.client_id == client_id)).all()
     assert {"tier_manual", "note_facts", "delete_client"} <= {action for action, _ in entries}
     assert all(detail == "" for _, detail in entries)
+    with app.uow() as uow:
+        details = uow.session.scalars(select(AuditEntry.detail)).all()
+    assert not [detail for detail in details if "李四" in detail]
 
 
 def _open_lists(app) -> dict[str, str]:
@@ -72,6 +80,23 @@ def test_festival_and_salon_lists_forget_a_deleted_client(app, chat, clock):
     delete_client(chat, "孙明")
     assert "festival" not in _open_lists(app)  # nobody left to greet
     assert "建议邀请：（暂无建议人选）（发送" in _open_lists(app)["salon"]
+
+
+def test_lists_dealt_with_and_pushes_sent_keep_no_trace_of_a_deleted_client(app, chat, clock):
+    birthday_client(chat, "李四", "1976-11-24")
+    chat.script("/record 孙明", "男", "保存")
+    chat.send("/salon 周四 19:30 读书会")  # the invitation list is due today
+    app.nudges.tick()  # today's digest names both
+    channel = RecordingChannel()
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock).run_once())
+    ((_, (digest,)),) = channel.sent
+    assert "李四 今天生日" in digest.text
+    (salon,) = [n for n in rows(app, Nudge) if n.kind == "salon"]
+    chat.send(f"/done {salon.id}")
+    delete_client(chat, "李四")
+    (salon,) = [n for n in rows(app, Nudge) if n.kind == "salon"]
+    assert salon.status == "done" and "孙明【普通】" in salon.text and "李四" not in salon.text
+    assert [m.payload for m in rows(app, OutboxMessage)] == [[]]
 
 
 def test_sqlite_zeroes_what_is_deleted(app):

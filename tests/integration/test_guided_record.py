@@ -136,11 +136,30 @@ def test_id_and_payment_account_of_a_signed_client_are_encrypted_and_masked(chat
     assert "缴费账户" in reply
     chat.send("6222 0212 3456 7890")
     card = chat.send("/card 孙明")
-    assert "1101**********002X" in card and "6222 **** **** 7890" in card
+    assert "**************002X" in card and "6222 **** **** 7890" in card
     assert "11010519491231002X" not in card and "6222021234567890" not in card
     with app.uow() as uow:
         raw = uow.session.execute(
             text("SELECT id_number_enc, payment_account_enc FROM clients")).one()
     assert "1949" not in raw.id_number_enc and "7890" not in raw.payment_account_enc
     row = show_client(app, "王芳", "孙明")
-    assert row["id_number"] == "1101**********002X"
+    assert row["id_number"] == "**************002X"
+
+
+def test_id_numbers_masked_before_keep_only_their_last_four_after_the_upgrade(
+        chat, app, database_url):
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    chat.script("/record 孙明", "男", "保存")
+    app.dispose()
+    command.downgrade(alembic_config(database_url), "0011")
+    with app.uow() as uow:  # as version 0011 stored it: the first four digits in clear
+        uow.session.execute(text("UPDATE clients SET id_number_masked = '1101**********002X'"))
+        uow.commit()
+    app.dispose()
+    upgrade(database_url)
+    with app.uow() as uow:
+        masked = uow.session.execute(text("SELECT id_number_masked FROM clients")).scalar()
+    assert masked == "**************002X"

@@ -465,14 +465,14 @@ def test_children_display() -> None:
 )
 def test_id_number(text: str) -> None:
     value = parse("id_number", text)
-    assert value == {"value": "11010519491231002X", "masked": "1101**********002X"}
-    assert display("id_number", value) == "1101**********002X"
+    assert value == {"value": "11010519491231002X", "masked": "**************002X"}
+    assert display("id_number", value) == "**************002X"
 
 
 def test_old_15_digit_id() -> None:
     assert parse("id_number", "110105491231002") == {
         "value": "110105491231002",
-        "masked": "1101*******1002",
+        "masked": "***********1002",
     }
 
 
