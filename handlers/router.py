@@ -164,6 +164,15 @@ def _form_reminder(form: dict) -> Reply:
                  "回复 继续 接着填写，或回复 保存 / 取消。")
 
 
+def _described(labels: dict[str, str], text: str) -> list[str]:
+    """The one option whose label contains ``text`` (「女的」 → 女), or none."""
+    word = text.removesuffix("的").strip()
+    if not word:
+        return []
+    found = [value for value, label in labels.items() if word in label]
+    return found if len(found) == 1 else []
+
+
 def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:
     pending = ctx.pending or {}
     if pending.get("kind") == "pick":
@@ -172,10 +181,17 @@ def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:
         by_label = [value for value, label in labels.items() if label == text]
         if text not in commands and len(by_label) > 1:
             return [Reply("有几项写法相同，请回复序号。", options)]
+        if not by_label and ctx.form is None:  # 「女的」「杭州」: the one option that says so
+            by_label = _described(labels, text)
         command = commands.get(text if text in commands or not by_label else by_label[0])
         if command is None:
             if text.isdecimal():
                 return [Reply(f"请回复 1 到 {len(options)} 之间的序号。", options)]
+            if ctx.form is None and parse_command(text, in_form=False) is None:
+                # not a command: meant as the answer; what the question carries (a note's
+                # text) must not be lost
+                return [Reply("没看懂这个回答，请回复序号（或回复 取消）。\n"
+                              + pending.get("question", ""), options)]
             return None
         ctx.pending = None
         ctx.picked = pending  # the command may check that it answers this very question

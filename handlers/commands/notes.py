@@ -8,11 +8,13 @@ from handlers import fields
 from handlers.apply import apply_to_client
 from handlers.context import Context
 from handlers.fields.dates import born_after
+from handlers.flow import FormDraft
+from handlers.lookup import sound_alikes
 from handlers.masking import mask_numbers
 from handlers.note_changes import with_replacements
 from handlers.note_subject import not_the_clients
 from handlers.notes import Fact, extract_facts
-from handlers.resolve import name_and_rest, one_client
+from handlers.resolve import ask_pick, ask_which, client_options, find_clients, name_and_rest
 from handlers.types import Option, Reply
 
 SAVE_ALL = "全部保存"
@@ -34,10 +36,12 @@ def quick_note(ctx: Context, args: str) -> list[Reply]:
     if not name or not text:
         return [Reply("用法：/note 客户姓名 笔记内容，"
                       "如：/note 张三 儿子明年去留学，最近在跑马拉松")]
-    found = one_client(ctx, name, lambda ref: f"/note {ref} {text}")
-    if isinstance(found, Reply):
-        return [found]
-    client = found
+    candidates = find_clients(ctx, name)
+    if not candidates:  # the note must not be lost for a name typed amiss
+        return [_no_such_client(ctx, name, text)]
+    if len(candidates) > 1:
+        return [ask_which(ctx, name, candidates, lambda ref: f"/note {ref} {text}")]
+    client = candidates[0]
     ctx.clients.add_timeline(client, "note", mask_numbers(text), ctx.now)  # never in full
     ctx.touch(client)
     ctx.audit("note", client)
@@ -56,6 +60,24 @@ def quick_note(ctx: Context, args: str) -> list[Reply]:
         "facts": [{"target": f.target, "value": f.value, "label": f.label} for f in facts],
     }
     return [saved, _facts_question(ctx.pending, "我从笔记里识别到这些信息，要存进档案吗？")]
+
+
+def _no_such_client(ctx: Context, name: str, text: str) -> Reply:
+    """No client ``name``: the ones whose name sounds the same to pick from, or how to send the
+    note again once the client exists (the note itself is repeated, ready to copy)."""
+    resend = f"/note {name} {text}"
+    alike = ctx.clients.get_many(sound_alikes(ctx.clients.name_keys(), name))
+    if alike:
+        options = client_options(list(alike.values()), ctx.now,
+                                 lambda client: f"#{client.id}")
+        return ask_pick(ctx, f"没有找到客户「{name}」，笔记还没有记下。是读音相同的这位吗？",
+                        options, lambda ref: f"/note {ref} {text}")
+    form = FormDraft.from_json(ctx.form) if ctx.form is not None else None
+    if form is not None and form.client_id is None and form.client_name == name:
+        return Reply(f"「{name}」的档案正在记录，还没有保存，笔记没有记下。"
+                     f"请先回复 保存，再发送：\n{resend}")
+    return Reply(f"没有找到客户「{name}」，笔记没有记下。可以用 /find 查找，"
+                 f"或用 /record {name} 新建档案后再发送：\n{resend}")
 
 
 def facts_reminder(pending: dict, understood: bool = False) -> Reply:

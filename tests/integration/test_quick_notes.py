@@ -63,3 +63,28 @@ def test_numbers_in_a_note_are_masked_and_a_new_mobile_is_offered_encrypted(chat
     assert "13900001111" not in audit
     assert "张丽华" in chat.send("/find 139 0000 1111")  # a whole number finds the client
     assert "张丽华" not in chat.send("/find 13900002222")
+
+
+def test_a_note_for_a_name_typed_amiss_is_not_lost(chat, app):
+    chat.script("/record 王五", "男", "保存")
+    reply = chat.send("/note 王吾 喜欢跑步")  # a wrong character of the same sound
+    assert "没有找到客户「王吾」，笔记还没有记下" in reply and "王五（男" in reply
+    assert "已记下「王五」的笔记" in chat.send("1")
+    chat.send("都不要")
+    assert "喜欢跑步" in chat.send("/notes 王五")
+    chat.send("/record 新人")  # not saved yet
+    reply = chat.send("/note 新人 爱喝茶")
+    assert "「新人」的档案正在记录，还没有保存" in reply and "/note 新人 爱喝茶" in reply
+    reply = chat.send("/note 李八 爱喝茶")
+    assert "没有找到客户「李八」，笔记没有记下" in reply and "/note 李八 爱喝茶" in reply
+
+
+def test_an_answer_that_picks_nobody_asks_again_and_keeps_the_note(chat, app):
+    chat.script("/record 张三", "女", "保存")
+    chat.script("/record #new 张三", "男", "保存")
+    assert "有 2 位叫「张三」的客户" in chat.send("/note 张三 儿子明年高考")
+    reply = chat.send("返回")
+    assert reply.startswith("没看懂这个回答，请回复序号（或回复 取消）。")
+    assert "有 2 位叫「张三」的客户" in reply
+    assert "已记下「张三」的笔记" in chat.send("女的")  # the one option that says so
+    assert "儿子明年高考" in chat.send("/notes #1")  # she was recorded first
