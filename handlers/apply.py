@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from handlers.ages import AGE_YEAR
+from handlers.fields.dates import nearest_year
 from handlers.lookup import search_keys
 from storage.clients import ClientRepository
 from storage.models import Client, FamilyMember, Policy
@@ -73,10 +74,16 @@ def _apply_one(repo: ClientRepository, client: Client, target: str, value: Any,
 
 def set_birthday(person: Client | FamilyMember, value: dict[str, Any]) -> None:
     """A birthday as the date parser gives it; one without a year keeps the year known (a
-    full date's, or an age's): "生日3月5号" must not erase a known 1991."""
-    person.birth_calendar = value["calendar"]
+    full date's, or an age's): "生日3月5号" must not erase a known 1991. The year kept is
+    the nearest in which the new date exists, in its calendar (``nearest_year``)."""
     if value.get("year") is not None:
         person.birth_year = value["year"]
+    else:
+        person.birth_year = nearest_year(value, {
+            "calendar": person.birth_calendar or "solar", "year": person.birth_year,
+            "month": person.birth_month, "day": person.birth_day,
+            "leap": bool(person.birth_leap)})
+    person.birth_calendar = value["calendar"]
     person.birth_month = value["month"]
     person.birth_day = value["day"]
     person.birth_leap = bool(value.get("leap", False))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from handlers import flow
 from handlers.apply import add_member, add_policy, apply_to_client, new_client
 from handlers.commands import edits, item_edit
@@ -148,6 +150,11 @@ def _begin(ctx: Context, form: str, name: str, client: Client | None,
     filled = filled_keys(client, specs) if form == "record" else set()
     draft = flow.begin(form, templates, name, client.id if client else None, tier, filled,
                        everything)
+    if form == "record" and everything and client is not None \
+            and client.birth_year is not None:
+        # re-asking all: an age would contradict the birth year on file, which gives it
+        dated = {spec.key for spec in specs if spec.unless_year_in}
+        draft = replace(draft, queue=[key for key in draft.queue if key not in dated])
     if not draft.queue:
         return [Reply(f"「{name}」的档案各项都已填写。要重新填写全部项目，请发送："
                       f"/record {name} 更新")]

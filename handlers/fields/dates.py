@@ -205,6 +205,37 @@ def solar_day(value: dict[str, Any]) -> date | None:
     return date(value["year"], value["month"], value["day"])
 
 
+def nearest_year(value: dict[str, Any], before: dict[str, Any]) -> int | None:
+    """The year for a date typed without one (``value``), from the one on file (``before``,
+    its year perhaps from an age only): that year when the date exists in it, else the nearest
+    in which it does ("2月29日" over 1985 gives 1984). In the other calendar, the year whose
+    date lies nearest the date on file: a solar "2月8日" over 农历1985年腊月三十 (8 Feb 1986)
+    gives 1986."""
+    year = before.get("year")
+    if year is None:
+        return None
+    anchor = None
+    if before.get("calendar") != value.get("calendar") and before.get("month") \
+            and before.get("day"):
+        anchor = _existing_day(before)
+    if anchor is not None:
+        year = anchor.year  # a lunar year ends in the next solar one: start from the solar
+    existing = [(candidate, day) for candidate in range(year - 2, year + 3)
+                if (day := _existing_day({**value, "year": candidate})) is not None]
+    if not existing:
+        return year
+    if anchor is None:
+        return min(existing, key=lambda pair: abs(pair[0] - year))[0]
+    return min(existing, key=lambda pair: abs((pair[1] - anchor).days))[0]
+
+
+def _existing_day(value: dict[str, Any]) -> date | None:
+    try:
+        return solar_day(value)
+    except Exception:  # no such day that year (29 February, a lunar 30th, a leap month)
+        return None
+
+
 def born_after(value: dict[str, Any], today: date) -> bool:
     """Whether a birth date with a year lies after ``today`` (without a year: never)."""
     year = value.get("year")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from storage.models import AuditEntry, Client, FamilyMember, Nudge, Policy, TimelineEntry
 from tests.support.chat import ChatDriver
+from tests.support.rows import rows
 
 
 def add_policy(chat, name: str, product: str, start: str, status: str = "有效") -> None:
@@ -275,3 +276,23 @@ def test_clients_nothing_else_tells_apart_are_told_apart_by_id(app, chat):
     chat.send("/find 张三")
     labels = [o.label for reply in chat.last for o in reply.options]
     assert labels == [first_label, second_label]
+
+
+def test_a_birthday_without_a_year_keeps_a_year_in_which_it_exists(app, chat):
+    chat.script("/record 钱七", "女", "1985-3-1", "保存")
+    chat.script("/record 钱七 生日", "2月29日")  # no 29 February in 1985
+    (client,) = rows(app, Client)
+    assert (client.birth_year, client.birth_month, client.birth_day) == (1984, 2, 29)
+    chat.script("/record 钱七 生日", "农历1985年腊月三十")  # 8 February 1986
+    chat.script("/record 钱七 生日", "2月8日")  # the same day, typed in the solar calendar
+    (client,) = rows(app, Client)
+    assert (client.birth_calendar, client.birth_year, client.birth_month) == ("solar", 1986, 2)
+
+
+def test_re_asking_everything_does_not_ask_an_age_the_birth_year_gives(app, chat):
+    chat.script("/record 王五", "男", "1985-3-1", "保存")
+    asked = [chat.send("/record 王五 更新")] + [chat.send("跳过") for _ in range(30)]
+    questions = [line for reply in asked for line in reply.split("\n") if line.endswith("？")]
+    assert "性别？" in questions and "手机？" in questions
+    assert not [question for question in questions if question.startswith("年龄")]
+    assert "41岁" in chat.send("/card 王五")
