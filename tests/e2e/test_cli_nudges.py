@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,7 +18,10 @@ from tests.e2e.conftest import ROOT, bot
 def _setup(env, database_url, birthday: str) -> None:
     if not database_url.startswith("sqlite"):
         assert bot(env, "agent", "add", "王芳").returncode == 0
-    script = f"/record 张丽华\n女\n{birthday}\n保存\n/settings 提醒时间 0\n"
+    # Quiet hours (22-8 by default) moved half a day away, so a push may go out at any hour.
+    quiet = (datetime.now(ZoneInfo("Asia/Shanghai")).hour + 12) % 24
+    script = (f"/record 张丽华\n女\n{birthday}\n保存\n/settings 提醒时间 0\n"
+              f"/settings 免打扰 {quiet}-{(quiet + 1) % 24}\n")
     assert bot(env, "chat", "--agent", "王芳", stdin=script).returncode == 0
 
 
@@ -44,10 +50,14 @@ def test_run_shows_pushes_in_the_terminal_as_they_arrive(env, database_url):
                                stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True)
     try:
         assert process.stdout is not None
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in process.stdout],
+                         daemon=True).start()
         deadline = time.monotonic() + 60
         seen = ""
         while time.monotonic() < deadline and "今天生日" not in seen:
-            seen += process.stdout.readline()
+            with contextlib.suppress(queue.Empty):  # a silent bot fails the test, not hangs it
+                seen += lines.get(timeout=max(0.0, deadline - time.monotonic()))
         assert "🔔" in seen and "张丽华 今天生日" in seen
     finally:
         assert process.stdin is not None
