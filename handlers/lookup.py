@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 
 from handlers.fields.text import normalise
@@ -33,11 +33,15 @@ class Match:
 
 
 def search_keys(name: str) -> tuple[str, str]:
-    """(full pinyin, initials) of a name, lower case, letters only: 张三 → (zhangsan, zs)."""
-    syllables = [s.lower() for s in lazy_pinyin(name, errors="ignore") if s.isalpha()]
-    initials = [s[0] for s in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
-                if s.isalpha()]
-    return "".join(syllables), "".join(initials).lower()
+    """(full pinyin, initials) of a name, lower case, letters only: 张三 → (zhangsan, zs);
+    a Latin name's words count as syllables: Zhang Wei → (zhangwei, zw)."""
+    syllables = [s.lower() for s in lazy_pinyin(name, errors=_latin_words) if s.isalpha()]
+    return "".join(syllables), "".join(s[0] for s in syllables)
+
+
+def _latin_words(chunk: str) -> list[str]:
+    """The words of a chunk pypinyin has no pinyin for (Latin letters; the rest dropped)."""
+    return re.findall(r"[A-Za-z]+", chunk)
 
 
 def search(repo: ClientRepository, query: str, limit: int = 10) -> list[Match]:

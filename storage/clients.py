@@ -73,14 +73,25 @@ class ClientRepository:
         return {client.id: client for client in self._session.scalars(query)}
 
     def by_name(self, name: str) -> list[Client]:
-        query = select(Client).where(Client.agent_id == self.agent_id, Client.name == name)
+        """The agent's clients of this name (a Latin one in any case: zhang wei, Zhang Wei)."""
+        named = func.lower(Client.name) == name.lower() if _latin(name) else Client.name == name
+        query = select(Client).where(Client.agent_id == self.agent_id, named)
         return list(self._session.scalars(query.order_by(Client.id)))
 
     def names_among(self, names: list[str]) -> set[str]:
-        """Which of ``names`` are names of the agent's clients (one query)."""
-        query = select(Client.name).where(Client.agent_id == self.agent_id,
-                                          Client.name.in_(names))
-        return set(self._session.scalars(query))
+        """Which of ``names`` (as typed) are names of the agent's clients."""
+        latin = [name for name in names if _latin(name)]
+        exact = [name for name in names if not _latin(name)]
+        found: set[str] = set()
+        if exact:
+            found |= set(self._session.scalars(select(Client.name).where(
+                Client.agent_id == self.agent_id, Client.name.in_(exact))))
+        if latin:
+            lowered = {name.lower() for name in self._session.scalars(select(Client.name).where(
+                Client.agent_id == self.agent_id,
+                func.lower(Client.name).in_([name.lower() for name in latin])))}
+            found |= {name for name in latin if name.lower() in lowered}
+        return found
 
     def all(self) -> list[Client]:
         query = (
@@ -293,3 +304,8 @@ class ClientRepository:
         client.tier = to_tier
         client.tier_reason = reason
         client.updated_at = now
+
+
+def _latin(name: str) -> bool:
+    """Whether a name has Latin letters, matched in any case."""
+    return any(ch.isascii() and ch.isalpha() for ch in name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.apply import new_client
 from handlers.context import Context
+from handlers.flow import FormDraft
 from handlers.masking import mask_numbers
 from handlers.promotion import change_tier, promote_if_due
 from handlers.resolve import (
@@ -43,10 +44,9 @@ def set_tier(ctx: Context, args: str) -> list[Reply]:
 
 
 def referral(ctx: Context, args: str) -> list[Reply]:
-    parts = args.split()
-    if len(parts) != 2:
+    referrer_name, new_name = name_and_rest(ctx, args)  # names with spaces: Zhang Wei
+    if not referrer_name or not new_name:
         return [Reply("用法：/referral 介绍人 新客户，如：/referral 孙先生 李四")]
-    referrer_name, new_name = parts
     if len(new_name) > MAX_NAME:
         return [Reply(f"姓名太长了（最多 {MAX_NAME} 个字）。")]
     found = one_client(ctx, referrer_name, lambda ref: f"/referral {ref} {new_name}")
@@ -54,15 +54,22 @@ def referral(ctx: Context, args: str) -> list[Reply]:
         return [found]
     referrer = found
     referred = find_clients(ctx, new_name)
+    if not referred and " " in new_name and not new_name.replace(" ", "").isascii():
+        return [Reply("用法：/referral 介绍人 新客户，如：/referral 孙先生 李四（一次登记一位）")]
     if len(referred) > 1:
         return [ask_which(ctx, new_name, referred,
                           lambda ref: f"/referral #{referrer.id} {ref}")]
     if not referred and new_name.startswith("#"):
         return [not_found(new_name)]
+    if not referred and _being_recorded(ctx, new_name):
+        return [Reply(f"「{new_name}」的档案正在记录，还没有保存。请先回复 保存，再发送：\n"
+                      f"/referral {referrer.name} {new_name}")]
     client = referred[0] if referred else new_client(ctx.clients, new_name, ctx.now, ctx.today)
     if client.id == referrer.id:
         return [Reply("客户不能介绍自己。")]
-    if client.referred_by_id not in (None, referrer.id):
+    if client.referred_by_id == referrer.id:
+        return [Reply(f"「{client.name}」已登记为由「{referrer.name}」介绍，不用再登记。")]
+    if client.referred_by_id is not None:
         earlier = ctx.clients.get(client.referred_by_id)
         return [Reply(f"「{client.name}」已登记为由「{earlier.name if earlier else '他人'}」"
                       "介绍，未做更改。")]
@@ -77,6 +84,14 @@ def referral(ctx: Context, args: str) -> list[Reply]:
     created = "（已新建档案）" if not referred else ""
     return [Reply(f"✅ 已登记：「{referrer.name}」介绍了「{client.name}」{created}。"
                   f"可发送 /record {client.name} 补充档案。")]
+
+
+def _being_recorded(ctx: Context, name: str) -> bool:
+    """Whether the agent is recording a new client of this name, not saved yet."""
+    if ctx.form is None:
+        return False
+    draft = FormDraft.from_json(ctx.form)
+    return draft.client_id is None and draft.client_name == name
 
 
 def _refers_back(ctx: Context, referrer: Client, client_id: int) -> bool:

@@ -168,6 +168,18 @@ def test_names_with_spaces_work_in_every_command(chat, app):
     reply = chat.send("/tier Zhang Wei 筛选 家庭年收入高")
     assert "「Zhang Wei」已从【普通】调整为【筛选】" in reply
     assert "已从【筛选】调整为【普通】" in chat.send("/tier #1 普通 重新评估")
+    chat.script("/record 孙八", "男", "保存")
+    assert "「孙八」介绍了「Zhang Wei」" in chat.send("/referral 孙八 Zhang Wei")
+    assert "「Zhang Wei」介绍了「Li Na」（已新建档案）" in chat.send("/referral Zhang Wei Li Na")
+    assert "用法" in chat.send("/referral 孙八 李四 王五")  # one at a time
+
+
+def test_a_latin_name_is_found_in_any_case_by_its_words_and_initials(chat):
+    chat.script("/record Zhang Wei", "男", "保存")
+    for query in ("zhang wei", "zhangwei", "zw", "ZHANG", "Zhang Wei"):
+        assert "Zhang Wei（男" in chat.send(f"/find {query}"), query
+    assert "Zhang Wei" in chat.send("/card zhang wei")
+    assert "继续记录已有客户Zhang Wei" in chat.send("/record zhang wei")
 
 
 def test_policy_status_words_agents_use(chat):
@@ -190,3 +202,26 @@ def test_record_with_field_names_asks_just_those_fields(chat, app):
 
 def test_record_with_a_word_that_is_no_field_is_a_name(chat):
     assert "开始记录新客户「Zhang Wei」" in chat.send("/record Zhang Wei")
+
+
+def test_latin_names_stored_before_get_their_search_keys_on_upgrade(chat, app, database_url):
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.migrate import alembic_config, upgrade
+
+    chat.script("/record Zhang Wei", "男", "保存")
+    chat.script("/record 张三", "男", "保存")
+    app.dispose()
+    command.downgrade(alembic_config(database_url), "0012")
+    with app.uow() as uow:  # as the earlier code stored them: no keys for a Latin name
+        uow.session.execute(text("UPDATE clients SET name_pinyin = '', name_initials = '' "
+                                 "WHERE name = 'Zhang Wei'"))
+        uow.commit()
+    app.dispose()
+    upgrade(database_url)
+    with app.uow() as uow:
+        keys = uow.session.execute(text(
+            "SELECT name, name_pinyin, name_initials FROM clients ORDER BY id")).all()
+    assert [tuple(row) for row in keys] == [("Zhang Wei", "zhangwei", "zw"),
+                                            ("张三", "zhangsan", "zs")]

@@ -109,6 +109,13 @@ def test_referrals_cannot_loop_or_silently_change(chat):
     assert "不能互相介绍" in chat.send("/referral 周强 孙明")
     chat.script("/record 吴敏", "女", "保存")
     assert "已登记为由「孙明」介绍" in chat.send("/referral 吴敏 周强")
+    assert "不用再登记" in chat.send("/referral 孙明 周强")  # said again: nothing doubled
+    assert chat.send("/notes 孙明").count("转介绍：周强") == 1
+    chat.send("/record 郑新")  # not saved yet: no second 郑新 made by the referral
+    reply = chat.send("/referral 孙明 郑新")
+    assert "「郑新」的档案正在记录，还没有保存" in reply and "/referral 孙明 郑新" in reply
+    assert "已保存" in chat.send("保存")
+    assert "「孙明」介绍了「郑新」。" in chat.send("/referral 孙明 郑新")
 
 
 def test_an_impossible_salon_time_is_refused(chat):
