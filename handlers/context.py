@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from handlers.config import HandlerConfig
-from handlers.masking import mask_numbers
 from handlers.types import Reply
 from handlers.when import local_now, zone_of
 from storage.clients import ClientRepository
 from storage.conversations import AgentInfo
+from storage.masking import mask_numbers
 from storage.models import Client
 from storage.uow import UnitOfWork
 
@@ -32,9 +33,14 @@ class Context:
     picked: dict[str, Any] | None = None
 
     @cached_property
+    def zone(self) -> ZoneInfo:
+        """The agent's time zone: stored times (UTC) are shown in it."""
+        return zone_of(self.agent.timezone)
+
+    @cached_property
     def today(self) -> date:
         """The agent's local date (the day "today" means to them)."""
-        return local_now(self.now, zone_of(self.agent.timezone)).date()
+        return local_now(self.now, self.zone).date()
 
     @cached_property
     def clients(self) -> ClientRepository:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from handlers.card import age_of
 from handlers.context import Context
 from handlers.fields.text import first_word, normalise
+from handlers.flow import FormDraft
 from handlers.types import Option, Reply
+from handlers.when import local_now
 from storage.clients import ClientRepository
 from storage.models import Client
 
@@ -31,10 +34,31 @@ def name_and_rest(ctx: Context, args: str) -> tuple[str, str]:
     longest_first = {" ".join(word.group() for word in words[:count]): count
                      for count in range(min(MAX_NAME_WORDS, len(words)), 1, -1)}
     known = ctx.clients.names_among(list(longest_first)) if longest_first else set()
+    recording = new_client_being_recorded(ctx)
     for name, count in longest_first.items():
-        if name in known:
+        if name in known or (recording is not None and same_name(name, recording)):
             return name, args[words[count - 1].end():].strip()
     return first_word(args)
+
+
+def same_name(typed: str, name: str) -> bool:
+    """Whether ``typed`` names ``name``: as written, or a plain Latin name in any case (as
+    ClientRepository.by_name matches them)."""
+    return typed == name or (typed.isascii() and typed.lower() == name.lower())
+
+
+def new_client_being_recorded(ctx: Context) -> str | None:
+    """The name of the new client whose record the agent is typing (not saved yet), if any."""
+    if ctx.form is None:
+        return None
+    draft = FormDraft.from_json(ctx.form)
+    return draft.client_name if draft.client_id is None else None
+
+
+def being_recorded(ctx: Context, name: str) -> bool:
+    """Whether ``name`` is the new client whose record the agent is typing, not saved yet."""
+    recording = new_client_being_recorded(ctx)
+    return recording is not None and same_name(name, recording)
 
 
 def _id_in(ref: str) -> int | None:
@@ -57,9 +81,9 @@ def find_clients_by_ref(repo: ClientRepository, ref: str) -> list[Client]:
     return repo.by_name(ref)
 
 
-def describe(client: Client, now: datetime) -> str:
-    """What tells same-name clients apart."""
-    age = age_of(client, now)
+def describe(client: Client, now: datetime, zone: ZoneInfo) -> str:
+    """What tells same-name clients apart (the day of the record in the agent's ``zone``)."""
+    age = age_of(client, now, zone)
     parts = [
         client.gender,
         client.city,
@@ -67,16 +91,16 @@ def describe(client: Client, now: datetime) -> str:
         client.occupation,
         f"尾号{client.phone_masked[-4:]}" if client.phone_masked else None,
         client.tier,
-        f"建档{client.created_at:%Y-%m-%d}",
+        f"建档{local_now(client.created_at, zone):%Y-%m-%d}",
     ]
     return f"{client.name}（{'，'.join(p for p in parts if p)}）"
 
 
 def client_options(clients: list[Client], now: datetime,
-                   value_of: Callable[[Client], str]) -> list[Option]:
+                   value_of: Callable[[Client], str], zone: ZoneInfo) -> list[Option]:
     """One option per client, labelled by ``describe``; clients that nothing else tells apart
     (same name, same day, nothing more filled) by their ids too."""
-    labels = [describe(client, now) for client in clients]
+    labels = [describe(client, now, zone) for client in clients]
     labels = [label if labels.count(label) == 1 else f"{label[:-1]}，#{client.id}）"
               for label, client in zip(labels, clients, strict=True)]
     return [Option(label, value_of(client)) for label, client in zip(labels, clients,
@@ -86,7 +110,7 @@ def client_options(clients: list[Client], now: datetime,
 def ask_which(ctx: Context, name: str, candidates: list[Client],
               rebuild: Callable[[str], str], allow_new: bool = False) -> Reply:
     """Store a pending choice and ask which client was meant. Never guesses."""
-    options = client_options(candidates, ctx.now, lambda client: f"#{client.id}")
+    options = client_options(candidates, ctx.now, lambda client: f"#{client.id}", ctx.zone)
     if allow_new:
         options.append(Option(f"新建另一位「{name}」", NEW_CLIENT))
     return ask_pick(ctx, f"有 {len(candidates)} 位叫「{name}」的客户，请选择是哪一位：", options,

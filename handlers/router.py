@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import unicodedata
 from collections import defaultdict
@@ -165,12 +166,22 @@ def _form_reminder(form: dict) -> Reply:
 
 
 def _described(labels: dict[str, str], text: str) -> list[str]:
-    """The one option whose label contains ``text`` (「女的」 → 女), or none."""
+    """The one option with a part of its label that ``text`` names whole (「女的」 → 女, 杭州,
+    36岁), or none. Never a bare number: that is a (mistyped) option number."""
     word = text.removesuffix("的").strip()
-    if not word:
+    if not word or word.isdecimal():
         return []
-    found = [value for value, label in labels.items() if word in label]
+    found = [value for value, label in labels.items() if word in _LABEL_PARTS.split(label)]
     return found if len(found) == 1 else []
+
+
+_LABEL_PARTS = re.compile(r"[（）()，,\s]+")  # 张三（女，杭州，36岁，尾号3456，普通，建档…）
+
+
+def _carries_text(commands: dict[str, str]) -> bool:
+    """Whether the question's answers carry something typed (a note) that is lost unless it is
+    answered: asked again then, even in the middle of a form."""
+    return any(command.startswith("/note ") for command in commands.values())
 
 
 def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:
@@ -181,13 +192,14 @@ def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:
         by_label = [value for value, label in labels.items() if label == text]
         if text not in commands and len(by_label) > 1:
             return [Reply("有几项写法相同，请回复序号。", options)]
-        if not by_label and ctx.form is None:  # 「女的」「杭州」: the one option that says so
+        answering = ctx.form is None or _carries_text(commands)  # else text may be the form's
+        if not by_label and answering:  # 「女的」「杭州」: the one option that says so
             by_label = _described(labels, text)
         command = commands.get(text if text in commands or not by_label else by_label[0])
         if command is None:
             if text.isdecimal():
                 return [Reply(f"请回复 1 到 {len(options)} 之间的序号。", options)]
-            if ctx.form is None and parse_command(text, in_form=False) is None:
+            if answering and parse_command(text, in_form=False) is None:
                 # not a command: meant as the answer; what the question carries (a note's
                 # text) must not be lost
                 return [Reply("没看懂这个回答，请回复序号（或回复 取消）。\n"

@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from handlers.masking import mask_numbers
 from handlers.series_text import parse_weekly
 from handlers.template import TIERS
 from handlers.when import show_clock, show_day, split_when
+from storage.masking import mask_numbers
 
 MAX_TOPIC = 100
 MAX_TAG = 20

@@ -307,5 +307,6 @@ class ClientRepository:
 
 
 def _latin(name: str) -> bool:
-    """Whether a name has Latin letters, matched in any case."""
-    return any(ch.isascii() and ch.isalpha() for ch in name)
+    """Whether a name is in plain Latin letters, matched in any case. Only ASCII: SQLite's
+    lower() leaves other letters as they are (JOSÉ → josÉ), so such names match as typed."""
+    return name.isascii() and any(ch.isalpha() for ch in name)

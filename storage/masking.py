@@ -1,4 +1,4 @@
-"""Masking long digit runs (phone, ID, bank numbers) in free text: notes, reasons, form text
+"""Masking long digit runs (phone, ID, bank numbers) in free text before it is stored: notes,
 answers, searches, audit details."""
 
 from __future__ import annotations

@@ -88,7 +88,7 @@ def _begin_fields(ctx: Context, client: Client, keys: list[str]) -> list[Reply]:
     draft = flow.FormDraft(form="record", client_name=client.name, client_id=client.id,
                            tier=client.tier, queue=queue)
     ctx.form = draft.to_json()
-    return [Reply(f"修改{describe(client, ctx.now)}的 {len(queue)} 项："),
+    return [Reply(f"修改{describe(client, ctx.now, ctx.zone)}的 {len(queue)} 项："),
             flow.question(draft, templates)]
 
 
@@ -164,7 +164,8 @@ def _begin(ctx: Context, form: str, name: str, client: Client | None,
         opening = Reply(f"开始记录新客户「{name}」的{what}，共 {count} 项。"
                         + _sounds_like(ctx, name))
     elif form == "record":  # say whose: a second person of the same name must not merge in
-        opening = Reply(f"继续记录已有客户{describe(client, ctx.now)}的档案，共 {count} 项。\n"
+        who = describe(client, ctx.now, ctx.zone)
+        opening = Reply(f"继续记录已有客户{who}的档案，共 {count} 项。\n"
                         f"如果是另一位同名客户，请回复 取消，再发送 /record {NEW_CLIENT} {name}")
     else:
         opening = Reply(f"开始记录客户「{name}」的{what}，共 {count} 项。")

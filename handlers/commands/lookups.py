@@ -8,7 +8,7 @@ from handlers.lookup import search
 from handlers.resolve import client_options, one_client
 from handlers.template import TIERS
 from handlers.types import Option, Reply
-from handlers.when import local_now, zone_of
+from handlers.when import local_now
 
 CARD_ENTRIES = 5  # the card's latest timeline entries; /notes shows them all
 NOTES_PAGE = 20
@@ -29,7 +29,7 @@ def find(ctx: Context, args: str) -> list[Reply]:
         return [Reply(f"没有找到和「{query}」相关的客户。")]
     clients = ctx.clients.get_many([match.client_id for match in matches])
     found = [clients[m.client_id] for m in matches if m.client_id in clients]
-    options = client_options(found, ctx.now, lambda client: f"/card #{client.id}")
+    options = client_options(found, ctx.now, lambda client: f"/card #{client.id}", ctx.zone)
     # Say why a client came up when it was not by the name itself (a wife's name, a city).
     whys = [f"{m.name}：{m.why}" for m in matches if m.client_id in clients
             and m.why not in NAME_REASONS]
@@ -47,7 +47,7 @@ def card(ctx: Context, args: str) -> list[Reply]:
     client = found
     ctx.audit("card", client)
     recent = list(ctx.clients.timeline(client, limit=CARD_ENTRIES + 1))
-    zone = zone_of(ctx.agent.timezone)
+    zone = ctx.zone
     text = render_card(client, ctx.config.templates, ctx.now, recent[:CARD_ENTRIES], zone,
                        *ctx.clients.referral_links(client))
     if len(recent) > CARD_ENTRIES or any(len(e.text) > CARD_ENTRY_CHARS for e in recent):
@@ -71,7 +71,7 @@ def notes(ctx: Context, args: str) -> list[Reply]:
     entries = list(ctx.clients.timeline(found, limit=skip + NOTES_PAGE + 1))[skip:]
     if not entries:
         return [Reply(f"「{found.name}」{'没有更早的记录了' if skip else '还没有任何记录'}。")]
-    zone = zone_of(ctx.agent.timezone)
+    zone = ctx.zone
     lines = [f"📝 {found.name} 的记录（第 {page} 页，新的在前）："]
     lines += [f"· {local_now(e.at, zone):%Y-%m-%d} {e.text}" for e in entries[:NOTES_PAGE]]
     if len(entries) > NOTES_PAGE:
@@ -90,7 +90,8 @@ def book(ctx: Context, args: str) -> list[Reply]:
         return [Reply(f"【{tier}本】暂时没有客户。")]
     lines = [f"【{tier}本】共 {len(clients)} 位："]
     for client in clients[:50]:
-        last = f"，最近联系 {client.last_contact_at:%m-%d}" if client.last_contact_at else ""
+        last = (f"，最近联系 {local_now(client.last_contact_at, ctx.zone):%m-%d}"
+                if client.last_contact_at else "")
         lines.append(f"· {client.name}{f'（{client.city}）' if client.city else ''}{last}")
     if len(clients) > 50:
         lines.append(f"……另有 {len(clients) - 50} 位，请用 /find 查找。")

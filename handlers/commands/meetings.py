@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.context import Context
 from handlers.resolve import name_and_rest, one_client
 from handlers.types import Reply
-from handlers.when import local_now, parse_clock, show_clock, to_utc, zone_of
+from handlers.when import local_now, parse_clock, show_clock, to_utc
 
 USAGE = ("用法：/meet 客户姓名 [时间]，时间是今天的几点，不写就是现在。"
          "如：/meet 张三、/meet 张三 15:00、/meet 张三 下午3点")
@@ -16,7 +16,7 @@ def meet(ctx: Context, args: str) -> list[Reply]:
     rest = rest.strip()
     if not name:
         return [Reply(USAGE)]
-    zone = zone_of(ctx.agent.timezone)
+    zone = ctx.zone
     local = local_now(ctx.now, zone)
     at, clock = ctx.now, local.time()
     if rest:

@@ -8,14 +8,20 @@ from handlers import fields
 from handlers.apply import apply_to_client
 from handlers.context import Context
 from handlers.fields.dates import born_after
-from handlers.flow import FormDraft
 from handlers.lookup import sound_alikes
-from handlers.masking import mask_numbers
 from handlers.note_changes import with_replacements
 from handlers.note_subject import not_the_clients
 from handlers.notes import Fact, extract_facts
-from handlers.resolve import ask_pick, ask_which, client_options, find_clients, name_and_rest
+from handlers.resolve import (
+    ask_pick,
+    ask_which,
+    being_recorded,
+    client_options,
+    find_clients,
+    name_and_rest,
+)
 from handlers.types import Option, Reply
+from storage.masking import mask_numbers
 
 SAVE_ALL = "全部保存"
 SAVE_NONE = "都不要"
@@ -69,11 +75,10 @@ def _no_such_client(ctx: Context, name: str, text: str) -> Reply:
     alike = ctx.clients.get_many(sound_alikes(ctx.clients.name_keys(), name))
     if alike:
         options = client_options(list(alike.values()), ctx.now,
-                                 lambda client: f"#{client.id}")
+                                 lambda client: f"#{client.id}", ctx.zone)
         return ask_pick(ctx, f"没有找到客户「{name}」，笔记还没有记下。是读音相同的这位吗？",
                         options, lambda ref: f"/note {ref} {text}")
-    form = FormDraft.from_json(ctx.form) if ctx.form is not None else None
-    if form is not None and form.client_id is None and form.client_name == name:
+    if being_recorded(ctx, name):
         return Reply(f"「{name}」的档案正在记录，还没有保存，笔记没有记下。"
                      f"请先回复 保存，再发送：\n{resend}")
     return Reply(f"没有找到客户「{name}」，笔记没有记下。可以用 /find 查找，"

@@ -14,7 +14,7 @@ from handlers.series_text import (
     stop_hint,
 )
 from handlers.types import Option, Reply
-from handlers.when import local_now, show_day, zone_of
+from handlers.when import local_now, show_day
 from storage.models import Salon
 
 
@@ -83,7 +83,7 @@ def make_due(ctx: Context) -> None:
 
 def _first_day(ctx: Context, time: str) -> date:
     """Today, unless the salon's time has passed already today (then tomorrow)."""
-    now = local_now(ctx.now, zone_of(ctx.agent.timezone))
+    now = local_now(ctx.now, ctx.zone)
     if time and time <= now.strftime("%H:%M"):
         return ctx.today + timedelta(days=1)
     return ctx.today

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from handlers.apply import new_client
 from handlers.context import Context
-from handlers.flow import FormDraft
-from handlers.masking import mask_numbers
 from handlers.promotion import change_tier, promote_if_due
 from handlers.resolve import (
     MAX_NAME,
     ask_which,
+    being_recorded,
     find_clients,
     name_and_rest,
     not_found,
@@ -17,6 +16,7 @@ from handlers.resolve import (
 )
 from handlers.template import TIERS
 from handlers.types import Reply
+from storage.masking import mask_numbers
 from storage.models import Client
 
 
@@ -61,7 +61,7 @@ def referral(ctx: Context, args: str) -> list[Reply]:
                           lambda ref: f"/referral #{referrer.id} {ref}")]
     if not referred and new_name.startswith("#"):
         return [not_found(new_name)]
-    if not referred and _being_recorded(ctx, new_name):
+    if not referred and being_recorded(ctx, new_name):
         return [Reply(f"「{new_name}」的档案正在记录，还没有保存。请先回复 保存，再发送：\n"
                       f"/referral {referrer.name} {new_name}")]
     client = referred[0] if referred else new_client(ctx.clients, new_name, ctx.now, ctx.today)
@@ -84,14 +84,6 @@ def referral(ctx: Context, args: str) -> list[Reply]:
     created = "（已新建档案）" if not referred else ""
     return [Reply(f"✅ 已登记：「{referrer.name}」介绍了「{client.name}」{created}。"
                   f"可发送 /record {client.name} 补充档案。")]
-
-
-def _being_recorded(ctx: Context, name: str) -> bool:
-    """Whether the agent is recording a new client of this name, not saved yet."""
-    if ctx.form is None:
-        return False
-    draft = FormDraft.from_json(ctx.form)
-    return draft.client_id is None and draft.client_name == name
 
 
 def _refers_back(ctx: Context, referrer: Client, client_id: int) -> bool:

@@ -205,6 +205,9 @@ def solar_day(value: dict[str, Any]) -> date | None:
     return date(value["year"], value["month"], value["day"])
 
 
+_FARTHEST_YEARS = 60
+
+
 def nearest_year(value: dict[str, Any], before: dict[str, Any]) -> int | None:
     """The year for a date typed without one (``value``), from the one on file (``before``,
     its year perhaps from an age only): that year when the date exists in it, else the nearest
@@ -220,8 +223,13 @@ def nearest_year(value: dict[str, Any], before: dict[str, Any]) -> int | None:
         anchor = _existing_day(before)
     if anchor is not None:
         year = anchor.year  # a lunar year ends in the next solar one: start from the solar
-    existing = [(candidate, day) for candidate in range(year - 2, year + 3)
-                if (day := _existing_day({**value, "year": candidate})) is not None]
+    existing: list[tuple[int, date]] = []
+    for radius in range(_FARTHEST_YEARS + 1):  # a leap month may not recur for decades
+        for candidate in sorted({year - radius, year + radius}):
+            if (day := _existing_day({**value, "year": candidate})) is not None:
+                existing.append((candidate, day))
+        if existing and radius >= 2:  # within two years the nearest day wins, not the year
+            break
     if not existing:
         return year
     if anchor is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from handlers.masking import mask_numbers
+from storage.masking import mask_numbers
 
 from .errors import ParseError, quote
 

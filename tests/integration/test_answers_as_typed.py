@@ -225,3 +225,21 @@ def test_latin_names_stored_before_get_their_search_keys_on_upgrade(chat, app, d
             "SELECT name, name_pinyin, name_initials FROM clients ORDER BY id")).all()
     assert [tuple(row) for row in keys] == [("Zhang Wei", "zhangwei", "zw"),
                                             ("张三", "zhangsan", "zs")]
+
+
+def test_a_name_with_accented_capitals_is_found_as_typed(chat):
+    chat.script("/record JOSÉ", "男", "保存")
+    assert "📇 JOSÉ（男）" in chat.send("/card JOSÉ")  # SQLite's lower() leaves É as it is
+    assert "已记下「JOSÉ」的笔记" in chat.send("/note JOSÉ 喜欢足球")
+    assert "继续记录已有客户JOSÉ" in chat.send("/record JOSÉ")
+
+
+def test_a_latin_name_being_recorded_is_known_in_any_case(chat):
+    chat.script("/record 孙八", "男", "保存")
+    chat.send("/record Li Na")
+    reply = chat.send("/referral 孙八 li na")
+    assert "「li na」的档案正在记录，还没有保存" in reply
+    assert "「Li Na」的档案正在记录，还没有保存，笔记没有记下" in chat.send("/note Li Na 爱喝茶")
+    assert "已保存" in chat.send("保存")
+    assert "「孙八」介绍了「Li Na」。" in chat.send("/referral 孙八 li na")
+    assert chat.send("/find li na").count("Li Na（") == 1

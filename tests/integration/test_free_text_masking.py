@@ -41,3 +41,36 @@ def test_numbers_in_free_text_are_masked_everywhere(app, chat):
     everything = stored_digits(app)
     for secret in SECRETS:
         assert secret not in everything, secret
+
+
+def test_free_text_stored_by_earlier_versions_is_masked_on_upgrade(chat, app, database_url):
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    chat.script("/record 张丽华", "女", "保存")
+    chat.send("/note 张丽华 她很喜欢插花")
+    chat.send("/tier 张丽华 筛选 家境好")
+    chat.send("/find 张丽华")
+    app.dispose()
+    command.downgrade(alembic_config(database_url), "0013")
+    with app.uow() as uow:  # as the earlier masking left them
+        uow.session.execute(text(
+            "UPDATE timeline SET text = '新手机Tel13812345678，身份证ID110101197608151234' "
+            "WHERE text LIKE '%插花%'"))
+        uow.session.execute(text("UPDATE clients SET tier_reason = '他说有事打13812345678'"))
+        uow.session.execute(text(
+            "INSERT INTO audit_log (agent_id, action, detail, at) "
+            "VALUES (1, 'find', '张丽华 1381234', '2026-11-20 08:00:00')"))
+        uow.commit()
+    app.dispose()
+    upgrade(database_url)
+    with app.uow() as uow:
+        notes = uow.session.execute(text("SELECT text FROM timeline ORDER BY id")).scalars().all()
+        reason = uow.session.execute(text("SELECT tier_reason FROM clients")).scalar_one()
+        finds = uow.session.execute(text(
+            "SELECT detail FROM audit_log WHERE action = 'find' ORDER BY id")).scalars().all()
+    assert "新手机Tel138****5678，身份证ID**************1234" in notes
+    assert reason == "他说有事打138****5678"
+    assert finds == ["1 位", ""]  # the count kept, the search of before blanked
+    assert "13812345678" not in stored_digits(app) and "1101011976" not in stored_digits(app)

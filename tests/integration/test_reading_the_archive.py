@@ -3,6 +3,8 @@ the name when a character is wrong."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 def test_the_card_shows_the_latest_and_notes_shows_everything(chat, clock):
     chat.script("/record 孙明", "男", "保存")
@@ -101,3 +103,14 @@ def test_a_whole_city_or_digits_bring_in_no_sound_alike_names(chat):
     reply = chat.send("/find 杭州")  # now plainly the city
     assert "找到 1 位客户" in reply and "孙明" in reply and "杭洲" not in reply
     assert "没有找到" in chat.send("/find 1234")
+
+
+def test_lists_give_the_agents_own_day_not_the_servers(chat, clock):
+    clock.set(datetime(2026, 12, 6, 22, 30))  # 06:30 on 7 December in Shanghai
+    chat.script("/record 孙明", "男", "保存")
+    chat.send("/tier 孙明 筛选 见过两次")
+    chat.send("/note 孙明 喝了咖啡")
+    found = chat.send("/find 孙明")
+    assert "建档2026-12-07" in found and "2026-12-06" not in found
+    assert "最近联系 12-07" in chat.send("/book 筛选")
+    assert "继续记录已有客户孙明（男，筛选，建档2026-12-07）" in chat.send("/record #1")

@@ -145,3 +145,27 @@ def test_the_first_meeting_is_the_agents_local_day(chat, clock):
     chat.script("/record 张丽华", "女", "保存")
     card = chat.send("/card 张丽华")
     assert "初次见面 2026年11月25日" in card and "最近联系：2026-11-25" in card
+
+
+def test_a_mistyped_number_picks_nobody_even_when_a_label_holds_that_digit(chat):
+    chat.script("/record 张三", "女", "1990-3-5", "13812343456", "杭州", "保存")
+    chat.script("/record #new 张三", "男", "保存")
+    chat.send("/note 张三 儿子明年高考")
+    assert "请回复 1 到 2 之间的序号" in chat.send("3")  # not 36岁 or 尾号3456
+    assert "请回复 1 到 2 之间的序号" in chat.send("2026")  # not 建档2026-…
+    assert "已记下「张三」的笔记" in chat.send("杭州")  # a whole part of one label still picks
+    assert "儿子明年高考" in chat.send("/notes #1")
+
+
+def test_a_note_asked_about_in_the_middle_of_a_form_is_not_lost_to_the_form(chat, app):
+    chat.script("/record 王五", "男", "保存")
+    chat.send("/record 李四")
+    assert "是读音相同的这位吗" in chat.send("/note 王吾 喜欢跑步")
+    reply = chat.send("女")  # meant for the form, but the note's question was asked last
+    assert "没看懂这个回答" in reply and "是读音相同的这位吗" in reply
+    assert "已记下「王五」的笔记" in chat.send("男")  # the one option that says so
+    assert "喜欢跑步" in chat.send("/notes 王五")
+    chat.send("都不要")
+    assert "第1/24项" in chat.send("继续")  # the form is where it was, 性别 not answered
+    assert "已保存" in chat.send("保存")
+    assert show_client(app, "王芳", "李四")["gender"] is None

@@ -46,6 +46,7 @@ def test_lunar_dates_agree_with_the_scheduler_calendar(on: date) -> None:
         ("农历正月三十", ("lunar", 1985, 3, 1), 1984),  # 1985's 正月 has 29 days
         ("2月8日", ("lunar", 1985, 12, 30), 1986),  # 腊月三十 1985 is 8 February 1986
         ("农历八月十五", ("solar", 1976, 9, 8), 1976),  # 8 Sep 1976 is 八月十五 of 1976
+        ("农历闰四月初八", ("lunar", 1985, 4, 8), 1982),  # the nearest year with a 闰四月
     ],
 )
 def test_a_birthday_without_a_year_keeps_the_nearest_year_in_which_it_exists(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.masking import mask_numbers
+from storage.masking import mask_numbers
 
 
 @pytest.mark.parametrize(
