@@ -27,19 +27,21 @@ def new_client(repo: ClientRepository, name: str, now: datetime, today: date) ->
 
 
 def apply_to_client(
-    repo: ClientRepository, client: Client, pairs: list[tuple[str, Any]], now: datetime
+    repo: ClientRepository, client: Client, pairs: list[tuple[str, Any]], now: datetime,
+    year: int,
 ) -> list[str]:
     """Apply record-template targets (client.*, soft.*, attr.*, family.*, date.*, tags);
-    returns what changed that the agent did not see typed (a child's corrected age)."""
+    returns what changed that the agent did not see typed (a child's corrected age).
+    ``year``: the agent's current (local) year, which ages count from."""
     changes: list[str] = []
     for target, value in pairs:
-        changes += _apply_one(repo, client, target, value, now) or []
+        changes += _apply_one(repo, client, target, value, now, year) or []
     client.updated_at = now
     return changes
 
 
 def _apply_one(repo: ClientRepository, client: Client, target: str, value: Any,
-               now: datetime) -> list[str] | None:
+               now: datetime, year: int) -> list[str] | None:
     head, _, rest = target.partition(".")
     if target in SECRET_TARGETS:
         secret = value["e164"] if "e164" in value else value["value"]
@@ -48,7 +50,7 @@ def _apply_one(repo: ClientRepository, client: Client, target: str, value: Any,
         set_birthday(client, value)
     elif target == "client.age":  # moves on with the years from the one it was recorded in
         client.age = value
-        client.attrs = {**(client.attrs or {}), AGE_YEAR: now.year}
+        client.attrs = {**(client.attrs or {}), AGE_YEAR: year}
     elif head == "client":
         setattr(client, rest, value)
     elif head == "soft":
@@ -59,7 +61,7 @@ def _apply_one(repo: ClientRepository, client: Client, target: str, value: Any,
     elif head == "attr":
         client.attrs = {**(client.attrs or {}), rest: value}
     elif target == "family.children":
-        return _add_children(repo, client, value, now)
+        return _add_children(repo, client, value, year)
     elif target == "family.parents":
         client.attrs = {**(client.attrs or {}), "parents": value}
     elif head == "family":
@@ -96,10 +98,10 @@ def _add_tags(client: Client, tags: list[str]) -> None:
 
 
 def _add_children(repo: ClientRepository, client: Client, children: list[dict[str, Any]],
-                  now: datetime) -> list[str]:
+                  year: int) -> list[str]:
     changes = []
-    for child, member in plan_children(client, children, now.year):
-        birth_year = child_birth_year(child, now.year)
+    for child, member in plan_children(client, children, year):
+        birth_year = child_birth_year(child, year)
         if member is None:
             repo.add_family(client, relation=child["relation"], name=child.get("name"),
                             birth_year=birth_year)
@@ -108,7 +110,7 @@ def _add_children(repo: ClientRepository, client: Client, children: list[dict[st
             member.name = child["name"]
         if birth_year is not None and birth_year != member.birth_year \
                 and member.birth_month is None:
-            before = f"{now.year - member.birth_year}岁" if member.birth_year else "年龄未填"
+            before = f"{year - member.birth_year}岁" if member.birth_year else "年龄未填"
             member.birth_year = birth_year
             who = " ".join(part for part in (member.relation, member.name) if part)
             changes.append(f"{who}：{before} → {child['age']}岁")

@@ -20,7 +20,7 @@ def _date(calendar: str, year: int | None, month: int, day: int) -> dict[str, An
 
 def _client(ctx: Context, name: str, pairs: list[tuple[str, Any]]) -> Client:
     client = new_client(ctx.clients, name, ctx.now, ctx.today)
-    apply_to_client(ctx.clients, client, pairs, ctx.now)
+    apply_to_client(ctx.clients, client, pairs, ctx.now, ctx.today.year)
     ctx.touch(client)
     return client
 

@@ -4,7 +4,6 @@ overwrite ("手机：139****2222（替换现有 138****5678）")."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from handlers import fields
@@ -18,16 +17,17 @@ _MONEY = {"client.household_income", "client.investable_assets"}
 
 
 def with_replacements(repo: ClientRepository, client: Client, facts: list[Fact],
-                      now: datetime) -> list[Fact]:
-    """The facts, each labelled with the different value it would replace, if any."""
+                      year: int) -> list[Fact]:
+    """The facts, each labelled with the different value it would replace, if any (``year``:
+    the agent's current year, for children's ages)."""
     shown = []
     for fact in facts:
-        old = _replaced(repo, client, fact, now)
+        old = _replaced(repo, client, fact, year)
         shown.append(replace(fact, label=f"{fact.label}（替换现有 {old}）") if old else fact)
     return shown
 
 
-def _replaced(repo: ClientRepository, client: Client, fact: Fact, now: datetime) -> str | None:
+def _replaced(repo: ClientRepository, client: Client, fact: Fact, year: int) -> str | None:
     target, value = fact.target, fact.value
     if target == "client.phone":
         current = repo.secret(client, "phone")
@@ -51,7 +51,7 @@ def _replaced(repo: ClientRepository, client: Client, fact: Fact, now: datetime)
                "day": wedding.day, "leap": bool(wedding.leap)}
         return _other_birthday(old, value)
     if target == "family.children":
-        return _children_replaced(client, value, now.year)
+        return _children_replaced(client, value, year)
     return None
 
 

@@ -42,9 +42,8 @@ def name_and_rest(ctx: Context, args: str) -> tuple[str, str]:
 
 
 def same_name(typed: str, name: str) -> bool:
-    """Whether ``typed`` names ``name``: as written, or a plain Latin name in any case (as
-    ClientRepository.by_name matches them)."""
-    return typed == name or (typed.isascii() and typed.lower() == name.lower())
+    """Whether ``typed`` names ``name``, Latin letters in any case (Li Na, li na)."""
+    return typed.casefold() == name.casefold()
 
 
 def new_client_being_recorded(ctx: Context) -> str | None:

@@ -14,7 +14,7 @@ from handlers.commands.forms import answer as answer_form
 from handlers.commands.notes import confirm_facts, facts_reminder
 from handlers.config import HandlerConfig
 from handlers.context import Context
-from handlers.flow import CANCEL, FORM_NAMES, FormDraft
+from handlers.flow import BACK, CANCEL, FORM_NAMES, RESUME, SAVE, SKIP, FormDraft
 from handlers.onboarding import handle_unknown
 from handlers.safe_log import log_failure
 from handlers.types import TEXT, Clock, Incoming, Option, Reply
@@ -149,8 +149,9 @@ def dispatch(ctx: Context, text: str) -> list[Reply]:
         command, args = parsed
         form_before = ctx.form
         replies = command.run(ctx, args)
-        if form_before is not None and ctx.form == form_before and not command.starts_form:
-            replies.append(_form_reminder(form_before))
+        if form_before is not None and ctx.form == form_before and not command.starts_form \
+                and not _carries_text((ctx.pending or {}).get("commands", {})):
+            replies.append(_form_reminder(form_before))  # (a note's question comes first)
         return replies
     if ctx.form is not None:
         return answer_form(ctx, text)
@@ -175,6 +176,7 @@ def _described(labels: dict[str, str], text: str) -> list[str]:
     return found if len(found) == 1 else []
 
 
+FORM_CONTROLS = SKIP | BACK | SAVE | RESUME
 _LABEL_PARTS = re.compile(r"[（）()，,\s]+")  # 张三（女，杭州，36岁，尾号3456，普通，建档…）
 
 
@@ -197,6 +199,9 @@ def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:
             by_label = _described(labels, text)
         command = commands.get(text if text in commands or not by_label else by_label[0])
         if command is None:
+            if ctx.form is not None and answering and text.lower() in FORM_CONTROLS:
+                return [Reply("笔记还没有记下：请先回复序号选择客户，或回复 取消 放弃这条笔记"
+                              "（档案的记录仍会保留）。", options)]
             if text.isdecimal():
                 return [Reply(f"请回复 1 到 {len(options)} 之间的序号。", options)]
             if answering and parse_command(text, in_form=False) is None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, or_, select, update
+from sqlalchemy import String, cast, delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.crypto import FieldCipher
@@ -73,8 +73,9 @@ class ClientRepository:
         return {client.id: client for client in self._session.scalars(query)}
 
     def by_name(self, name: str) -> list[Client]:
-        """The agent's clients of this name (a Latin one in any case: zhang wei, Zhang Wei)."""
-        named = func.lower(Client.name) == name.lower() if _latin(name) else Client.name == name
+        """The agent's clients of this name (one with Latin letters in any case: zhang wei,
+        Zhang Wei)."""
+        named = _same_lower(Client.name, name) if _latin(name) else Client.name == name
         query = select(Client).where(Client.agent_id == self.agent_id, named)
         return list(self._session.scalars(query.order_by(Client.id)))
 
@@ -87,10 +88,10 @@ class ClientRepository:
             found |= set(self._session.scalars(select(Client.name).where(
                 Client.agent_id == self.agent_id, Client.name.in_(exact))))
         if latin:
-            lowered = {name.lower() for name in self._session.scalars(select(Client.name).where(
+            stored = {name.casefold() for name in self._session.scalars(select(Client.name).where(
                 Client.agent_id == self.agent_id,
-                func.lower(Client.name).in_([name.lower() for name in latin])))}
-            found |= {name for name in latin if name.lower() in lowered}
+                func.lower(Client.name).in_([func.lower(literal(name)) for name in latin])))}
+            found |= {name for name in latin if name.casefold() in stored}
         return found
 
     def all(self) -> list[Client]:
@@ -307,6 +308,11 @@ class ClientRepository:
 
 
 def _latin(name: str) -> bool:
-    """Whether a name is in plain Latin letters, matched in any case. Only ASCII: SQLite's
-    lower() leaves other letters as they are (JOSÉ → josÉ), so such names match as typed."""
-    return name.isascii() and any(ch.isalpha() for ch in name)
+    """Whether a name has Latin letters, matched in any case."""
+    return any(ch.isascii() and ch.isalpha() for ch in name)
+
+
+def _same_lower(column: Any, name: str) -> Any:
+    """``column`` equals ``name`` in lower case, both lowered by the database: SQLite's lower()
+    lowers only ASCII letters (JOSÉ → josÉ), so lowering one side in Python would miss."""
+    return func.lower(column) == func.lower(literal(name))

@@ -66,7 +66,8 @@ def _ask_to_confirm(ctx: Context, client: Client, item: str, what: str) -> Reply
 
 def _ask_item(ctx: Context, client: Client) -> Reply:
     options = [Option(f"保单：{policy_line(p)}", f"p{p.id}") for p in client.policies]
-    options += [Option(f"家人：{member_line(m, ctx.now)}", f"m{m.id}") for m in client.family]
+    options += [Option(f"家人：{member_line(m, ctx.now, ctx.zone)}", f"m{m.id}")
+                for m in client.family]
     options.append(Option("整个客户档案", WHOLE_CLIENT))
     return ask_pick(ctx, f"要删除「{client.name}」的哪一项？", options,
                     lambda value: f"/delete #{client.id} {value}")
@@ -86,7 +87,7 @@ def _describe(client: Client, target: Target, ctx: Context) -> str:
     if isinstance(target, Policy):
         return f"「{client.name}」的保单（{policy_line(target)}）"
     if isinstance(target, FamilyMember):
-        return f"「{client.name}」的家人（{member_line(target, ctx.now)}）"
+        return f"「{client.name}」的家人（{member_line(target, ctx.now, ctx.zone)}）"
     return f"客户「{client.name}」的全部档案（含保单、家人、笔记和提醒）"
 
 

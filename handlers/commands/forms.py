@@ -8,6 +8,7 @@ from handlers import flow
 from handlers.apply import add_member, add_policy, apply_to_client, new_client
 from handlers.commands import edits, item_edit
 from handlers.context import Context
+from handlers.fields.money import display_money
 from handlers.filled import filled_keys
 from handlers.flow import FORM_NAMES
 from handlers.lookup import sound_alikes
@@ -233,12 +234,13 @@ def save(ctx: Context, draft: flow.FormDraft) -> list[Reply]:
         return [Reply(f"没有新填写的内容，「{client.name}」的档案未改动。")]
     changes: list[str] = []
     if draft.form == "record":
-        changes = apply_to_client(ctx.clients, client, pairs, ctx.now)
+        changes = apply_to_client(ctx.clients, client, pairs, ctx.now, ctx.today.year)
         summary = f"记录档案，填写 {len(pairs)} 项"
     elif draft.form == "policy":
         policy = add_policy(ctx.clients, client, {t.split(".", 1)[1]: v for t, v in pairs},
                             ctx.now)
-        summary = f"新增保单：{policy.product_type or ''} {policy.annual_premium or ''}"
+        premium = display_money(policy.annual_premium) if policy.annual_premium else ""
+        summary = f"新增保单：{policy.product_type or ''} {premium}"
     else:
         member = add_member(ctx.clients, client, {t.split(".", 1)[1]: v for t, v in pairs})
         summary = f"新增家人：{member.relation} {member.name or ''}"

@@ -265,7 +265,7 @@ def _by_id(items: list[Item], wanted: int | None) -> Item | None:
 
 
 def _line(item: Item, ctx: Context) -> str:
-    return policy_line(item) if isinstance(item, Policy) else member_line(item, ctx.now)
+    return policy_line(item) if isinstance(item, Policy) else member_line(item, ctx.now, ctx.zone)
 
 
 def _command(form: str, client_ref: str, item_ref: str | None, words: str) -> str:

@@ -56,7 +56,7 @@ def quick_note(ctx: Context, args: str) -> list[Reply]:
     phone = mobile_in(text)
     if phone is not None:
         facts.insert(0, Fact("client.phone", phone, f"手机：{phone['masked']}"))
-    facts = with_replacements(ctx.clients, client, facts, ctx.now)
+    facts = with_replacements(ctx.clients, client, facts, ctx.today.year)
     saved = Reply(f"📝 已记下「{client.name}」的笔记。")
     if not facts:
         return [saved]
@@ -127,7 +127,7 @@ def confirm_facts(ctx: Context, text: str) -> list[Reply] | None:
     if client is None:
         return [Reply("这位客户已不存在。")]
     changes = apply_to_client(ctx.clients, client, [(f["target"], f["value"]) for f in chosen],
-                              ctx.now)
+                              ctx.now, ctx.today.year)
     ctx.audit("note_facts", client, "; ".join(f["label"] for f in chosen))
     labels = "、".join(f["label"] for f in chosen)
     changed = "".join(f"\n已更新 {change}" for change in changes)

@@ -6,6 +6,7 @@ from handlers.context import Context
 from handlers.fields.text import MAX_TAG, TAG_SEPARATORS, normalise
 from handlers.resolve import name_and_rest, one_client
 from handlers.types import Reply
+from storage.masking import mask_numbers
 
 REMOVE_WORDS = frozenset({"删除", "删掉", "去掉", "移除", "取消", "不要"})
 USAGE = ("用法：/tag 客户姓名 标签 — 加标签；/tag 客户姓名 -标签（或：删除 标签）— 去掉标签；"
@@ -21,6 +22,7 @@ def tag(ctx: Context, args: str) -> list[Reply]:
         return [found]
     client = found
     add, remove = _split(rest)
+    add = [mask_numbers(word) for word in add]  # a tag is free text too: never a whole number
     if any(len(word) > MAX_TAG for word in add + remove):
         return [Reply(f"标签太长了（最多 {MAX_TAG} 个字）。")]
     current = list(client.tags or [])

@@ -111,3 +111,16 @@ def test_salary_two_digit_year_and_lunar_wedding(chat, app):
     assert "结婚纪念日 农历七月初七" in card
     reply = chat.script("/record 孙伟", "男", "跳过", "80后")
     assert "出生年代" in reply
+
+
+def test_ages_typed_just_after_new_year_in_shanghai_count_from_the_new_year(chat, clock, app):
+    from datetime import datetime
+
+    from bot.queries import show_client
+
+    clock.set(datetime(2026, 12, 31, 17, 0))  # 01:00 on 1 January 2027 in Shanghai
+    chat.script("/record 王五", "男", "跳过", "35", "保存")
+    assert "王五（男，35岁）" in chat.send("/card 王五")
+    chat.send("/note 王五 儿子9岁")
+    chat.send("全部保存")
+    assert show_client(app, "王芳", "王五")["family"][0]["birth_year"] == 2018

@@ -243,3 +243,11 @@ def test_a_latin_name_being_recorded_is_known_in_any_case(chat):
     assert "已保存" in chat.send("保存")
     assert "「孙八」介绍了「Li Na」。" in chat.send("/referral 孙八 li na")
     assert chat.send("/find li na").count("Li Na（") == 1
+
+
+def test_names_mixing_latin_and_other_letters_are_found_in_any_case(chat):
+    chat.script("/record Amy王", "女", "保存")
+    chat.script("/record José Li", "男", "保存")
+    assert "📇 Amy王（女）" in chat.send("/card amy王")
+    assert "已记下「José Li」的笔记" in chat.send("/note josé li 爱喝茶")
+    assert "继续记录已有客户José Li" in chat.send("/record JOSé LI")

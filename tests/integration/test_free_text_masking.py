@@ -3,13 +3,15 @@ are never stored in full anywhere in the database."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from sqlalchemy import inspect, text
 
 from bot.bootstrap import App
 
-SECRETS = ("13887654321", "13912345678", "110105194912310021", "13698765432", "13511112222")
+SECRETS = ("13887654321", "13912345678", "110105194912310021", "13698765432", "13511112222",
+           "13711110000")
 
 
 def stored_digits(app: App) -> str:
@@ -35,6 +37,7 @@ def test_numbers_in_free_text_are_masked_everywhere(app, chat):
                          "电话136/9876/5432")
     assert "13698765432" not in family
     chat.send("/salon 周四 19:30 理财讲座 报名电话135-1111-2222")
+    assert "加上 137****0000" in chat.send("/tag 张三 13711110000")
     card = chat.send("/card 张三")
     assert "139****5678" in card or "138****4321" in card
     assert "手机：138****4321" in note  # the number is still offered, encrypted, as the phone
@@ -49,6 +52,8 @@ def test_free_text_stored_by_earlier_versions_is_masked_on_upgrade(chat, app, da
     from storage.migrate import alembic_config, upgrade
 
     chat.script("/record 张丽华", "女", "保存")
+    chat.script("/policy 张丽华", "是", "增额终身寿", "2024-3-5", "1000000", "10", "保存")
+    assert "新增保单：增额终身寿 100万元" in chat.send("/notes 张丽华")  # never bare digits now
     chat.send("/note 张丽华 她很喜欢插花")
     chat.send("/tier 张丽华 筛选 家境好")
     chat.send("/find 张丽华")
@@ -58,7 +63,16 @@ def test_free_text_stored_by_earlier_versions_is_masked_on_upgrade(chat, app, da
         uow.session.execute(text(
             "UPDATE timeline SET text = '新手机Tel13812345678，身份证ID110101197608151234' "
             "WHERE text LIKE '%插花%'"))
-        uow.session.execute(text("UPDATE clients SET tier_reason = '他说有事打13812345678'"))
+        uow.session.execute(text("UPDATE timeline SET text = '新增保单：增额终身寿 1000000' "
+                                 "WHERE kind = 'policy'"))
+        uow.session.execute(text(
+            "UPDATE clients SET tier_reason = '他说有事打13812345678，卡号622************0123'"))
+        uow.session.execute(text(
+            "UPDATE clients SET attrs = :attrs, tags = :tags"),
+            {"attrs": json.dumps({"beneficiaries": "配偶 身份证110105194912310028",
+                                  "other_policies": "平安，电话Tel13912345678", "salary": 300000,
+                                  "first_talk": "2024-03-05 见面，保额3000000"}),
+             "tags": json.dumps(["13812345678", "插花"])})
         uow.session.execute(text(
             "INSERT INTO audit_log (agent_id, action, detail, at) "
             "VALUES (1, 'find', '张丽华 1381234', '2026-11-20 08:00:00')"))
@@ -67,10 +81,17 @@ def test_free_text_stored_by_earlier_versions_is_masked_on_upgrade(chat, app, da
     upgrade(database_url)
     with app.uow() as uow:
         notes = uow.session.execute(text("SELECT text FROM timeline ORDER BY id")).scalars().all()
-        reason = uow.session.execute(text("SELECT tier_reason FROM clients")).scalar_one()
+        reason, attrs, tags = uow.session.execute(text(
+            "SELECT tier_reason, attrs, tags FROM clients")).one()
         finds = uow.session.execute(text(
             "SELECT detail FROM audit_log WHERE action = 'find' ORDER BY id")).scalars().all()
     assert "新手机Tel138****5678，身份证ID**************1234" in notes
-    assert reason == "他说有事打138****5678"
+    assert "新增保单：增额终身寿 1000000" in notes  # the bot's own line: a premium, left alone
+    assert reason == "他说有事打138****5678，卡号***************0123"
+    attrs = attrs if isinstance(attrs, dict) else json.loads(attrs)
+    assert attrs == {"beneficiaries": "配偶 身份证**************0028",
+                     "other_policies": "平安，电话Tel139****5678", "salary": 300000,
+                     "first_talk": "2024-03-05 见面，保额3000000"}
+    assert (tags if isinstance(tags, list) else json.loads(tags)) == ["138****5678", "插花"]
     assert finds == ["1 位", ""]  # the count kept, the search of before blanked
     assert "13812345678" not in stored_digits(app) and "1101011976" not in stored_digits(app)

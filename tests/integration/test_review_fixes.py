@@ -160,9 +160,11 @@ def test_a_mistyped_number_picks_nobody_even_when_a_label_holds_that_digit(chat)
 def test_a_note_asked_about_in_the_middle_of_a_form_is_not_lost_to_the_form(chat, app):
     chat.script("/record 王五", "男", "保存")
     chat.send("/record 李四")
-    assert "是读音相同的这位吗" in chat.send("/note 王吾 喜欢跑步")
+    asked = chat.send("/note 王吾 喜欢跑步")
+    assert "是读音相同的这位吗" in asked and "还没记录完" not in asked  # one question at a time
     reply = chat.send("女")  # meant for the form, but the note's question was asked last
     assert "没看懂这个回答" in reply and "是读音相同的这位吗" in reply
+    assert "笔记还没有记下" in chat.send("保存")  # not the form's 保存 while the note waits
     assert "已记下「王五」的笔记" in chat.send("男")  # the one option that says so
     assert "喜欢跑步" in chat.send("/notes 王五")
     chat.send("都不要")
