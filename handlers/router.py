@@ -143,6 +143,7 @@ def dispatch(ctx: Context, text: str) -> list[Reply]:
         replies = _answer_pending(ctx, text)
         if replies is not None:
             return replies
+        _say_if_a_note_lapses(ctx, ctx.pending, text)
         ctx.pending = None  # the agent moved on; the question lapses
     parsed = parse_command(text, in_form=ctx.form is not None)
     if parsed is not None:
@@ -184,6 +185,17 @@ def _carries_text(commands: dict[str, str]) -> bool:
     """Whether the question's answers carry something typed (a note) that is lost unless it is
     answered: asked again then, even in the middle of a form."""
     return any(command.startswith("/note ") for command in commands.values())
+
+
+def _say_if_a_note_lapses(ctx: Context, pending: dict, text: str) -> None:
+    """A which-client question that carried a note lapses (``text``, another command, came):
+    say the note was not saved, with the command that saves it (unless ``text`` sends it)."""
+    commands = pending.get("commands", {}) if pending.get("kind") == "pick" else {}
+    if _carries_text(commands):
+        note = next(iter(commands.values())).split(maxsplit=2)[-1]
+        if note in text:
+            return
+        ctx.notices.append(Reply(f"刚才那条笔记没有记下。要记下，请发送：\n/note 客户姓名 {note}"))
 
 
 def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:

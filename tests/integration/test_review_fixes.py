@@ -171,3 +171,15 @@ def test_a_note_asked_about_in_the_middle_of_a_form_is_not_lost_to_the_form(chat
     assert "第1/24项" in chat.send("继续")  # the form is where it was, 性别 not answered
     assert "已保存" in chat.send("保存")
     assert show_client(app, "王芳", "李四")["gender"] is None
+
+
+def test_a_note_whose_question_lapses_says_it_was_not_saved(chat):
+    chat.script("/record 王五", "男", "保存")
+    assert "是读音相同的这位吗" in chat.send("/note 王吾 喜欢跑步")
+    reply = chat.send("/find 王五")  # another command: the question lapses
+    assert "王五（男" in reply
+    assert "刚才那条笔记没有记下" in reply and "/note 客户姓名 喜欢跑步" in reply
+    assert "喜欢跑步" not in chat.send("/notes 王五")
+    chat.send("/note 王吾 喜欢跑步")
+    again = chat.send("/note 王五 喜欢跑步")  # sent again, named right: nothing to warn of
+    assert "已记下「王五」的笔记" in again and "没有记下" not in again
