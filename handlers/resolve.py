@@ -34,9 +34,8 @@ def name_and_rest(ctx: Context, args: str) -> tuple[str, str]:
     longest_first = {" ".join(word.group() for word in words[:count]): count
                      for count in range(min(MAX_NAME_WORDS, len(words)), 1, -1)}
     known = ctx.clients.names_among(list(longest_first)) if longest_first else set()
-    recording = new_client_being_recorded(ctx)
     for name, count in longest_first.items():
-        if name in known or (recording is not None and same_name(name, recording)):
+        if name in known or being_recorded(ctx, name):
             return name, args[words[count - 1].end():].strip()
     return first_word(args)
 
@@ -46,18 +45,12 @@ def same_name(typed: str, name: str) -> bool:
     return typed.casefold() == name.casefold()
 
 
-def new_client_being_recorded(ctx: Context) -> str | None:
-    """The name of the new client whose record the agent is typing (not saved yet), if any."""
-    if ctx.form is None:
-        return None
-    draft = FormDraft.from_json(ctx.form)
-    return draft.client_name if draft.client_id is None else None
-
-
 def being_recorded(ctx: Context, name: str) -> bool:
     """Whether ``name`` is the new client whose record the agent is typing, not saved yet."""
-    recording = new_client_being_recorded(ctx)
-    return recording is not None and same_name(name, recording)
+    if ctx.form is None:
+        return False
+    draft = FormDraft.from_json(ctx.form)
+    return draft.client_id is None and same_name(name, draft.client_name)
 
 
 def _id_in(ref: str) -> int | None:

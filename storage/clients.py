@@ -83,16 +83,15 @@ class ClientRepository:
         """Which of ``names`` (as typed) are names of the agent's clients."""
         latin = [name for name in names if _latin(name)]
         exact = [name for name in names if not _latin(name)]
-        found: set[str] = set()
-        if exact:
-            found |= set(self._session.scalars(select(Client.name).where(
-                Client.agent_id == self.agent_id, Client.name.in_(exact))))
+        named = [Client.name.in_(exact)] if exact else []
         if latin:
-            stored = {name.casefold() for name in self._session.scalars(select(Client.name).where(
-                Client.agent_id == self.agent_id,
-                func.lower(Client.name).in_([func.lower(literal(name)) for name in latin])))}
-            found |= {name for name in latin if name.casefold() in stored}
-        return found
+            named.append(func.lower(Client.name).in_([func.lower(literal(name))
+                                                      for name in latin]))
+        stored = set(self._session.scalars(select(Client.name).where(
+            Client.agent_id == self.agent_id, or_(*named)))) if named else set()
+        folded = {name.casefold() for name in stored}
+        return {name for name in exact if name in stored} \
+            | {name for name in latin if name.casefold() in folded}
 
     def all(self) -> list[Client]:
         query = (
