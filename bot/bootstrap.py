@@ -14,7 +14,7 @@ from storage.crypto import FieldCipher, create_key_file, read_key
 from storage.db import make_engine, make_single_connection_engine
 from storage.key_check import KeyMismatch, KeyRecord
 from storage.loop_connection import LoopConnection
-from storage.migrate import upgrade
+from storage.migrate import bring_up_to_date
 from storage.uow import UnitOfWorkFactory
 
 
@@ -36,7 +36,7 @@ def build_app(settings: Settings, secrets: Secrets, clock: Clock | None = None,
               migrate: bool = True) -> App:
     """Create everything the bot needs; applies migrations unless told not to."""
     if migrate:
-        upgrade(settings.database_url)
+        bring_up_to_date(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
         cipher = database_cipher(KeyRecord(engine), settings, secrets)

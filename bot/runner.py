@@ -12,6 +12,7 @@ from bot.channels.base import Channel, MessageHandler
 from bot.channels.telegram_config import TelegramStartError
 from bot.channels.terminal import TerminalChannel
 from bot.delivery import DeliveryPolicy, DeliveryWorker
+from handlers import text_libraries
 from handlers.types import Incoming, Reply
 from scheduler.runner import start_scheduler, stop_scheduler
 
@@ -122,6 +123,7 @@ async def start_channels(channels: list[Channel], handler: MessageHandler) -> No
 
 async def run_terminal(app: App, agent_name: str) -> None:
     """The terminal channel alone, until end of input."""
+    text_libraries.preload()
     terminal = TerminalChannel(agent_name)
     await terminal.start(message_handler(app))
     await terminal.finished.wait()
@@ -130,6 +132,7 @@ async def run_terminal(app: App, agent_name: str) -> None:
 async def run_all(app: App, terminal_agent: str) -> None:
     """Every configured channel (the terminal when none), the scheduler and the delivery
     worker, until interrupted (or, for the terminal, until end of input)."""
+    text_libraries.preload()  # before any message: none waits for them
     channels = configured_channels(app)
     terminal: TerminalChannel | None = None
     if not channels:

@@ -17,6 +17,9 @@ from handlers.template import Templates
 from handlers.tiers import TierRules
 from scheduler.config import NudgeRules
 
+# libyaml's safe loader when PyYAML has it (about 8× faster: every command-line call reads the
+# file), else the pure-Python one; both build only plain values.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 
 
@@ -127,7 +130,7 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
     path = path or Path(os.environ.get("DANGAN_CONFIG", DEFAULT_CONFIG))
     env = dict(os.environ) if env is None else env
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER) or {}
     except FileNotFoundError as error:
         raise ConfigError(f"找不到配置文件 {path}") from error
     except yaml.YAMLError as error:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 
 from handlers.fields.text import normalise
+from handlers.text_libraries import lazy_pinyin
 from storage.clients import ClientRepository, SearchRow
 
 NAME_HIT = 90  # the query is in a client's name
@@ -72,7 +72,9 @@ def search(repo: ClientRepository, query: str, limit: int = 10) -> list[Match]:
         fuzzy = _fuzzy(repo.name_keys(), query, pinyin_query)
         for row in repo.search_rows_by_ids(set(fuzzy) - rows.keys()):
             rows[row.id] = row
-            scored[row.id] = (fuzzy[row.id], "近似")
+        for row_id, score in fuzzy.items():  # also rows the SQL found but nothing scored
+            if row_id in rows and score > scored.get(row_id, (0.0, ""))[0]:
+                scored[row_id] = (score, "近似")
     matches = [Match(row_id, rows[row_id].name, score, why)
                for row_id, (score, why) in scored.items() if score >= MINIMUM]
     matches.sort(key=lambda match: (-match.score, match.name, match.client_id))
@@ -116,9 +118,9 @@ def _score(row: SearchRow, query: str, latin: str | None, place: str,
            phone_ids: set[int]) -> tuple[float, str]:
     if row.id in phone_ids:
         return 100, "手机尾号"
-    if row.name == query:
+    if row.name == query or row.name.casefold() == query.casefold():  # Amy王 for amy王
         return 100, "姓名"
-    if query in row.name:
+    if query.casefold() in row.name.casefold():
         return 90, "姓名"
     if latin:
         if latin in (row.name_initials, row.name_pinyin):

@@ -75,14 +75,14 @@ class ClientRepository:
     def by_name(self, name: str) -> list[Client]:
         """The agent's clients of this name (one with Latin letters in any case: zhang wei,
         Zhang Wei)."""
-        named = _same_lower(Client.name, name) if _latin(name) else Client.name == name
+        named = _same_lower(Client.name, name) if _has_case(name) else Client.name == name
         query = select(Client).where(Client.agent_id == self.agent_id, named)
         return list(self._session.scalars(query.order_by(Client.id)))
 
     def names_among(self, names: list[str]) -> set[str]:
         """Which of ``names`` (as typed) are names of the agent's clients."""
-        latin = [name for name in names if _latin(name)]
-        exact = [name for name in names if not _latin(name)]
+        latin = [name for name in names if _has_case(name)]
+        exact = [name for name in names if not _has_case(name)]
         named = [Client.name.in_(exact)] if exact else []
         if latin:
             named.append(func.lower(Client.name).in_([func.lower(literal(name))
@@ -120,8 +120,13 @@ class ClientRepository:
         """Rows whose name, pinyin, initials, tags, occupation or employer contain the query,
         or whose city contains ``place`` (the query without 市/省…) (SQL prefilter)."""
         pattern = f"%{_escape_like(query)}%"
+        # In any case (amy王 finds Amy王) where the query has case: SQLite's LIKE ignores only
+        # ASCII case, PostgreSQL's none. A Chinese query keeps the plain LIKE (no lower() call
+        # per row).
+        named = (Client.name.ilike(pattern, escape="\\") if _has_case(query)
+                 else Client.name.like(pattern, escape="\\"))
         conditions = [
-            Client.name.like(pattern, escape="\\"),
+            named,
             Client.city.like(f"%{_escape_like(place)}%", escape="\\"),
             cast(Client.tags, String).like(pattern, escape="\\"),
             Client.occupation.like(pattern, escape="\\"),
@@ -306,12 +311,13 @@ class ClientRepository:
         client.updated_at = now
 
 
-def _latin(name: str) -> bool:
-    """Whether a name has Latin letters, matched in any case."""
-    return any(ch.isascii() and ch.isalpha() for ch in name)
+def _has_case(text: str) -> bool:
+    """Whether ``text`` has letters with a case (Latin, Greek…), matched in any case; Chinese
+    has none."""
+    return text.lower() != text.upper()
 
 
 def _same_lower(column: Any, name: str) -> Any:
-    """``column`` equals ``name`` in lower case, both lowered by the database: SQLite's lower()
-    lowers only ASCII letters (JOSÉ → josÉ), so lowering one side in Python would miss."""
+    """``column`` equals ``name`` in lower case, both lowered by the database (on SQLite by
+    the Unicode-aware lower() of storage/db.py), so both sides are lowered alike."""
     return func.lower(column) == func.lower(literal(name))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
+
+from handlers.text_libraries import lazy_pinyin
 
 from .errors import ParseError, quote
 from .text import ITEM_SEPARATORS, NONE_WORDS, normalise

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-import cn2an
+from handlers.text_libraries import cn2an
 
 from .errors import ParseError, quote
 from .text import compact
@@ -92,7 +92,7 @@ def _chinese(text: str) -> Decimal | None:
     if not text or not set(text) <= CN_NUMERAL_CHARS:
         return None
     try:
-        result = cn2an.cn2an(text, "normal")
+        result = cn2an(text, "normal")
     except Exception:  # cn2an raises assorted errors on malformed numerals
         return None
     try:

@@ -119,6 +119,7 @@ def _bot_in(cwd: Path, env: dict[str, str], *args: str, stdin: str):
                           text=True, timeout=120, check=False)
 
 
+@pytest.mark.empty_database
 def test_migrate_says_what_it_did(env, database_url):
     from alembic import command
 

@@ -133,6 +133,7 @@ def test_rows_orphaned_before_do_not_stop_the_bot(app, database_url):
             == head
 
 
+@pytest.mark.empty_database
 def test_ids_deleted_before_the_upgrade_are_not_given_again(
         database_url, secret_key, clock, tmp_path):
     from bot.bootstrap import build_app

@@ -13,7 +13,6 @@ import re
 
 from alembic import op
 import sqlalchemy as sa
-from pypinyin import lazy_pinyin
 
 
 revision = '0013'
@@ -26,6 +25,8 @@ clients = sa.table('clients', sa.column('id', sa.Integer), sa.column('name', sa.
 
 
 def _keys(name: str) -> tuple[str, str]:
+    from pypinyin import lazy_pinyin  # here: alembic imports every migration at every start
+
     words = lazy_pinyin(name, errors=lambda chunk: re.findall(r"[A-Za-z]+", chunk))
     syllables = [word.lower() for word in words if word.isalpha()]
     return "".join(syllables), "".join(syllable[0] for syllable in syllables)
