@@ -120,10 +120,12 @@ class ClientRepository:
         """Rows whose name, pinyin, initials, tags, occupation or employer contain the query,
         or whose city contains ``place`` (the query without 市/省…) (SQL prefilter)."""
         pattern = f"%{_escape_like(query)}%"
-        # In any case (amy王 finds Amy王) where the query has case: SQLite's LIKE ignores only
-        # ASCII case, PostgreSQL's none. A Chinese query keeps the plain LIKE (no lower() call
-        # per row).
-        named = (Client.name.ilike(pattern, escape="\\") if _has_case(query)
+        # Names in any case (amy王 finds Amy王). SQLite's LIKE ignores ASCII case already, and
+        # its ilike() calls our lower() on every row: only for other cased letters (josé).
+        # PostgreSQL's LIKE ignores none. A Chinese query keeps the plain LIKE.
+        sqlite = self._session.get_bind().dialect.name == "sqlite"
+        any_case = _has_case(query) and not (sqlite and query.isascii())
+        named = (Client.name.ilike(pattern, escape="\\") if any_case
                  else Client.name.like(pattern, escape="\\"))
         conditions = [
             named,
