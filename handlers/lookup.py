@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 from handlers.fields.text import normalise
 from handlers.text_libraries import lazy_pinyin
 from storage.clients import ClientRepository, SearchRow
+from storage.name_fold import fold
 
 NAME_HIT = 90  # the query is in a client's name
 EXACT_FIELD = 70  # the query is a whole city, tag, occupation, employer or family name
@@ -118,9 +119,9 @@ def _score(row: SearchRow, query: str, latin: str | None, place: str,
            phone_ids: set[int]) -> tuple[float, str]:
     if row.id in phone_ids:
         return 100, "手机尾号"
-    if row.name == query or row.name.casefold() == query.casefold():  # Amy王 for amy王
+    if row.name == query or fold(row.name) == fold(query):  # Amy王 for amy王
         return 100, "姓名"
-    if query.casefold() in row.name.casefold():
+    if fold(query) in fold(row.name):
         return 90, "姓名"
     if latin:
         if latin in (row.name_initials, row.name_pinyin):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, literal, or_, select, update
+from sqlalchemy import String, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.crypto import FieldCipher
@@ -20,6 +20,7 @@ from storage.models import (
     TierChange,
     TimelineEntry,
 )
+from storage.name_fold import fold
 from storage.name_keys import NameKey, NameKeyCache
 
 SECRET_FIELDS = ("phone", "id_number", "payment_account")
@@ -75,23 +76,16 @@ class ClientRepository:
     def by_name(self, name: str) -> list[Client]:
         """The agent's clients of this name (one with Latin letters in any case: zhang wei,
         Zhang Wei)."""
-        named = _same_lower(Client.name, name) if _has_case(name) else Client.name == name
-        query = select(Client).where(Client.agent_id == self.agent_id, named)
+        query = select(Client).where(Client.agent_id == self.agent_id,
+                                     Client.name_key == fold(name))
         return list(self._session.scalars(query.order_by(Client.id)))
 
     def names_among(self, names: list[str]) -> set[str]:
-        """Which of ``names`` (as typed) are names of the agent's clients."""
-        latin = [name for name in names if _has_case(name)]
-        exact = [name for name in names if not _has_case(name)]
-        named = [Client.name.in_(exact)] if exact else []
-        if latin:
-            named.append(func.lower(Client.name).in_([func.lower(literal(name))
-                                                      for name in latin]))
-        stored = set(self._session.scalars(select(Client.name).where(
-            Client.agent_id == self.agent_id, or_(*named)))) if named else set()
-        folded = {name.casefold() for name in stored}
-        return {name for name in exact if name in stored} \
-            | {name for name in latin if name.casefold() in folded}
+        """Which of ``names`` (as typed, in any case) are names of the agent's clients."""
+        keys = {fold(name) for name in names}
+        stored = set(self._session.scalars(select(Client.name_key).where(
+            Client.agent_id == self.agent_id, Client.name_key.in_(keys)))) if keys else set()
+        return {name for name in names if fold(name) in stored}
 
     def all(self) -> list[Client]:
         query = (
@@ -120,15 +114,8 @@ class ClientRepository:
         """Rows whose name, pinyin, initials, tags, occupation or employer contain the query,
         or whose city contains ``place`` (the query without 市/省…) (SQL prefilter)."""
         pattern = f"%{_escape_like(query)}%"
-        # Names in any case (amy王 finds Amy王). SQLite's LIKE ignores ASCII case already, and
-        # its ilike() calls our lower() on every row: only for other cased letters (josé).
-        # PostgreSQL's LIKE ignores none. A Chinese query keeps the plain LIKE.
-        sqlite = self._session.get_bind().dialect.name == "sqlite"
-        any_case = _has_case(query) and not (sqlite and query.isascii())
-        named = (Client.name.ilike(pattern, escape="\\") if any_case
-                 else Client.name.like(pattern, escape="\\"))
         conditions = [
-            named,
+            Client.name_key.like(f"%{_escape_like(fold(query))}%", escape="\\"),  # any case
             Client.city.like(f"%{_escape_like(place)}%", escape="\\"),
             cast(Client.tags, String).like(pattern, escape="\\"),
             Client.occupation.like(pattern, escape="\\"),
@@ -311,15 +298,3 @@ class ClientRepository:
         client.tier = to_tier
         client.tier_reason = reason
         client.updated_at = now
-
-
-def _has_case(text: str) -> bool:
-    """Whether ``text`` has letters with a case (Latin, Greek…), matched in any case; Chinese
-    has none."""
-    return text.lower() != text.upper()
-
-
-def _same_lower(column: Any, name: str) -> Any:
-    """``column`` equals ``name`` in lower case, both lowered by the database (on SQLite by
-    the Unicode-aware lower() of storage/db.py), so both sides are lowered alike."""
-    return func.lower(column) == func.lower(literal(name))

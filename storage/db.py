@@ -77,19 +77,11 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, begin_hook: bool = True,
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
-        # SQLite's own lower() lowers ASCII letters only (JOSÉ → josÉ); PostgreSQL's, every
-        # letter. Names typed in another case are matched alike on both. (No index is built
-        # on lower(): replacing the function changes no stored value.)
-        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     event.listen(engine, "connect", pragmas)
     if begin_hook:
         event.listen(engine, "begin", _begin_immediate)
     return engine
-
-
-def _lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
 
 
 def _json_dumps(value: object) -> str:

@@ -24,7 +24,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from storage.name_fold import fold
 
 
 class Base(DeclarativeBase):
@@ -111,6 +113,7 @@ class Client(Base):
     __tablename__ = "clients"
     __table_args__ = (
         Index("ix_clients_agent_name", "agent_id", "name"),
+        Index("ix_clients_agent_name_key", "agent_id", "name_key"),
         Index("ix_clients_tier_contact", "tier", "last_contact_at"),
         Index("ix_clients_agent_tier", "agent_id", "tier"),
         Index("ix_clients_birth_md", "birth_calendar", "birth_month", "birth_day"),
@@ -121,6 +124,7 @@ class Client(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(64))
+    name_key: Mapped[str] = mapped_column(Text, default="")  # the name folded: set with it
     name_pinyin: Mapped[str] = mapped_column(Text, default="")
     name_initials: Mapped[str] = mapped_column(String(64), default="")
     gender: Mapped[str | None] = mapped_column(String(8))
@@ -166,6 +170,11 @@ class Client(Base):
     dates: Mapped[list[ClientDate]] = relationship(
         back_populates="client", cascade="all, delete-orphan", order_by="ClientDate.id"
     )
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        self.name_key = fold(name)
+        return name
 
 
 class FamilyMember(Base):

@@ -54,7 +54,7 @@ def database_url(
     yield from _postgres_schema([] if empty else migrated.postgres_statements())
 
 
-Statement = tuple[str, Any, bool]  # SQL, parameters, executemany
+Statement = tuple[str, Any, bool, bool]  # SQL, parameters, executemany, sent without parameters
 
 
 class MigratedTemplates:
@@ -82,9 +82,10 @@ class MigratedTemplates:
             recorded: list[Statement] = []
 
             def record(_conn: Any, _cursor: Any, statement: str, parameters: Any,
-                       _context: Any, executemany: bool) -> None:
+                       context: Any, executemany: bool) -> None:
                 if not statement.lstrip().upper().startswith("SELECT"):
-                    recorded.append((statement, parameters, executemany))
+                    bare = bool(context.no_parameters) and not parameters
+                    recorded.append((statement, parameters, executemany, bare))
 
             for url in _postgres_schema([]):
                 sqlalchemy.event.listen(sqlalchemy.Engine, "before_cursor_execute", record)
@@ -111,11 +112,14 @@ def _postgres_schema(statements: list[Statement]) -> Iterator[str]:
         if statements:
             connection.exec_driver_sql(f"SET LOCAL search_path TO {schema}")
             cursor = connection.connection.driver_connection.cursor()
-            for statement, parameters, executemany in statements:
+            for statement, parameters, executemany, bare in statements:
+                # As SQLAlchemy sent them: a "%%" means "%" only when parameters are passed.
                 if executemany:
                     cursor.executemany(statement, parameters)
+                elif bare:
+                    cursor.execute(statement)
                 else:
-                    cursor.execute(statement, parameters or None)
+                    cursor.execute(statement, parameters)
     separator = "&" if "?" in PG_URL else "?"
     try:
         yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
