@@ -17,6 +17,7 @@ from storage.db import make_engine
 from storage.migrate import MigrationRefused
 from storage.models import Base
 
+MIGRATION_LOCK = 0x6D696772  # the advisory lock migrations hold ("migr"; digests use 0x6469)
 config = context.config
 url = config.attributes["database_url"]
 sqlite = url.startswith("sqlite")
@@ -50,6 +51,9 @@ try:
             transactional_ddl=True,
         )
         with context.begin_transaction():
+            if not sqlite:  # processes starting at once: one migrates, the others then find
+                # the schema current (SQLite: BEGIN IMMEDIATE already makes them take turns)
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             checking = sqlite and _revision_pending()
             before = _orphans(driver) if checking else set()
             context.run_migrations()

@@ -1,4 +1,5 @@
-"""``storage.migrate.HEAD`` is alembic's head, and a current database starts without alembic."""
+"""``storage.migrate.HEAD`` is alembic's head, a current database starts without alembic, and
+processes starting at once on an empty database all start."""
 
 from __future__ import annotations
 
@@ -42,4 +43,17 @@ def test_a_current_database_is_left_alone_without_loading_alembic(database_url):
 def test_an_empty_database_is_migrated(database_url):
     assert current_revision(database_url) is None
     assert _bring_up_to_date(database_url) == "True"
+    assert current_revision(database_url) == HEAD
+
+
+@pytest.mark.empty_database
+def test_processes_starting_at_once_on_an_empty_database_all_start(database_url):
+    """One migrates; the others wait for it (PostgreSQL: an advisory lock; SQLite: the write
+    lock) and find the schema current."""
+    starting = [subprocess.Popen([sys.executable, "-c", CHECK, database_url], cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(3)]
+    for process in starting:
+        _, errors = process.communicate(timeout=120)
+        assert process.returncode == 0, errors
     assert current_revision(database_url) == HEAD
