@@ -56,7 +56,8 @@ def search(repo: ClientRepository, query: str, limit: int = 10) -> list[Match]:
     phone_ids = _phone_matches(repo, query)
     rows = {row.id: row for row in repo.search_candidates(query, pinyin_query, place)}
     rows.update({row.id: row for row in repo.search_rows_by_ids(phone_ids - rows.keys())})
-    scored = {row.id: _score(row, query, pinyin_query, place, phone_ids)
+    folded = fold(query)
+    scored = {row.id: _score(row, query, folded, pinyin_query, place, phone_ids)
               for row in rows.values()}
     # A family member's name or occupation, unless a client has that name (the common case:
     # no second query).
@@ -115,13 +116,13 @@ def _add_family(repo: ClientRepository, query: str, rows: dict[int, SearchRow],
     return whole
 
 
-def _score(row: SearchRow, query: str, latin: str | None, place: str,
+def _score(row: SearchRow, query: str, folded: str, latin: str | None, place: str,
            phone_ids: set[int]) -> tuple[float, str]:
     if row.id in phone_ids:
         return 100, "手机尾号"
-    if row.name == query or fold(row.name) == fold(query):  # Amy王 for amy王
+    if row.name_key == folded:  # Amy王 for amy王
         return 100, "姓名"
-    if fold(query) in fold(row.name):
+    if folded in row.name_key:
         return 90, "姓名"
     if latin:
         if latin in (row.name_initials, row.name_pinyin):

@@ -25,8 +25,9 @@ from storage.name_keys import NameKey, NameKeyCache
 
 SECRET_FIELDS = ("phone", "id_number", "payment_account")
 _CLIENTS_ADDED = "clients_added"  # Session.info: this transaction inserted clients
-_SEARCH_COLUMNS = (Client.id, Client.name, Client.name_pinyin, Client.name_initials, Client.city,
-                   Client.tags, Client.tier, Client.occupation, Client.employer)
+_SEARCH_COLUMNS = (Client.id, Client.name, Client.name_key, Client.name_pinyin,
+                   Client.name_initials, Client.city, Client.tags, Client.tier, Client.occupation,
+                   Client.employer)
 
 
 def _escape_like(text: str) -> str:
@@ -39,6 +40,7 @@ class SearchRow:
 
     id: int
     name: str
+    name_key: str  # the name folded (storage/name_fold.py)
     name_pinyin: str
     name_initials: str
     city: str | None
@@ -74,8 +76,7 @@ class ClientRepository:
         return {client.id: client for client in self._session.scalars(query)}
 
     def by_name(self, name: str) -> list[Client]:
-        """The agent's clients of this name (one with Latin letters in any case: zhang wei,
-        Zhang Wei)."""
+        """The agent's clients of this name, in any case (zhang wei: Zhang Wei)."""
         query = select(Client).where(Client.agent_id == self.agent_id,
                                      Client.name_key == fold(name))
         return list(self._session.scalars(query.order_by(Client.id)))

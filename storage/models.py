@@ -112,8 +112,7 @@ class SendCount(Base):
 class Client(Base):
     __tablename__ = "clients"
     __table_args__ = (
-        Index("ix_clients_agent_name", "agent_id", "name"),
-        Index("ix_clients_agent_name_key", "agent_id", "name_key"),
+        Index("ix_clients_agent_name_key", "agent_id", "name_key"),  # names are looked up here
         Index("ix_clients_tier_contact", "tier", "last_contact_at"),
         Index("ix_clients_agent_tier", "agent_id", "tier"),
         Index("ix_clients_birth_md", "birth_calendar", "birth_month", "birth_day"),
