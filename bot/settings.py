@@ -23,6 +23,17 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 
 
+def _parse_yaml(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_SAFE_LOADER)
+    except yaml.YAMLError:
+        if _SAFE_LOADER is yaml.SafeLoader:
+            raise
+        # libyaml's error names the line and column only; the pure-Python parser's also quotes
+        # the line with a caret under the fault, which is what an operator needs to fix it
+        return yaml.load(text, Loader=yaml.SafeLoader)
+
+
 class ConfigError(Exception):
     """config.yaml is missing or invalid; the message names the key and what is expected."""
 
@@ -130,7 +141,7 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
     path = path or Path(os.environ.get("DANGAN_CONFIG", DEFAULT_CONFIG))
     env = dict(os.environ) if env is None else env
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER) or {}
+        raw = _parse_yaml(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError as error:
         raise ConfigError(f"找不到配置文件 {path}") from error
     except yaml.YAMLError as error:
