@@ -29,6 +29,9 @@ from handlers.safe_log import log_failure
 from handlers.types import Incoming, Reply
 
 log = logging.getLogger(__name__)
+# A send that failed with one of these never reached the puppet service (no connection could be
+# made), so it is not counted against the daily cap: an outage must not use up the day.
+NOT_CONNECTED = (ConnectionRefusedError, socket.gaierror)
 
 
 def _local_now() -> datetime:
@@ -143,9 +146,12 @@ class WeChatChannel:
         self._closing = True
         try:
             await conn.end_stream()
-            if self._tasks:
-                await asyncio.wait(set(self._tasks), timeout=self._shutdown_grace)
-            for task in list(self._tasks):
+            # No new message comes now; those still being fetched are answered too (their ids
+            # may already be claimed: a copy sent after a restart would not be answered).
+            in_progress = conn.bot.in_flight | self._tasks
+            if in_progress:
+                await asyncio.wait(in_progress, timeout=self._shutdown_grace)
+            for task in conn.bot.in_flight | self._tasks:
                 task.cancel()
             if self._sharing is not None:
                 self._sharing.cancel()
@@ -189,7 +195,11 @@ class WeChatChannel:
         # the id before anything awaits, so a re-sent event cannot slip in between.
         if self._conn is None or self._on_message is None:
             return
-        result = to_incoming(msg)
+        try:
+            result = to_incoming(msg)
+        except Exception as error:  # a payload wechaty cannot read: skip it, never fail
+            log_failure(log, f"wechat: message {msg.message_id} unreadable; skipped", error)
+            result = "unreadable"
         if isinstance(result, str):
             self.stats[result] += 1
             return
@@ -240,10 +250,12 @@ class WeChatChannel:
                 log.warning("wechat: over the daily cap; replying to the agent anyway")
             for sent, text in enumerate(texts):
                 await self._pacer.wait_turn()
+                reached = True  # as far as we know: the cap protects the account
                 try:
                     await conn.send_text(conversation_id, text, self._send_timeout)
                 except Exception as exc:
+                    reached = not isinstance(exc, NOT_CONNECTED)
                     raise DeliveryError(f"WeChat send failed: {type(exc).__name__}",
                                         sent_parts=sent) from exc
                 finally:
-                    self._pacer.record_sent()
+                    self._pacer.record_sent(counted=reached)

@@ -74,6 +74,7 @@ class _Wechaty(Wechaty):
         self._on_ready_message = on_message
         self._fetching: set[str] = set()
         self.fetch_timeout = FETCH_TIMEOUT
+        self.in_flight: set[asyncio.Task[Any]] = set()  # each fetching or answering a message
 
     async def init_puppet_event_bridge(self, puppet: Any) -> None:
         await super().init_puppet_event_bridge(puppet)
@@ -83,18 +84,24 @@ class _Wechaty(Wechaty):
         message_id = payload.message_id
         if message_id in self._fetching:
             return
-        self._fetching.add(message_id)
+        task = asyncio.current_task()
+        assert task is not None
+        self.in_flight.add(task)
         try:
-            msg = self.Message.load(message_id)
-            async with asyncio.timeout(self.fetch_timeout):
-                await msg.ready()
-        except Exception as exc:
-            log.warning("wechat: message %s not fetched (%s); skipped, a copy sent later is "
-                        "fetched again", message_id, _describe(exc))
-            return
+            self._fetching.add(message_id)
+            try:
+                msg = self.Message.load(message_id)
+                async with asyncio.timeout(self.fetch_timeout):
+                    await msg.ready()
+            except Exception as exc:
+                log.warning("wechat: message %s not fetched (%s); skipped, a copy sent later is "
+                            "fetched again", message_id, _describe(exc))
+                return
+            finally:
+                self._fetching.discard(message_id)
+            await self._on_ready_message(msg)
         finally:
-            self._fetching.discard(message_id)
-        await self._on_ready_message(msg)
+            self.in_flight.discard(task)
 
 
 class WechatyConnection:

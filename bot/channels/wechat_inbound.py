@@ -52,8 +52,12 @@ def to_incoming(msg: Any) -> Incoming | str:
     kind = _kind(msg.type())
     if kind is None:
         return "not-text"
-    talker = msg.talker()
-    if talker is None:
+    try:
+        talker = msg.talker()
+    except Exception:  # the payload names no sender at all
+        talker = None
+    # wechaty makes an empty sender id a Contact("") whose payload never loads
+    if talker is None or not talker.contact_id or not talker.is_ready():
         return "no-talker"
     room = msg.room()
     if room is not None and kind != TEXT:  # a group gets no answer but to text

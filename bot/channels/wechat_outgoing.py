@@ -102,12 +102,14 @@ class SendPacer:
         while (delay := self._last_sent + self.min_gap_seconds - self._now()) > 0:
             await asyncio.sleep(delay)
 
-    def record_sent(self) -> None:
-        """Call after each send attempt (once the service has it): starts the next gap."""
-        self._roll_day()
-        self._count += 1
-        self._unshared += 1
+    def record_sent(self, counted: bool = True) -> None:
+        """Call after each send attempt: starts the next gap, and counts the message unless
+        ``counted`` is False (it certainly never reached the service)."""
         self._last_sent = self._now()
+        if counted:
+            self._roll_day()
+            self._count += 1
+            self._unshared += 1
 
     def unshared(self) -> tuple[date, int]:
         """Today, and the messages sent since the last exchange (now counted as shared)."""

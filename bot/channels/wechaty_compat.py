@@ -38,6 +38,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import wechaty_puppet_service.puppet as _puppet_service_module
     from wechaty import Wechaty, WechatyOptions
+    from wechaty.accessory import Accessory
     from wechaty.plugin import WechatySchedulerOptions
     from wechaty.user import Contact, ContactSelf, Room, Tag
     from wechaty_puppet import MessageType
@@ -62,6 +63,23 @@ class _RedactTokens(logging.Filter):
 
 
 logging.getLogger("PuppetService").addFilter(_RedactTokens())
+
+
+class _HideNames(logging.Filter):
+    """wechaty's Accessory logger warns "<Contact <wxid_…> ‹王小明›> set payload more than once"
+    when two messages of one contact or group are fetched at once: contact and group names
+    (clients', perhaps) must not reach a log, so such an object is logged by its kind only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                f"{type(arg).__name__} ***" if isinstance(arg, Accessory) else arg
+                for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("Accessory").addFilter(_HideNames())
 
 
 @contextlib.contextmanager

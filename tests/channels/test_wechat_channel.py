@@ -68,20 +68,58 @@ async def test_group_message_is_flagged_and_answered_in_the_room(
     ]
 
 
+async def test_names_of_contacts_and_groups_never_reach_the_log(
+    wechat, fake_puppet, wechat_handler, caplog, capfd
+):
+    # two messages of one member in a group, fetched at once: wechaty sets the contact's and
+    # the room's payload twice, and warns about it naming both
+    fake_puppet.inject_text(BOB, "/help", room_id=ROOM)
+    fake_puppet.inject_text(BOB, "第二条", room_id=ROOM)
+    await wait_until(lambda: len(wechat_handler.incomings) == 2)
+    await fake_puppet.wait_for_sent(2)
+
+    logged = caplog.text + "".join(capfd.readouterr())
+    assert "set payload more than once" in logged  # the warning itself stays
+    assert "李华" not in logged and "保险小组" not in logged
+
+
 async def test_own_messages_recalls_and_group_media_are_ignored(
     wechat, fake_puppet, wechat_handler
 ):
     fake_puppet.inject_text(fake_puppet.self_id, "从手机上发的")
     fake_puppet.inject_text(ALICE, "<revokemsg/>", type_on_wire=RECALLED_ON_THE_WIRE)
     fake_puppet.inject_text(BOB, "<img/>", room_id=ROOM, type_on_wire=IMAGE_ON_THE_WIRE)
+    fake_puppet.inject_text("", "没有发送人")  # (wechaty makes it a contact that never loads)
     fake_puppet.inject_text(ALICE, "在吗")
 
     await fake_puppet.wait_for_sent(1)
     # the phone message, then the service's echo of our own reply
-    await wait_until(lambda: wechat.stats["self"] == 2 and wechat.stats["not-text"] == 2)
+    await wait_until(lambda: wechat.stats["self"] == 2 and wechat.stats["not-text"] == 2
+                     and wechat.stats["no-talker"] == 1)
 
     assert wechat_handler.texts() == ["在吗"]
     assert len(fake_puppet.sent) == 1
+
+
+async def test_a_message_that_cannot_be_read_is_skipped_and_the_next_answered(
+    wechat, fake_puppet, wechat_handler, monkeypatch
+):
+    import bot.channels.wechat as wechat_module
+
+    readable = wechat_module.to_incoming
+    unreadable = fake_puppet.inject_text(ALICE, "坏的")
+
+    def to_incoming(msg):
+        if msg.message_id == unreadable:
+            raise ValueError("a payload wechaty cannot read")
+        return readable(msg)
+
+    monkeypatch.setattr(wechat_module, "to_incoming", to_incoming)
+    fake_puppet.inject_text(ALICE, "好的")
+
+    await fake_puppet.wait_for_sent(1)
+    await wait_until(lambda: wechat.stats["unreadable"] == 1)
+    assert wechat_handler.texts() == ["好的"]
 
 
 async def test_direct_voice_and_media_are_passed_on_by_kind_without_text(
@@ -156,6 +194,31 @@ async def test_puppet_errors_become_retryable_delivery_errors(wechat, fake_puppe
 
     await wechat.send(ALICE, [Reply("提醒")])
     assert [s.text for s in fake_puppet.sent] == ["提醒"]
+
+
+async def test_sends_during_an_outage_do_not_use_up_the_daily_cap(
+    make_wechat_channel, fake_puppet
+):
+    wechat = await make_wechat_channel(daily_cap=3)
+    fake_puppet.fail_sends = 1  # the service had it, then failed: it may have gone out
+    with pytest.raises(DeliveryError):
+        await wechat.send(ALICE, [Reply("一")])
+
+    await fake_puppet.stop()  # down: no connection can be made, nothing leaves
+    for _ in range(5):
+        with pytest.raises(DeliveryError) as failed:
+            await wechat.send(ALICE, [Reply("提醒")])
+        assert isinstance(failed.value.__cause__, ConnectionRefusedError)
+        assert not failed.value.permanent
+
+    await fake_puppet.start()
+    await fake_puppet.wait_for_stream_opens(1)
+    await wechat.send(ALICE, [Reply("二")])
+    await wechat.send(ALICE, [Reply("三")])
+    with pytest.raises(DeliveryError) as over:  # the one that may have gone out counts
+        await wechat.send(ALICE, [Reply("四")])
+    assert over.value.retry_after is not None
+    assert [s.text for s in fake_puppet.sent] == ["二", "三"]
 
 
 @pytest.mark.parametrize("drop", ["stream-ended", "stream-failed", "service-restarted"])
@@ -281,6 +344,22 @@ async def test_stop_lets_an_answer_in_progress_finish(wechat, fake_puppet, wecha
     closed_at = max(at for what, at, _ in fake_puppet.timeline if what == "stream-closed")
     stopped_at = max(at for what, at, _ in fake_puppet.timeline if what == "stop")
     assert closed_at < sent.at < stopped_at
+
+
+async def test_stop_answers_a_message_still_being_fetched_when_it_began(
+    make_wechat_channel, fake_puppet, wechat_handler
+):
+    wechat = await make_wechat_channel(min_gap_seconds=0.3)
+    fake_puppet.payload_delay = 0.3
+    message_id = fake_puppet.inject_text(ALICE, "一")
+    await wait_until(lambda: message_id in fake_puppet.payload_requests)
+
+    await wechat.stop()  # the stream ends while the message is fetched: it is answered all the same
+
+    assert wechat_handler.texts() == ["一"]
+    assert [s.text.splitlines()[0] for s in fake_puppet.sent] == ["收到：一"]
+    stopped_at = max(at for what, at, _ in fake_puppet.timeline if what == "stop")
+    assert fake_puppet.sent[0].at < stopped_at
 
 
 async def test_start_gives_up_when_the_service_is_unreachable(fake_puppet):
