@@ -13,6 +13,7 @@ import re
 import tempfile
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 # wechaty's loggers write every received message (with its text) at INFO to their own stderr
 # handler; the archive holds clients' personal data, so default to warnings. WECHATY_LOG is read
@@ -48,6 +49,22 @@ with warnings.catch_warnings():
 # to 3 s, inside the event loop) and leaves that socket open. grpclib reports an unreachable
 # endpoint itself, without blocking, and our reconnect loop handles it; so skip the ping.
 _puppet_service_module.ping_endpoint = lambda end_point: True
+
+_map_message_type = _puppet_service_module._map_message_type
+_NEWEST_KNOWN_TYPE = 15  # TypeScript's MessageType.Video: the last one 0.8.10 maps
+
+
+def _map_newer_message_types(payload: Any) -> Any:
+    """wechaty-puppet-service maps the service's (TypeScript) message type by list index, so a
+    newer type (Post = 16, …) fails the fetch with IndexError, and every copy fails again: the
+    agent would never hear back. Read such a message as an attachment ("only text is read")."""
+    if isinstance(payload.type, int) and payload.type > _NEWEST_KNOWN_TYPE:
+        payload.type = MessageType.MESSAGE_TYPE_ATTACHMENT
+        return payload
+    return _map_message_type(payload)
+
+
+_puppet_service_module._map_message_type = _map_newer_message_types
 
 
 class _RedactTokens(logging.Filter):

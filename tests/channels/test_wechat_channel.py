@@ -130,11 +130,14 @@ async def test_direct_voice_and_media_are_passed_on_by_kind_without_text(
     image = fake_puppet.inject_text(ALICE, "<img/>", type_on_wire=IMAGE_ON_THE_WIRE)
     await wait_until(lambda: len(wechat_handler.incomings) == 2)
     sticker = fake_puppet.inject_text(ALICE, "<emoji/>", type_on_wire=EMOTICON_ON_THE_WIRE)
-    await fake_puppet.wait_for_sent(3)
+    await wait_until(lambda: len(wechat_handler.incomings) == 3)
+    # a type newer than wechaty-puppet-service 0.8.10 knows (TypeScript's Post = 16)
+    post = fake_puppet.inject_text(ALICE, "<post/>", type_on_wire=16)
+    await fake_puppet.wait_for_sent(4)
 
     got = [(i.message_id, i.kind, i.text, i.chat_id) for i in wechat_handler.incomings]
     assert got == [(voice, VOICE, "", ALICE), (image, MEDIA, "", ALICE),
-                   (sticker, MEDIA, "", ALICE)]
+                   (sticker, MEDIA, "", ALICE), (post, MEDIA, "", ALICE)]
 
 
 async def test_long_reply_is_split_into_several_messages(wechat, fake_puppet, wechat_handler):
