@@ -17,16 +17,17 @@ class SendCountRepository:
 
     def add(self, account: str, day: date, sent: int) -> int:
         """Add ``sent`` messages to ``account``'s count of ``day`` (a later day starts again
-        from them), in one statement, so processes adding at once all count; returns the
-        day's total."""
+        from them; an earlier day's, arriving late, changes nothing), in one statement, so
+        processes adding at once all count; returns the stored day's total."""
         table = SendCount.__table__
         insert = upsert_insert(self._session, SendCount).values(account=account, day=day,
                                                                 sent=sent)
         new = insert.excluded
         statement = insert.on_conflict_do_update(
             index_elements=[table.c.account],
-            set_={"day": new.day,
-                  "sent": case((table.c.day == new.day, table.c.sent + new.sent),
-                               else_=new.sent)},
+            set_={"day": case((new.day > table.c.day, new.day), else_=table.c.day),
+                  "sent": case((new.day == table.c.day, table.c.sent + new.sent),
+                               (new.day > table.c.day, new.sent),
+                               else_=table.c.sent)},
         ).returning(table.c.sent)
         return int(self._session.execute(statement).scalar_one())

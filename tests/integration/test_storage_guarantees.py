@@ -262,3 +262,7 @@ def test_send_counts_add_up_across_processes_and_start_again_on_a_new_day(make_a
     assert add(first, "wechat:a", today, 0) == 83  # none lost; reading is adding nothing
     assert add(second, "wechat:a", tomorrow, 1) == 1
     assert add(first, "wechat:b", today, 0) == 1
+    # a process's last exchange of the day before arrives after another's of the new day
+    # (clocks apart, or a slow exchange across midnight): the new day's count stands
+    assert add(first, "wechat:a", today, 5) == 1
+    assert add(second, "wechat:a", tomorrow, 2) == 3
