@@ -127,16 +127,34 @@ class DeliveryWorker:
     def _still_ours(self, message: OutboxMessage, numbered: bool) -> tuple[bool, bool]:
         """(still this sender's to send, the agent is in the middle of a form or question;
         asked only when the push offers ``numbered`` options)."""
+        now = self._clock.now()
         with self._uow() as uow:
-            ours = uow.outbox.renew_claim(message, self._clock.now())
+            ours = uow.outbox.renew_claim(message, now)
             if ours and uow.outbox.withdraw_unbound(message):
                 log.warning("outbox #%s: its chat is no longer bound to the agent; withdrawn",
                             message.id)
+                ours = False
+            if ours and self._not_now(uow, message, now):
+                # it waited past its time (the bot was down, or a lease ran out): held until
+                # quiet hours end, or, a digest of a day gone by, folded into the next one
+                self._retry(uow, message, now, "held: quiet hours, or its day has passed",
+                            count=False, sent=0)
                 ours = False
             conversation = uow.conversations.by_agent(message.agent_id) \
                 if ours and numbered else None
             uow.commit()
             return ours, bool(conversation is not None and conversation.draft)
+
+    @staticmethod
+    def _not_now(uow: UnitOfWork, message: OutboxMessage, now: datetime) -> bool:
+        """Whether sending now would wake the agent, or bring a digest of a past day."""
+        agent = uow.agents.get(message.agent_id)
+        if agent is None:
+            return False
+        if quiet_until(now, agent) is not None:
+            return True
+        return message.kind == DIGEST and \
+            local_time(now, agent).date() > digest_day(message.dedupe_key)
 
     def _sent(self, message: OutboxMessage, replies: list[Reply]) -> None:
         with self._uow() as uow:

@@ -82,6 +82,7 @@ def _digest_for(uow: UnitOfWork, agent: Agent, chat: Identity, day: date, now: d
     if status not in BUILDABLE:  # made meanwhile by another process
         return 0
     repo = uow.nudges(agent.id)
+    repo.unmark_shown(uow.outbox.fold_past_digests(agent.id, day))  # listed in this one
     nudges = [n for n in repo.for_digest(day) if n.kind != "record_now"]
     if not nudges:
         return 0

@@ -59,6 +59,25 @@ class Outbox:
         if self._session.get_bind().dialect.name == "postgresql":
             self._session.execute(select(func.pg_advisory_xact_lock(DIGEST_LOCK, agent_id)))
 
+    def fold_past_digests(self, agent_id: int, day: date) -> list[date]:
+        """The agent's digests of days before ``day`` still waiting (no process sent them on
+        their day): folded, as ``fold_into_next_digest``; their days, for
+        ``NudgeRepository.unmark_shown``. Call under ``hold_digests``."""
+        waiting = self._session.execute(
+            select(OutboxMessage.id, OutboxMessage.dedupe_key).where(
+                OutboxMessage.agent_id == agent_id, OutboxMessage.kind == DIGEST,
+                OutboxMessage.status == "pending")).all()
+        past = [row.id for row in waiting if digest_day(row.dedupe_key) < day]
+        if not past:
+            return []
+        folded = self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(past), OutboxMessage.status == "pending")
+            .values(status=FOLDED, payload=[])
+            .returning(OutboxMessage.dedupe_key)
+            .execution_options(synchronize_session=False)).scalars().all()
+        return [digest_day(key) for key in folded]
+
     def withdraw_queued(self, agent_id: int, keys: Sequence[str] = ()) -> list[date]:
         """Hold back the agent's pushes still waiting (not being sent, not sent): every
         digest, and the rows with ``keys``. Returns the days of the digests withheld, to be

@@ -84,6 +84,50 @@ def test_a_wait_that_ends_in_quiet_hours_waits_for_their_end(app, chat, clock):
     assert by_kind["digest"].status == "folded"  # tomorrow's digest lists its reminders
 
 
+def test_a_push_still_waiting_when_quiet_hours_begin_waits_for_their_end(app, chat, clock):
+    birthday_client(chat, "张丽华", "1976-11-24")
+    chat.script("/record 孙明", "男", "保存")
+    chat.send("/meet 孙明")
+    clock.advance(minutes=61)
+    app.nudges.tick()  # 10:01 in Shanghai: the digest and the record-it-now push, queued…
+    clock.set(datetime(2026, 11, 24, 15, 0))  # …and every process stopped until 23:00
+    channel = RecordingChannel()
+    assert deliver(app, clock, channel) == 0 and channel.sent == []
+    by_kind = {m.kind: m for m in rows(app, OutboxMessage)}
+    assert by_kind["push"].status == "pending" and by_kind["push"].attempts == 0
+    assert by_kind["push"].next_attempt_at == datetime(2026, 11, 25, 0, 0)  # 08:00
+    assert by_kind["digest"].status == "folded"  # the 24th's: never sent on the 25th
+
+    clock.set(datetime(2026, 11, 25, 0, 5))  # 08:05: the push, and the 25th's digest
+    app.nudges.tick()
+    assert deliver(app, clock, channel) == 2
+    texts = [replies[0].text for _, replies in channel.sent]
+    assert any("11月25日 今日提醒" in text and "张丽华" in text for text in texts)
+
+
+def test_a_digest_left_from_a_day_gone_by_is_not_sent(app, chat, clock):
+    birthday_client(chat, "张丽华", "1976-11-24")
+    app.nudges.tick()  # 09:00 on the 24th; no process delivers it that day
+    clock.set(datetime(2026, 11, 25, 1, 0))  # 09:00 on the 25th
+    birthday_client(chat, "李强", "1980-11-25")
+    app.nudges.tick()
+    channel = RecordingChannel()
+    assert deliver(app, clock, channel) == 1
+    ((_, replies),) = channel.sent
+    assert "11月25日 今日提醒" in replies[0].text
+    assert "李强" in replies[0].text and "张丽华" in replies[0].text  # the 24th's, listed again
+
+
+def test_a_row_taken_over_in_quiet_hours_waits_for_their_end(app, chat, clock):
+    birthday_client(chat, "张丽华", "1976-11-24")
+    clock.set(datetime(2026, 11, 24, 13, 58))  # 21:58 in Shanghai
+    app.nudges.tick()
+    DeliveryWorker(app.uow, {"terminal": RecordingChannel()}, clock)._claim()  # then it dies
+    clock.advance(minutes=6)  # 22:04: the lease has run out
+    channel = RecordingChannel()
+    assert deliver(app, clock, channel) == 0 and channel.sent == []
+
+
 def test_a_digest_built_late_at_night_is_left_to_the_next_morning(app, chat, clock):
     birthday_client(chat, "张丽华", "1976-11-24")
     clock.set(datetime(2026, 11, 24, 15, 0))  # 23:00 in Shanghai: a restart in quiet hours

@@ -138,6 +138,8 @@ def test_done_records_the_contact_and_snooze_brings_it_back(app, chat, clock):
     birthday_client(chat, "张丽华", "1976-11-24")
     birthday_client(chat, "孙明", "1991-11-24")
     app.nudges.tick()
+    assert asyncio.run(DeliveryWorker(app.uow, {"terminal": RecordingChannel()},
+                                      clock).run_once()) == 1  # the 24th's digest went out
     first, second = [n for n in rows(app, Nudge) if n.kind == "birthday"]
     menu = chat.send(f"/nudge {first.id}")
     assert "完成" in menu and "推迟3天" in menu and "查看档案" in menu
