@@ -11,10 +11,15 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 from bot.channels import telegram_mapping as mapping
+from bot.channels.base import DeliveryError
 from bot.channels.telegram_support import ChatPacer, retry_after_seconds, to_delivery_error
 from handlers.types import Reply
 
 EMPTY_WITH_OPTIONS = "请选择："  # Telegram refuses empty text; a bare set of buttons gets this
+# A push finding its chat closed longer than this (a 429's retry_after) is not waited for: it
+# fails with that retry_after, and the outbox tries it then. Waiting would outlast the row's
+# lease (another process would send it too) and keep the delivery round from the other chats.
+MAX_PUSH_WAIT = 30.0
 
 
 class TelegramSender:
@@ -46,7 +51,11 @@ class TelegramSender:
 
     @contextlib.asynccontextmanager
     async def _push_slot(self, chat_id: str) -> AsyncIterator[None]:
-        """The chat's pacing slot; a 429 keeps the slot closed for its retry_after."""
+        """The chat's pacing slot; a 429 keeps the slot closed for its retry_after. A
+        DeliveryError (retry later) when it stays closed longer than ``MAX_PUSH_WAIT``."""
+        held = self._pacer.held_for(chat_id)
+        if held > MAX_PUSH_WAIT:
+            raise DeliveryError(f"chat held by a flood wait for {held:.0f} s", retry_after=held)
         async with self._pacer.slot(chat_id):
             try:
                 yield
@@ -75,6 +84,9 @@ class TelegramSender:
             error = to_delivery_error(exc, self._redact)
             error.sent_parts = sent
             raise error from None
+        except DeliveryError as error:
+            error.sent_parts = sent
+            raise
 
     async def send_file(
         self, chat_id: str, kind: str, data: bytes, filename: str | None, caption: str

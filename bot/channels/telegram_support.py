@@ -66,6 +66,10 @@ class ChatPacer:
         """Record a message sent outside ``slot`` (a conversational reply)."""
         self._next[chat_id] = max(self._next.get(chat_id, 0.0), self._clock() + self.interval)
 
+    def held_for(self, chat_id: str) -> float:
+        """Seconds until the chat's slot opens (0 when open)."""
+        return max(0.0, self._next.get(chat_id, 0.0) - self._clock())
+
     def hold(self, chat_id: str, seconds: float) -> None:
         """Keep the chat's slot closed for ``seconds`` (after a 429)."""
         self._next[chat_id] = max(self._next.get(chat_id, 0.0), self._clock() + seconds)

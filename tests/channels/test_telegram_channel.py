@@ -362,6 +362,23 @@ async def test_a_429_holds_the_chat_for_retry_after(
     assert asyncio.get_running_loop().time() - started >= 0.9
 
 
+async def test_a_long_flood_wait_is_left_to_the_outbox_not_waited_out(
+    fake_api: FakeBotApi, start_channel: StartChannel
+) -> None:
+    channel = await start_channel(per_chat_interval=0.0)
+    fake_api.add_chat(1)
+    fake_api.fail("sendMessage", 429, retry_after=600)
+    with pytest.raises(DeliveryError):
+        await channel.send("1", [Reply("a")])
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(DeliveryError) as held:  # at once: longer than the outbox's lease
+        await channel.send("1", [Reply("b"), Reply("c")])
+    assert asyncio.get_running_loop().time() - started < 1
+    assert held.value.retry_after == pytest.approx(600, abs=2)
+    assert held.value.sent_parts == 0 and not held.value.permanent
+    assert fake_api.sent_texts(1) == []
+
+
 async def test_photo_and_document(fake_api: FakeBotApi, start_channel: StartChannel) -> None:
     channel = await start_channel()
     fake_api.add_chat(USER)
