@@ -27,3 +27,21 @@ def test_a_yaml_error_quotes_the_line_with_a_caret(tmp_path: Path) -> None:
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="找不到配置文件"):
         load_settings(tmp_path / "nowhere.yaml", env={})
+
+
+@pytest.mark.parametrize(("nudges", "where"), [
+    ("followup_days: {普通: 0}", "nudges.followup_days.普通"),  # would divide by zero
+    ("review_months: {成交: 0}", "nudges.review_months"),
+    ("review_months: {成交: 5}", "nudges.review_months"),  # not a whole division of a year
+    ("followup_days: {VIP: 30}", "nudges.followup_days"),  # no such tier
+    ("birthday_lead_days: {精选: -7}", "nudges.birthday_lead_days.精选"),
+    ("festivals_solar: {元旦: [13, 1]}", "nudges.festivals_solar"),
+])
+def test_a_nudge_setting_that_would_stop_the_sweep_is_refused_at_start(
+    tmp_path: Path, nudges: str, where: str
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"nudges:\n  {nudges}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, env={})
+    assert f"  {where}: " in str(caught.value)
