@@ -234,6 +234,11 @@ def festivals(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     return due
 
 
+def is_over(nudge: DueNudge, today: date) -> bool:
+    """An invitee list for a salon already held (a day caught up after downtime)."""
+    return nudge.kind == "salon" and date.fromisoformat(nudge.occurrence) < today
+
+
 def salons(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     """The invitee list of each salon, pushed some days before it."""
     target = day + timedelta(days=rules.salon_invite_days_before)

@@ -39,12 +39,14 @@ class Sweeper:
 
     def sweep_day(self, day: date, now: datetime) -> int:
         """Insert the day's nudges (existing ones are skipped); returns how many were new."""
+        today = local_now(now, self.zone).date()
         with self._uow() as uow:
             queries = SweepQueries(uow.session)
             self._make_salons(uow, queries, day, now)
-            due = compute(queries, day, self._rules)
+            due = [nudge for nudge in compute(queries, day, self._rules)
+                   if not r.is_over(nudge, today)]
             inserted = queries.insert_nudges([nudge.row(now) for nudge in due])
-            if day <= local_now(now, self.zone).date():  # not before the new one shows
+            if day <= today:  # not before the new one shows
                 queries.retire_older_followups(day)
             queries.mark_swept(day, now)
             uow.commit()

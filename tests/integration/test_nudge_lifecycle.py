@@ -73,6 +73,19 @@ def test_three_days_of_downtime_catch_up_once(app, chat, clock):
     assert len(birthdays) == 3
 
 
+def test_a_salon_held_while_the_bot_was_down_is_not_proposed_afterwards(app, chat, clock):
+    chat.script("/record 甲", "女", "保存")
+    app.nudges.tick()  # 24th
+    assert "沙龙" in chat.send("/salon 11月28日 19:30 亲子教育")
+    chat.send("/salon 12月5日 19:30 退休生活")
+    clock.set(datetime(2026, 12, 3, 2, 0))  # down from the 24th to the 3rd
+    app.nudges.tick()
+    salons = [n.text for n in rows(app, Nudge) if n.kind == "salon"]
+    assert len(salons) == 1 and "12月5日" in salons[0]  # the 28th's: over, not proposed
+    today = chat.send("/today")
+    assert "亲子教育" not in today and "退休生活" in today
+
+
 def test_downtime_longer_than_the_catch_up_window_is_logged(app, chat, clock, caplog):
     birthday_client(chat, "早生", "1980-11-26")  # within the missed days, beyond the window
     birthday_client(chat, "晚生", "1980-12-30")
