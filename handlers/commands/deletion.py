@@ -13,7 +13,13 @@ from __future__ import annotations
 import secrets
 
 from handlers.card import member_line, policy_line
-from handlers.commands.edits import item_id, policy_of, reminders_changing
+from handlers.commands.edits import (
+    drop_reviews_if_moved,
+    item_id,
+    policy_of,
+    reminders_changing,
+    review_anchor,
+)
 from handlers.context import Context
 from handlers.promotion import note_if_rules_give_less
 from handlers.resolve import ask_pick, one_client
@@ -105,7 +111,9 @@ def _delete(ctx: Context, client: Client, target: Target) -> None:
     nudges = ctx.uow.nudges(ctx.agent.id)
     if isinstance(target, Policy):
         nudges.forget_subject(f"p:{target.id}")
+        anchor = review_anchor(client)
         ctx.clients.remove_policy(target)
+        drop_reviews_if_moved(ctx, client, anchor)
         ctx.clients.add_timeline(client, "policy", f"删除保单：{target.product_type or ''}",
                                  ctx.now)
         ctx.audit("delete_policy", client, f"policy {target.id}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 
 from handlers.card import policy_line
 from handlers.context import Context
@@ -20,6 +21,7 @@ POLICY_STATUSES = ("有效", "失效", "退保", "满期")
 STATUS_SYNONYMS = {"生效": "有效", "恢复": "有效", "复效": "有效", "过期": "失效", "停效": "失效",
                    "中止": "失效", "解约": "退保", "退了": "退保", "到期": "满期"}
 IN_FORCE = "有效"
+REVIEW = ("review",)
 
 
 def is_status_change(args: str) -> bool:
@@ -63,17 +65,37 @@ def policy_status(ctx: Context, args: str) -> list[Reply]:
 
 def set_status(ctx: Context, client: Client, policy: Policy, status: str) -> str:
     """Change a policy's status with what follows from it: its renewal reminders held back
-    or let out again, the tier checked. Returns the sentence that tells the agent."""
+    or let out again, the reviews counted from another policy if need be, the tier checked.
+    Returns the sentence that tells the agent."""
+    anchor = review_anchor(client)
     policy.status = status
     nudges, subject = ctx.uow.nudges(ctx.agent.id), f"p:{policy.id}"
     if status == IN_FORCE:
         nudges.resume_subject(subject, ctx.today)
+        drop_reviews_if_moved(ctx, client, anchor)
         promote_if_due(ctx, client)
         return "续期提醒照常。"
     with reminders_changing(ctx):
         nudges.pause_subject(subject)
+        drop_reviews_if_moved(ctx, client, anchor)
     note_if_rules_give_less(ctx, client)
     return "不再提醒这份保单的续期（改回「有效」后恢复）。"
+
+
+def review_anchor(client: Client) -> tuple[date, int] | None:
+    """The policy a client's reviews count from (scheduler.rules.reviews): the earliest own
+    policy in force, as (start date, id)."""
+    return min(((policy.start_date, policy.id) for policy in client.policies
+                if policy.is_own and policy.status == IN_FORCE and policy.start_date),
+               default=None)
+
+
+def drop_reviews_if_moved(ctx: Context, client: Client, anchor: tuple[date, int] | None) -> None:
+    """The client's review reminders not yet dealt with go when the policy they count from
+    is no longer ``anchor`` (deleted, not in force, moved); the sweep makes them again from
+    the one they count from now, if any."""
+    if review_anchor(client) != anchor:
+        ctx.uow.nudges(ctx.agent.id).drop_pending(f"c:{client.id}", kinds=REVIEW)
 
 
 def item_id(item: str, kind: str) -> int | None:

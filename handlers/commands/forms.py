@@ -233,8 +233,11 @@ def save(ctx: Context, draft: flow.FormDraft) -> list[Reply]:
     if not pairs and not created:
         return [Reply(f"没有新填写的内容，「{client.name}」的档案未改动。")]
     changes: list[str] = []
+    redone = ""
     if draft.form == "record":
+        before = item_edit.client_dates(client)
         changes = apply_to_client(ctx.clients, client, pairs, ctx.now, ctx.today.year)
+        redone = "" if created else item_edit.redo_date_reminders(ctx, client, before)
         summary = f"记录档案，填写 {len(pairs)} 项"
     elif draft.form == "policy":
         policy = add_policy(ctx.clients, client, {t.split(".", 1)[1]: v for t, v in pairs},
@@ -255,4 +258,6 @@ def save(ctx: Context, draft: flow.FormDraft) -> list[Reply]:
     saved = f"✅ 已保存「{client.name}」的{FORM_NAMES[draft.form]}（{len(pairs)} 项）。"
     if changes:  # a child's corrected age: say what it was
         saved += "".join(f"\n已更新 {change}" for change in changes) + "\n"
+    if redone:
+        saved += f"\n{redone}\n"
     return [Reply(f"{saved}发送 /card #{client.id} 查看档案。")]

@@ -20,7 +20,13 @@ from typing import Any
 from handlers import fields, flow
 from handlers.apply import set_birthday
 from handlers.card import birthday_value, member_line, policy_line
-from handlers.commands.edits import item_id, reminders_changing, set_status
+from handlers.commands.edits import (
+    drop_reviews_if_moved,
+    item_id,
+    reminders_changing,
+    review_anchor,
+    set_status,
+)
 from handlers.context import Context
 from handlers.fields.children import CHILD_RELATIONS
 from handlers.flow import FORM_NAMES
@@ -38,6 +44,7 @@ ITEM_KIND = {"policy": "p", "family": "m"}
 # on their days (today's and tomorrow's within half an hour).
 RENEWALS_REDONE = "这份保单还没处理的续期提醒已删除，今后按新日期提醒。"
 BIRTHDAYS_REDONE = "按旧生日排的提醒已删除，今后按新生日提醒。"
+DATES_REDONE = "按旧纪念日排的提醒已删除，今后按新日期提醒。"
 BIRTHDAY_KINDS = ("birthday", "birthday_ahead")
 LIFE_STAGE = ("life_stage",)
 LIFE_STAGE_REDONE = "按原来的年龄或关系排的成长提醒已删除，今后按新资料提醒。"
@@ -160,6 +167,7 @@ def current_value(item: Item, spec: FieldSpec) -> Any:
 def _save_policy(ctx: Context, client: Client, policy: Policy, attrs: dict[str, Any]) -> str:
     status = attrs.pop("status", None)
     start = attrs.pop("start_date", None)
+    anchor = review_anchor(client)
     # Renewals fall on the start date's month and day, for own policies only.
     moved = (start is not None and (start["month"], start["day"]) != (
         policy.start_month, policy.start_day)) or "is_own" in attrs
@@ -172,7 +180,11 @@ def _save_policy(ctx: Context, client: Client, policy: Policy, attrs: dict[str, 
     if moved:
         with reminders_changing(ctx):
             ctx.uow.nudges(ctx.agent.id).drop_pending(f"p:{policy.id}")
+            drop_reviews_if_moved(ctx, client, anchor)
         notes.append(RENEWALS_REDONE)
+    elif start is not None and review_anchor(client) != anchor:
+        with reminders_changing(ctx):
+            drop_reviews_if_moved(ctx, client, anchor)
     elif (start is not None or RENEWAL_INPUTS & attrs.keys()) \
             and _rewrite_renewals(ctx, client, policy):
         notes.append(RENEWALS_REWRITTEN)
@@ -182,6 +194,36 @@ def _save_policy(ctx: Context, client: Client, policy: Policy, attrs: dict[str, 
         promote_if_due(ctx, client)
         note_if_rules_give_less(ctx, client)
     return "".join(notes)
+
+
+def client_dates(client: Client) -> tuple[tuple[Any, ...], frozenset[int | None]]:
+    """What a client's own reminders are computed from: the birthday (and age: the
+    life-stage ones), and which dates (anniversaries) there are."""
+    birthday = (client.birth_calendar, client.birth_year, client.birth_month, client.birth_day,
+                bool(client.birth_leap), client.age)
+    return birthday, frozenset(entry.id for entry in client.dates)
+
+
+def redo_date_reminders(ctx: Context, client: Client,
+                        before: tuple[tuple[Any, ...], frozenset[int | None]]) -> str:
+    """After a client's answers were saved: the reminders not yet dealt with that were made
+    from a birthday since changed, and every reminder of an anniversary since replaced, go
+    (the sweep makes them again from the new dates). The sentence that tells the agent."""
+    birthday, dates = before
+    new_birthday, new_dates = client_dates(client)
+    replaced = [date_id for date_id in dates - new_dates if date_id is not None]
+    _, year, month, day, _, age = birthday
+    known = any(value is not None for value in (year, month, day, age))
+    moved = known and birthday != new_birthday
+    if not moved and not replaced:
+        return ""
+    nudges = ctx.uow.nudges(ctx.agent.id)
+    with reminders_changing(ctx):
+        if moved:
+            nudges.drop_pending(f"c:{client.id}", kinds=BIRTHDAY_KINDS + LIFE_STAGE)
+        for date_id in replaced:
+            nudges.forget_subject(f"d:{date_id}")
+    return BIRTHDAYS_REDONE if moved else DATES_REDONE
 
 
 def _rewrite_renewals(ctx: Context, client: Client, policy: Policy) -> bool:

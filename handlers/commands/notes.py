@@ -6,6 +6,7 @@ import re
 
 from handlers import fields
 from handlers.apply import apply_to_client
+from handlers.commands import item_edit
 from handlers.context import Context
 from handlers.fields.dates import born_after
 from handlers.lookup import sound_alikes
@@ -126,12 +127,15 @@ def confirm_facts(ctx: Context, text: str) -> list[Reply] | None:
     client = ctx.clients.get(pending["client_id"])
     if client is None:
         return [Reply("这位客户已不存在。")]
+    before = item_edit.client_dates(client)
     changes = apply_to_client(ctx.clients, client, [(f["target"], f["value"]) for f in chosen],
                               ctx.now, ctx.today.year)
+    redone = item_edit.redo_date_reminders(ctx, client, before)
     ctx.audit("note_facts", client, "; ".join(f["label"] for f in chosen))
     labels = "、".join(f["label"] for f in chosen)
     changed = "".join(f"\n已更新 {change}" for change in changes)
-    return [Reply(f"✅ 已存入「{client.name}」的档案：{labels}{changed}")]
+    redone = f"\n{redone}" if redone else ""
+    return [Reply(f"✅ 已存入「{client.name}」的档案：{labels}{changed}{redone}")]
 
 
 def mobile_in(text: str) -> dict[str, str] | None:
