@@ -78,6 +78,10 @@ class Sweeper:
             log.warning("sweep: the days %s to %s were not swept (more than catch_up_days=%d "
                         "ago); their reminders are not made", last + timedelta(days=1),
                         first - timedelta(days=1), self._rules.catch_up_days)
+        if last is not None and first <= last < today:
+            # swept only as "tomorrow" before the bot went down: its follow-ups were not yet
+            # due then, so the older ones they replace were left open
+            self._retire_followups(last)
         inserted = 0
         day = start
         while day <= today + timedelta(days=1):
@@ -85,3 +89,8 @@ class Sweeper:
                 inserted += self.sweep_day(day, now)
             day += timedelta(days=1)
         return inserted
+
+    def _retire_followups(self, day: date) -> None:
+        with self._uow() as uow:
+            SweepQueries(uow.session).retire_older_followups(day)
+            uow.commit()

@@ -86,6 +86,19 @@ def test_a_salon_held_while_the_bot_was_down_is_not_proposed_afterwards(app, cha
     assert "亲子教育" not in today and "退休生活" in today
 
 
+def test_follow_ups_do_not_pile_up_over_a_day_of_downtime(app, chat, clock):
+    chat.script("/record 筛选客户", "女", "保存")
+    chat.send("/tier 筛选客户 筛选 有潜力")  # contacted on the 24th; every 7 days after
+    for day in (30, 31, 37):  # ticks on 11-30, 12-01 and 12-07 (which sweeps 12-08 too)…
+        clock.set(datetime(2026, 11, 24, 2, 0) + timedelta(days=day - 24))
+        app.nudges.tick()
+    clock.set(datetime(2026, 12, 9, 2, 0))  # …then down for all of 12-08
+    app.nudges.tick()
+    followups = [n for n in rows(app, Nudge) if n.kind == "followup" and n.status == "open"]
+    assert [n.due_date for n in followups] == [date(2026, 12, 8)]  # the latest, not a pile
+    assert chat.send("/today").count("筛选客户") == 1
+
+
 def test_downtime_longer_than_the_catch_up_window_is_logged(app, chat, clock, caplog):
     birthday_client(chat, "早生", "1980-11-26")  # within the missed days, beyond the window
     birthday_client(chat, "晚生", "1980-12-30")
