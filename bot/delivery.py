@@ -105,9 +105,20 @@ class DeliveryWorker:
 
     async def _deliver(self, message: OutboxMessage) -> int:
         channel = self._channels[message.platform]
-        replies = [reply_from_json(item) for item in message.payload]
-        numbered = message.platform in NUMBERED_PLATFORMS and any(r.options for r in replies)
-        ours, answering = await asyncio.to_thread(self._still_ours, message, numbered)
+        try:
+            if message.attempts >= self._policy.max_attempts:  # its senders crashed each time
+                raise DeliveryError("given up: every attempt ended without an answer",
+                                    permanent=True)
+            replies = [reply_from_json(item) for item in message.payload]
+            numbered = message.platform in NUMBERED_PLATFORMS and any(r.options for r in replies)
+            ours, answering = await asyncio.to_thread(self._still_ours, message, numbered)
+        except DeliveryError as error:
+            await asyncio.to_thread(self._failed, message, error)
+            return 0
+        except Exception as error:  # an unreadable row, a database error: counted, retried
+            log_failure(log, f"outbox #{message.id} could not be prepared", error)
+            await asyncio.to_thread(self._failed, message, DeliveryError(type(error).__name__))
+            return 0
         if not ours:
             return 0  # withdrawn or refilled while it waited its turn, or taken over
         if answering:

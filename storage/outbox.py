@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_ignoring_conflicts
@@ -126,7 +126,7 @@ class Outbox:
     def claim(self, platforms: list[str], now: datetime, limit: int,
               lease: timedelta) -> list[OutboxMessage]:
         """Mark up to ``limit`` due rows as sending and return them. Rows left in "sending"
-        longer than ``lease`` (a crashed sender) are due again."""
+        longer than ``lease`` (a crashed sender) are due again, that attempt counted."""
         due = or_(
             and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
             and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - lease),
@@ -144,7 +144,9 @@ class Outbox:
         claimed = self._session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids), due)
-            .values(status="sending", claimed_at=now)
+            .values(status="sending", claimed_at=now,
+                    attempts=case((OutboxMessage.status == "sending",
+                                   OutboxMessage.attempts + 1), else_=OutboxMessage.attempts))
             .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
         ).scalars().all()

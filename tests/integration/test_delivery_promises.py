@@ -9,7 +9,8 @@ from datetime import datetime
 from bot.agents_admin import open_terminal, remove_agent
 from bot.channels.base import DeliveryError
 from bot.delivery import DeliveryPolicy, DeliveryWorker
-from storage.models import OutboxMessage
+from handlers.types import Reply, reply_to_json
+from storage.models import Identity, OutboxMessage
 from tests.integration.test_ids_never_reused import delete_client
 from tests.integration.test_nudge_lifecycle import RecordingChannel, birthday_client
 from tests.support.rows import rows
@@ -217,3 +218,43 @@ def test_a_push_to_an_agent_with_nothing_open_keeps_its_numbers(app, chat, clock
     deliver(app, clock, channel)
     ((_, (digest,)),) = channel.sent
     assert digest.options and "记录还没完成" not in digest.text
+
+
+def _queue_push(app, clock, key: str, payload: list) -> None:
+    (identity,) = rows(app, Identity)
+    with app.uow() as uow:
+        uow.outbox.enqueue(key, identity.agent_id, "terminal",
+                           identity.chat_id or identity.external_id, "push", payload, clock.now())
+        uow.commit()
+
+
+def test_a_row_that_cannot_be_read_is_retried_then_dead_lettered_and_the_rest_go_out(
+    app, chat, clock
+):
+    _queue_push(app, clock, "broken", [{"not": "a reply"}])
+    _queue_push(app, clock, "fine", [reply_to_json(Reply("提醒"))])
+    channel = RecordingChannel()
+    policy = DeliveryPolicy(max_attempts=3)
+    statuses = []
+    for _ in range(3):
+        asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock, policy).run_once())
+        statuses.append({m.dedupe_key: m.status for m in rows(app, OutboxMessage)})
+        clock.advance(minutes=1)
+    assert [s["broken"] for s in statuses] == ["pending", "pending", "dead"]
+    assert statuses[0]["fine"] == "sent"  # the chat's other push did not wait for it
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock, policy).run_once())
+    texts = [replies[0].text for _, replies in channel.sent]
+    assert texts[0] == "提醒" and "多次发送失败" in texts[1]  # and the agent is told
+
+
+def test_a_row_whose_senders_die_each_time_is_given_up(app, chat, clock):
+    _queue_push(app, clock, "deadly", [reply_to_json(Reply("提醒"))])
+    policy = DeliveryPolicy(max_attempts=3)
+    for _ in range(3):  # claimed, then the process dies before it sends
+        DeliveryWorker(app.uow, {"terminal": RecordingChannel()}, clock, policy)._claim()
+        clock.advance(minutes=6)
+    channel = RecordingChannel()
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock, policy).run_once())
+    (row,) = [m for m in rows(app, OutboxMessage) if m.dedupe_key == "deadly"]
+    assert row.status == "dead" and row.attempts == 3
+    assert [replies[0].text for _, replies in channel.sent] == []
