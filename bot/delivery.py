@@ -13,6 +13,7 @@ outbox recording it sends that message again after the lease (the README says so
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -65,6 +66,7 @@ class DeliveryWorker:
         self._clock = clock
         self._policy = policy or DeliveryPolicy()
         self.last_claimed = 0
+        self._stopping = asyncio.Event()
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many messages were sent."""
@@ -80,21 +82,39 @@ class DeliveryWorker:
         async def serve(messages: list[OutboxMessage]) -> int:
             async with gate:
                 sent = 0
-                for message in messages:
+                for index, message in enumerate(messages):
+                    if self._stopping.is_set():  # not begun: due again at once, elsewhere
+                        await asyncio.to_thread(self._release, messages[index:])
+                        break
                     sent += await self._deliver(message)
                 return sent
 
         return sum(await asyncio.gather(*(serve(chat) for chat in by_chat.values())))
 
     async def run_forever(self, interval: float = 2.0) -> None:
-        """Deliver until cancelled; pause only when a round found less than a full batch."""
-        while True:
+        """Deliver until ``stop`` (or cancelled); pause only when a round found less than a
+        full batch."""
+        while not self._stopping.is_set():
             try:
                 await self.run_once()
             except Exception as error:
                 log_failure(log, "delivery round failed", error)
                 self.last_claimed = 0
-            await asyncio.sleep(0 if self.last_claimed >= self._policy.batch else interval)
+            if self.last_claimed < self._policy.batch:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), interval)
+
+    def stop(self) -> None:
+        """Finish the sends under way (every part of a push) and begin no other; the rows
+        claimed but not begun are let go at once. ``run_forever`` then returns."""
+        self._stopping.set()
+
+    def _release(self, messages: list[OutboxMessage]) -> None:
+        with self._uow() as uow:
+            for message in messages:
+                uow.outbox.retry_later(message, self._clock.now(), message.last_error or "",
+                                       count=False, parts_sent=message.parts_sent)
+            uow.commit()
 
     def _claim(self) -> list[OutboxMessage]:
         with self._uow() as uow:

@@ -18,6 +18,8 @@ from scheduler.runner import start_scheduler, stop_scheduler
 
 log = logging.getLogger(__name__)
 CHANNEL_NAMES = {"telegram": "Telegram", "wechat": "微信", "terminal": "终端"}
+# On stop, pushes under way get this long to finish (WeChat paces messages 3 s apart).
+DELIVERY_STOP_GRACE = 15.0
 
 
 class ChannelStartFailed(Exception):
@@ -121,6 +123,18 @@ async def start_channels(channels: list[Channel], handler: MessageHandler) -> No
         log.info("channel %s started", channel.platform)
 
 
+async def stop_delivery(worker: DeliveryWorker, delivery: asyncio.Task[None],
+                        grace: float = DELIVERY_STOP_GRACE) -> None:
+    """Let the pushes under way finish (a push cut between its parts would send the first
+    parts again), up to ``grace`` seconds; then cancel."""
+    worker.stop()
+    done, _ = await asyncio.wait({delivery}, timeout=grace)
+    if not done:
+        log.warning("delivery: pushes still under way after %.0f s; cancelled", grace)
+        delivery.cancel()
+    await asyncio.gather(delivery, return_exceptions=True)
+
+
 async def run_terminal(app: App, agent_name: str) -> None:
     """The terminal channel alone, until end of input."""
     text_libraries.preload()
@@ -150,7 +164,7 @@ async def run_all(app: App, terminal_agent: str) -> None:
         else:
             await asyncio.Event().wait()
     finally:
-        delivery.cancel()
+        await stop_delivery(worker, delivery)
         await stop_scheduler(scheduler)
         for channel in channels:
             await channel.stop()

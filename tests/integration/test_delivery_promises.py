@@ -258,3 +258,40 @@ def test_a_row_whose_senders_die_each_time_is_given_up(app, chat, clock):
     (row,) = [m for m in rows(app, OutboxMessage) if m.dedupe_key == "deadly"]
     assert row.status == "dead" and row.attempts == 3
     assert [replies[0].text for _, replies in channel.sent] == []
+
+
+def test_on_stop_the_push_under_way_finishes_and_the_rest_wait_for_the_next_start(
+    app, chat, clock
+):
+    from bot.runner import stop_delivery
+
+    _queue_push(app, clock, "first", [reply_to_json(Reply("一")), reply_to_json(Reply("二"))])
+    _queue_push(app, clock, "second", [reply_to_json(Reply("三"))])
+
+    class Slow(RecordingChannel):
+        def __init__(self) -> None:
+            super().__init__()
+            self.began = asyncio.Event()
+            self.parts: list[str] = []
+
+        async def send(self, chat_id, replies, skip_parts=0):
+            for reply in replies[skip_parts:]:
+                self.began.set()
+                await asyncio.sleep(0.05)  # a paced part
+                self.parts.append(reply.text)
+            self.sent.append((chat_id, replies))
+
+    async def run() -> Slow:
+        channel = Slow()
+        worker = DeliveryWorker(app.uow, {"terminal": channel}, clock)
+        delivery = asyncio.create_task(worker.run_forever(interval=0.01))
+        await channel.began.wait()
+        await stop_delivery(worker, delivery, grace=5)
+        return channel
+
+    channel = asyncio.run(run())
+    assert channel.parts == ["一", "二"]  # every part of the push under way, nothing else
+    by_key = {m.dedupe_key: m for m in rows(app, OutboxMessage)}
+    assert by_key["first"].status == "sent"
+    assert by_key["second"].status == "pending" and by_key["second"].attempts == 0
+    assert deliver(app, clock, RecordingChannel()) == 1  # the next start sends it at once
