@@ -26,7 +26,7 @@ from handlers.types import Clock, Reply, reply_from_json, reply_to_json
 from scheduler.digest import local_time, quiet_until
 from storage.conversations import ConcurrentUpdate
 from storage.models import OutboxMessage
-from storage.outbox import DIGEST, digest_day
+from storage.outbox import DIGEST, SEND_LEASE, digest_day
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class DeliveryPolicy:
     # does not lose the morning's digest (a 429 carries its own wait)
     base_backoff: timedelta = timedelta(seconds=5)
     max_backoff: timedelta = timedelta(minutes=30)
-    lease: timedelta = timedelta(minutes=5)
+    lease: timedelta = SEND_LEASE
     batch: int = 50
     concurrency: int = 20  # chats served at once; one chat's messages stay in order
 
@@ -161,9 +161,12 @@ class DeliveryWorker:
         now = self._clock.now()
         with self._uow() as uow:
             ours = uow.outbox.renew_claim(message, now)
+            if not ours:
+                uow.outbox.let_go_unsent(message)  # if it was withdrawn meanwhile
             if ours and uow.outbox.withdraw_unbound(message):
                 log.warning("outbox #%s: its chat is no longer bound to the agent; withdrawn",
                             message.id)
+                uow.outbox.let_go_unsent(message)
                 ours = False
             if ours and self._not_now(uow, message, now):
                 # it waited past its time (the bot was down, or a lease ran out): held until
@@ -222,6 +225,7 @@ class DeliveryWorker:
                                   self._policy.max_backoff)
                     self._retry(uow, message, now + backoff, reason, count=True,
                                 sent=error.sent_parts)
+            uow.outbox.let_go_unsent(message)  # withdrawn meanwhile: rebuilt without waiting
             uow.commit()
         log.warning("delivery of outbox #%s failed: %s", message.id, reason)
 

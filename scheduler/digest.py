@@ -88,7 +88,8 @@ def _digest_for(uow: UnitOfWork, agent: Agent, chat: Identity, day: date, now: d
         return 0
     payload = [reply_to_json(digest_reply(day, nudges))]
     if status == WITHDRAWN:  # withheld after a deletion: built again from what is left
-        added = uow.outbox.refill(key, payload, chat.platform, chat.chat_id or chat.external_id)
+        added = uow.outbox.refill(key, payload, chat.platform, chat.chat_id or chat.external_id,
+                                  now)
     else:
         added = uow.outbox.enqueue(key, agent.id, chat.platform,
                                    chat.chat_id or chat.external_id, DIGEST, payload, now,

@@ -16,6 +16,8 @@ DIGEST = "digest"
 WITHDRAWN = "withdrawn"  # held back before sending; a digest may be refilled and let out
 FOLDED = "folded"  # a digest that could only have gone out after its day: the next one lists it
 DIGEST_LOCK = 0x6469  # the first key of the advisory locks that hold one agent's digests
+# How long a claimed row is its sender's: after that it is due again (a crashed sender).
+SEND_LEASE = timedelta(minutes=5)
 
 
 def digest_key(agent_id: int, day: date) -> str:
@@ -99,7 +101,11 @@ class Outbox:
             update(OutboxMessage)
             .where(OutboxMessage.agent_id == agent_id,
                    OutboxMessage.status.in_(("pending", "sending")), *where)
-            .values(status=WITHDRAWN, payload=[])  # what it said may name the deleted
+            # what it said may name the deleted; a row claimed keeps the time of its claim
+            # (its sender may be sending it: see ``refill``)
+            .values(status=WITHDRAWN, payload=[],
+                    claimed_at=case((OutboxMessage.status == "sending",
+                                     OutboxMessage.claimed_at), else_=None))
             .returning(OutboxMessage.kind, OutboxMessage.dedupe_key)
             .execution_options(synchronize_session=False)).all()
         return [(kind, key) for kind, key in withdrawn]
@@ -110,13 +116,17 @@ class Outbox:
             select(OutboxMessage.status).where(OutboxMessage.dedupe_key == dedupe_key))
 
     def refill(self, dedupe_key: str, payload: list[dict[str, Any]], platform: str,
-               chat_id: str) -> bool:
+               chat_id: str, now: datetime) -> bool:
         """Let a withdrawn push out again with new content, to the agent's chat now (the one
         it was made for may have been unbound meanwhile); its attempts and next attempt kept.
-        False when it is not withdrawn (another process refilled it first)."""
+        False when it is not withdrawn (another process refilled it first), or when it was
+        withdrawn while a sender held it, which may be sending it right now: its sender lets
+        it go if it did not (``let_go_unsent``), else it is refilled after the lease."""
         refilled = self._session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.status == WITHDRAWN)
+            .where(OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.status == WITHDRAWN,
+                   or_(OutboxMessage.claimed_at.is_(None),
+                       OutboxMessage.claimed_at < now - SEND_LEASE))
             .values(status="pending", payload=payload, parts_sent=0, platform=platform,
                     chat_id=chat_id)
             .returning(OutboxMessage.id)
@@ -168,6 +178,15 @@ class Outbox:
             message.claimed_at = now
         return renewed is not None
 
+    def let_go_unsent(self, message: OutboxMessage) -> None:
+        """A row withdrawn while this sender held it, and not sent: it may be refilled now."""
+        self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, OutboxMessage.status == WITHDRAWN,
+                   OutboxMessage.claimed_at == message.claimed_at)
+            .values(claimed_at=None)
+            .execution_options(synchronize_session=False))
+
     def withdraw_unbound(self, message: OutboxMessage) -> bool:
         """Before sending a claimed row: withdraw it (its content blanked) when no chat
         account of its agent leads to its chat any more (access taken away, or the account
@@ -190,7 +209,7 @@ class Outbox:
         """Schedule another attempt of a row this sender still holds, which skips the
         ``parts_sent`` platform messages already delivered; False when it no longer holds it
         (withdrawn or refilled meanwhile: not retried with what it said)."""
-        values: dict[str, Any] = {"status": "pending", "next_attempt_at": at,
+        values: dict[str, Any] = {"status": "pending", "next_attempt_at": at, "claimed_at": None,
                                   "last_error": error[:500], "parts_sent": parts_sent}
         if count:
             values["attempts"] = OutboxMessage.attempts + 1

@@ -295,3 +295,44 @@ def test_on_stop_the_push_under_way_finishes_and_the_rest_wait_for_the_next_star
     assert by_key["first"].status == "sent"
     assert by_key["second"].status == "pending" and by_key["second"].attempts == 0
     assert deliver(app, clock, RecordingChannel()) == 1  # the next start sends it at once
+
+
+def test_a_digest_withdrawn_while_it_is_on_the_wire_is_not_built_and_sent_again(
+    app, chat, clock
+):
+    birthday_client(chat, "孙明", "1980-11-24")
+    birthday_client(chat, "李四", "1985-11-24")
+    app.nudges.tick()
+    other = RecordingChannel()
+
+    class DeletingWhileSending(RecordingChannel):
+        async def send(self, chat_id, replies, skip_parts=0):
+            # while this send is under way: a deletion withdraws the digest, a push tick
+            # builds it again, and a second process delivers
+            await asyncio.to_thread(delete_client, chat, "孙明")
+            await asyncio.to_thread(app.nudges.tick)
+            await DeliveryWorker(app.uow, {"terminal": other}, clock).run_once()
+            self.sent.append((chat_id, replies))  # then this send succeeds
+
+    first = DeletingWhileSending()
+    assert deliver(app, clock, first) == 1
+    clock.advance(minutes=10)  # past the lease
+    app.nudges.tick()
+    assert deliver(app, clock, other) == 0
+    assert len(first.sent) == 1 and other.sent == []  # one digest that day
+    assert [m.status for m in digests(app)] == ["sent"]
+
+
+def test_a_digest_withdrawn_while_waiting_its_turn_is_rebuilt_at_once(app, chat, clock):
+    birthday_client(chat, "孙明", "1980-11-24")
+    birthday_client(chat, "李四", "1985-11-24")
+    app.nudges.tick()
+    channel = RecordingChannel()
+    worker = DeliveryWorker(app.uow, {"terminal": channel}, clock)
+    (claimed,) = worker._claim()  # waiting its turn behind other chats' pushes…
+    delete_client(chat, "孙明")  # …when a deletion withdraws it
+    assert asyncio.run(worker._deliver(claimed)) == 0  # not sent as it was
+    app.nudges.tick()  # the next push tick builds it again, without waiting for the lease
+    assert deliver(app, clock, channel) == 1
+    ((_, replies),) = channel.sent
+    assert "李四" in replies[0].text and "孙明" not in replies[0].text
