@@ -55,7 +55,7 @@ def parse_new_salon(args: str, today: date) -> NewSalon | str:
     unread = ""  # why a 每周… word was not read as weekdays
     for token in args.split():
         if token[0] in "#＃":
-            tag = token.lstrip("#＃")
+            tag = mask_numbers(token.lstrip("#＃"))
             if len(tag) > MAX_TAG:
                 return f"标签「{tag[:MAX_TAG]}…」太长了，每个标签不超过{MAX_TAG}字。"
             if tag and tag not in salon.tags:

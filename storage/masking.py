@@ -23,7 +23,7 @@ _LONGEST_AMOUNT = 10  # digits; anything longer (a phone, an ID, a card) is neve
 _DATE = re.compile(r"\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}日?")
 _SET_ASIDE = "\ue000"  # a private-use character: never typed, neither digit nor separator
 # An amount is not private: 保额3000000, 房贷1200000元, ¥1500000.
-_AMOUNT_AFTER = ("元", "万", "块", "美元", "港币", "w", "W", "k", "K")
+_AMOUNT_AFTER = re.compile(r"元|万|块|美元|港币|[wWkK](?![A-Za-z])")  # 30w, 500k; not WhatsApp
 _AMOUNT_BEFORE = ("保额", "保费", "年薪", "月薪", "收入", "房贷", "车贷", "贷款", "负债", "资产",
                   "存款", "投资", "金额", "余额", "总价", "价格", "¥", "￥", "$")
 
@@ -67,6 +67,9 @@ def _visible_head(digits: str, count: int) -> int:
 
 
 def _is_amount(text: str, match: re.Match[str]) -> bool:
-    after = text[match.end():match.end() + 2].lstrip()
+    """An amount is written in one piece: a number split by separators (9123 4567) is not."""
+    if not match.group(0).isdecimal():
+        return False
+    after = text[match.end():match.end() + 3].lstrip()
     before = text[max(0, match.start() - 4):match.start()].rstrip(" ：:为是约")
-    return after.startswith(_AMOUNT_AFTER) or before.endswith(_AMOUNT_BEFORE)
+    return bool(_AMOUNT_AFTER.match(after)) or before.endswith(_AMOUNT_BEFORE)

@@ -21,8 +21,7 @@ def tag(ctx: Context, args: str) -> list[Reply]:
     if isinstance(found, Reply):
         return [found]
     client = found
-    add, remove = _split(rest)
-    add = [mask_numbers(word) for word in add]  # a tag is free text too: never a whole number
+    add, remove = _split(mask_numbers(rest))  # a tag is free text too: never a whole number
     if any(len(word) > MAX_TAG for word in add + remove):
         return [Reply(f"标签太长了（最多 {MAX_TAG} 个字）。")]
     current = list(client.tags or [])

@@ -50,7 +50,7 @@ def parse_text(text: str) -> str:
 def parse_tags(text: str) -> list[str]:
     """Free tags split on separators, '#' dropped, de-duplicated; '无' (alone or as an item)
     is no tag."""
-    norm = normalise(text)
+    norm = mask_numbers(normalise(text))  # before splitting: 138 1234 5678 is one number
     if norm.lower() in NONE_WORDS:
         return []
     tags: list[str] = []

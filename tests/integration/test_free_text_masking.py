@@ -46,6 +46,21 @@ def test_numbers_in_free_text_are_masked_everywhere(app, chat):
         assert secret not in everything, secret
 
 
+def test_numbers_split_into_tags_or_followed_by_letters_are_masked_too(app, chat):
+    chat.script("/record 张三", "男", "保存")
+    assert "加上 138****5678" in chat.send("/tag 张三 138 1234 5678")  # one number, one tag
+    chat.script("/record 张三 兴趣爱好", "瑜伽、13912345678", "保存")
+    chat.send("/note 张三 香港手机 9123 4567 WhatsApp同号")
+    chat.send("都不要")
+    chat.send("/tier 张三 筛选 座机87654321 wx同号")
+    chat.send("/salon 周四 19:30 理财讲座 #13611112222")
+    card = chat.send("/card 张三")
+    assert "139****5678" in card and "13912345678" not in card
+    everything = stored_digits(app)
+    for secret in ("13812345678", "13912345678", "91234567", "87654321", "13611112222"):
+        assert secret not in everything, secret
+
+
 def test_free_text_stored_by_earlier_versions_is_masked_on_upgrade(chat, app, database_url):
     from alembic import command
 

@@ -51,7 +51,7 @@ def test_masking_twice_changes_nothing_more() -> None:
 @pytest.mark.parametrize(
     "text",
     ["房贷1200000元", "保额3000000", "年薪：1500000", "¥1500000", "负债 2000000 元",
-     "2024-03-05—2025-03-05"],
+     "2024-03-05—2025-03-05", "年收入3000000w", "存款5000000k"],
 )
 def test_large_amounts_and_date_ranges_stay(text: str) -> None:
     assert mask_numbers(text) == text
@@ -65,3 +65,18 @@ def test_a_long_number_after_an_amount_word_is_still_masked() -> None:
 def test_a_date_next_to_a_phone_is_not_part_of_it() -> None:
     assert mask_numbers("2024/3/5 13812345678") == "2024/3/5 138****5678"
     assert mask_numbers("2024年3月5日13812345678") == "2024年3月5日138****5678"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("香港手机 9123 4567 WhatsApp同号", "香港手机 ****4567 WhatsApp同号"),
+        ("座机87654321 wx同号", "座机****4321 wx同号"),
+        ("电话 8765-4321 万一打不通发微信", "电话 ****4321 万一打不通发微信"),
+    ],
+)
+def test_a_number_is_not_taken_for_an_amount_by_the_word_after_it(
+    text: str, expected: str
+) -> None:
+    # w/k (万, thousand) only alone, not as a word's first letter; an amount is one piece
+    assert mask_numbers(text) == expected
