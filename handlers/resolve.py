@@ -14,12 +14,20 @@ from handlers.flow import FormDraft
 from handlers.types import Option, Reply
 from handlers.when import local_now
 from storage.clients import ClientRepository
+from storage.masking import mask_numbers
 from storage.models import Client
 
 NEW_CLIENT = "#new"
 MAX_ID = 2**31 - 1  # larger numbers cannot be ids (and overflow the databases' integers)
 MAX_NAME = 30
 MAX_NAME_WORDS = 4  # "Maria de la Cruz"
+NAME_WITH_NUMBER = ("姓名里不能带电话或证件号码：请只写姓名，号码可以在档案里填写"
+                    "（如 /record 张三 手机）。")
+
+
+def has_private_number(name: str) -> bool:
+    """A phone or ID number in what would become a client's name (never masked there)."""
+    return mask_numbers(name) != name
 
 
 def find_clients(ctx: Context, ref: str) -> list[Client]:

@@ -61,6 +61,15 @@ def test_numbers_split_into_tags_or_followed_by_letters_are_masked_too(app, chat
         assert secret not in everything, secret
 
 
+def test_a_name_with_a_phone_number_in_it_is_refused(app, chat):
+    chat.script("/record 张三", "男", "保存")
+    for command in ("/record 李四Tel13787654321", "/referral 张三 王五13812345678"):
+        assert "姓名里不能带电话或证件号码" in chat.send(command)
+    assert "王五 Amy" in chat.send("/record 王五 Amy")  # a name as such is fine
+    everything = stored_digits(app)
+    assert "13787654321" not in everything and "13812345678" not in everything
+
+
 def test_free_text_stored_by_earlier_versions_is_masked_on_upgrade(chat, app, database_url):
     from alembic import command
 
