@@ -135,11 +135,11 @@ def step(draft: FormDraft, text: str, templates: Templates, today: date | None =
         return _advance(draft, templates)
     if word in SKIP:
         _, spec = _current(draft, templates)
+        if spec.key in draft.answers:  # answered before (shown as 已填 after 返回): it stays
+            return _advance(draft, templates)
         if spec.required:
             return Step(draft, [question(draft, templates, warning=_required(spec))], "continue")
-        answers = dict(draft.answers)
-        answers.pop(draft.queue[draft.pos], None)
-        return _advance(_copy(draft, answers=answers), templates)
+        return _advance(draft, templates)
     _, spec = _current(draft, templates)
     try:
         value = fields.parse(spec.type, word, spec.choices)

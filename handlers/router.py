@@ -108,6 +108,8 @@ class Router:
                           config=self._config, form=draft.get("form"),
                           pending=draft.get("pending"))
             note = asides.note_for(incoming, conversation)
+            if note is None and not text and incoming.kind == TEXT:  # spaces, a zero-width one
+                note = texts.EMPTY_MESSAGE
             if note is None:
                 facts_open = (ctx.pending or {}).get("kind") == "facts"  # ① is a fact there
                 text = offered.pick(text, conversation.options, circled=not facts_open)
@@ -152,19 +154,27 @@ def dispatch(ctx: Context, text: str) -> list[Reply]:
         replies = command.run(ctx, args)
         if form_before is not None and ctx.form == form_before and not command.starts_form \
                 and not _carries_text((ctx.pending or {}).get("commands", {})):
-            replies.append(_form_reminder(form_before))  # (a note's question comes first)
+            # (a note's question comes first)
+            replies.append(_form_reminder(form_before, question_open=ctx.pending is not None))
         return replies
     if ctx.form is not None:
+        if text.startswith(("/", "／")):  # a mistyped command is never an answer
+            question = asides.current_question(ctx)
+            return [Reply(texts.UNKNOWN_COMMAND_IN_FORM.format(command=text.split()[0][:20])),
+                    *([question] if question is not None else [])]
         return answer_form(ctx, text)
     return [Reply(texts.NOT_UNDERSTOOD)]
 
 
-def _form_reminder(form: dict) -> Reply:
-    """After a command typed mid-form: the record is still open, and how to go on."""
+def _form_reminder(form: dict, question_open: bool = False) -> Reply:
+    """After a command typed mid-form: the record is still open, and how to go on (once the
+    question the command asked, if any, is answered: until then a reply is for it)."""
     draft = FormDraft.from_json(form)
     progress = f"第{draft.pos + 1}/{len(draft.queue)}项"
+    how = ("先回答上面的问题（或回复 取消），再回复 继续 接着填写。" if question_open
+           else "回复 继续 接着填写，或回复 保存 / 取消。")
     return Reply(f"📝「{draft.client_name}」的{FORM_NAMES[draft.form]}还没记录完（{progress}）。"
-                 "回复 继续 接着填写，或回复 保存 / 取消。")
+                 + how)
 
 
 def _described(labels: dict[str, str], text: str) -> list[str]:
@@ -206,19 +216,21 @@ def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:
         by_label = [value for value, label in labels.items() if label == text]
         if text not in commands and len(by_label) > 1:
             return [Reply("有几项写法相同，请回复序号。", options)]
-        answering = ctx.form is None or _carries_text(commands)  # else text may be the form's
-        if not by_label and answering:  # 「女的」「杭州」: the one option that says so
+        # The question came after any form's: a reply is meant for it, never for the form.
+        if not by_label:  # 「女的」「杭州」: the one option that says so
             by_label = _described(labels, text)
         command = commands.get(text if text in commands or not by_label else by_label[0])
         if command is None:
-            if ctx.form is not None and answering and text.lower() in FORM_CONTROLS:
-                return [Reply("笔记还没有记下：请先回复序号选择客户，或回复 取消 放弃这条笔记"
-                              "（档案的记录仍会保留）。", options)]
+            if ctx.form is not None and text.lower() in FORM_CONTROLS:
+                what = ("笔记还没有记下：请先回复序号选择客户，或回复 取消 放弃这条笔记"
+                        if _carries_text(commands) else
+                        "请先回复序号回答上面的问题，或回复 取消 不回答")
+                return [Reply(f"{what}（档案的记录仍会保留）。", options)]
             if text.isdecimal():
                 return [Reply(f"请回复 1 到 {len(options)} 之间的序号。", options)]
-            if answering and parse_command(text, in_form=False) is None:
-                # not a command: meant as the answer; what the question carries (a note's
-                # text) must not be lost
+            if parse_command(text, in_form=False) is None:
+                # not a command: meant as the answer (what the question carries, a note's
+                # text, must not be lost; nor may the text go into an open form)
                 return [Reply("没看懂这个回答，请回复序号（或回复 取消）。\n"
                               + pending.get("question", ""), options)]
             return None
@@ -227,8 +239,7 @@ def _answer_pending(ctx: Context, text: str) -> list[Reply] | None:
         return dispatch(ctx, command)
     if pending.get("kind") == "facts":
         replies = confirm_facts(ctx, text)
-        if replies is None and ctx.form is None \
-                and parse_command(text, in_form=False) is None:
+        if replies is None and parse_command(text, in_form=False) is None:
             return [facts_reminder(pending)]  # not a command: they meant to answer it
         return replies
     return None

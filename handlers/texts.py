@@ -28,6 +28,8 @@ BAD_INVITE = "邀请码无效或已过期，请向团队负责人索取新的邀
 INVITE_PAUSED = "\n错误次数较多，为安全起见，一小时内不再受理您发来的邀请码，请稍后再试。"
 GROUP_ONLY_HELP = "为保护客户隐私，档案助手只在私聊中使用，请私聊我。"
 NOT_UNDERSTOOD = "没看懂这条消息。发送 /help 查看用法，例如：/record 张三 或 /find zs"
+EMPTY_MESSAGE = "这条消息是空的。发送 /help 查看用法。"
+UNKNOWN_COMMAND_IN_FORM = "没有「{command}」这个命令（发送 /help 查看命令），这条没有作为答案记下。"
 INTERNAL_ERROR = ("抱歉，处理这条消息时出了点问题，刚才的内容没有保存，请再发一次。"
                   "之前的记录都还在。")
 NOTHING_TO_CANCEL = "当前没有进行中的操作。"

@@ -121,7 +121,8 @@ def confirm_facts(ctx: Context, text: str) -> list[Reply] | None:
             return None
         numbers = {int(n) for n in re.findall(r"\d+", match.group(1))}
         if not numbers or not all(1 <= n <= len(facts) for n in numbers):
-            return [Reply(f"请回复 1 到 {len(facts)} 之间的序号，如：保存 1 3")]
+            return [_facts_question(pending, f"请回复 1 到 {len(facts)} 之间的序号，如：保存 1 3。"
+                                             "这些信息要存进档案吗？")]
         chosen = [fact for index, fact in enumerate(facts, start=1) if index in numbers]
     ctx.pending = None
     client = ctx.clients.get(pending["client_id"])
