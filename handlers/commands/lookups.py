@@ -18,13 +18,18 @@ NAME_REASONS = {"姓名", "拼音", "首字母", "近似", "手机尾号", "城�
 WHY_LINES = 5
 
 
+FIND_SHOWN = 10  # clients listed by /find, best first
+
+
 def find(ctx: Context, args: str) -> list[Reply]:
     query = args.strip()
     if not query:
         return [Reply("请写上要找的内容：姓名、拼音或首字母（zs）、手机尾号4位、标签或城市。")]
-    matches = search(ctx.clients, query)
+    matches = search(ctx.clients, query, limit=FIND_SHOWN + 1)
+    more = len(matches) > FIND_SHOWN
+    matches = matches[:FIND_SHOWN]
     # what was searched may be a client's name, kept after the client is deleted: the count only
-    ctx.audit("find", detail=f"{len(matches)} 位")
+    ctx.audit("find", detail=f"{len(matches)}{'+' if more else ''} 位")
     if not matches:
         return [Reply(f"没有找到和「{query}」相关的客户。")]
     clients = ctx.clients.get_many([match.client_id for match in matches])
@@ -34,7 +39,9 @@ def find(ctx: Context, args: str) -> list[Reply]:
     whys = [f"{m.name}：{m.why}" for m in matches if m.client_id in clients
             and m.why not in NAME_REASONS]
     why = f"\n（{'；'.join(whys)}）" if whys and len(whys) <= WHY_LINES else ""
-    return [Reply(f"找到 {len(options)} 位客户，选一位查看档案：{why}", tuple(options))]
+    found_text = (f"找到的客户超过 {FIND_SHOWN} 位，这是最相关的 {len(options)} 位"
+                  "（写得更具体些可以缩小范围）" if more else f"找到 {len(options)} 位客户")
+    return [Reply(f"{found_text}，选一位查看档案：{why}", tuple(options))]
 
 
 def card(ctx: Context, args: str) -> list[Reply]:

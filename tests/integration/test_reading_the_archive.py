@@ -114,3 +114,13 @@ def test_lists_give_the_agents_own_day_not_the_servers(chat, clock):
     assert "建档2026-12-07" in found and "2026-12-06" not in found
     assert "最近联系 12-07" in chat.send("/book 筛选")
     assert "继续记录已有客户孙明（男，筛选，建档2026-12-07）" in chat.send("/record #1")
+
+
+def test_find_says_when_there_are_more_than_it_shows(chat):
+    for n in range(11):
+        chat.script(f"/record 张{'一二三四五六七八九十甲'[n]}", "保存")
+    reply = chat.send("/find 张")
+    assert "超过 10 位" in reply and "最相关的 10 位" in reply
+    assert len(chat.last[0].options) == 10
+    chat.script("/record 李四", "保存")
+    assert "找到 1 位客户" in chat.send("/find 李四")
