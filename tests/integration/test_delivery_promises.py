@@ -321,18 +321,3 @@ def test_a_digest_withdrawn_while_it_is_on_the_wire_is_not_built_and_sent_again(
     assert deliver(app, clock, other) == 0
     assert len(first.sent) == 1 and other.sent == []  # one digest that day
     assert [m.status for m in digests(app)] == ["sent"]
-
-
-def test_a_digest_withdrawn_while_waiting_its_turn_is_rebuilt_at_once(app, chat, clock):
-    birthday_client(chat, "孙明", "1980-11-24")
-    birthday_client(chat, "李四", "1985-11-24")
-    app.nudges.tick()
-    channel = RecordingChannel()
-    worker = DeliveryWorker(app.uow, {"terminal": channel}, clock)
-    (claimed,) = worker._claim()  # waiting its turn behind other chats' pushes…
-    delete_client(chat, "孙明")  # …when a deletion withdraws it
-    assert asyncio.run(worker._deliver(claimed)) == 0  # not sent as it was
-    app.nudges.tick()  # the next push tick builds it again, without waiting for the lease
-    assert deliver(app, clock, channel) == 1
-    ((_, replies),) = channel.sent
-    assert "李四" in replies[0].text and "孙明" not in replies[0].text
