@@ -40,13 +40,18 @@ def promote_if_due(ctx: Context, client: Client, depth: int = 0) -> None:
 
 
 def _lowered_by_hand(ctx: Context, client: Client) -> TierChange | None:
-    """The agent's own last change of the tier, when it lowered it (a decision the rules
-    must not undo: "moved abroad, not a focus for now")."""
+    """The agent's own last change of the tier, when their changes since the rules last
+    moved it lowered it (a decision the rules must not undo: "moved abroad, not a focus for
+    now"; raised a little later, "back, let's see", it still stands)."""
     history = ctx.clients.tier_history(client)
-    last = history[-1] if history else None
-    if last is None or last.automatic or last.from_tier is None:
-        return None
-    return last if rank(last.to_tier) < rank(last.from_tier) else None
+    by_hand: list[TierChange] = []
+    for change in reversed(history):
+        if change.automatic:
+            break
+        by_hand.append(change)
+    lowered = any(change.from_tier is not None and rank(change.to_tier) < rank(change.from_tier)
+                  for change in by_hand)
+    return by_hand[0] if lowered else None
 
 
 def _signed_referrals(ctx: Context, client: Client) -> int:

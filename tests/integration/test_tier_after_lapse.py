@@ -80,6 +80,17 @@ def test_a_tier_lowered_by_hand_is_not_raised_again_by_the_rules(app, chat):
     assert tier_of(app, "孙明") == "筛选"
 
 
+def test_a_tier_lowered_then_raised_a_little_by_hand_is_not_raised_by_the_rules(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "6万")
+    chat.send("/tier 孙明 普通 人已移居国外")
+    chat.send("/tier 孙明 筛选 回国了，先观察")  # still below what the rules give
+    reply = add_policy(chat, "孙明", "500", product="意外")
+    assert "自动升为" not in reply
+    assert "按规则可为【精选】，但你曾手动调为【筛选】（回国了，先观察）" in reply
+    assert tier_of(app, "孙明") == "筛选"
+
+
 def test_a_tier_raised_by_hand_still_moves_up_with_the_rules(app, chat):
     chat.script("/record 孙明", "男", "保存")
     chat.send("/tier 孙明 筛选 家庭年收入高")
