@@ -30,6 +30,24 @@ def has_private_number(name: str) -> bool:
     return mask_numbers(name) != name
 
 
+NAME_LIST = "一次只能登记一位客户：姓名里不能有「、」「，」「；」这样的分隔号。"
+_LIST_MARKS = re.compile(r"[、，,；;]")
+
+
+def names_several(name: str) -> bool:
+    """Several names in one (张三、王五): a client is registered one at a time."""
+    return _LIST_MARKS.search(name) is not None
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a new client's name, or None."""
+    if has_private_number(name):
+        return NAME_WITH_NUMBER
+    if names_several(name):
+        return NAME_LIST
+    return None
+
+
 def find_clients(ctx: Context, ref: str) -> list[Client]:
     """Clients named ``ref``, or the one client ``#id`` (only the agent's own)."""
     return find_clients_by_ref(ctx.clients, ref)

@@ -15,13 +15,12 @@ from handlers.lookup import sound_alikes
 from handlers.promotion import promote_if_due
 from handlers.resolve import (
     MAX_NAME,
-    NAME_WITH_NUMBER,
     NEW_CLIENT,
     ask_which,
     describe,
     find_clients,
-    has_private_number,
     is_id_ref,
+    name_problem,
     one_client,
 )
 from handlers.types import Reply
@@ -43,8 +42,8 @@ def start_record(ctx: Context, args: str) -> list[Reply]:
     name = " ".join(parts)  # "Zhang Wei" and "孙 明" are one name
     if len(name) > MAX_NAME:
         return [Reply(f"姓名太长了（最多 {MAX_NAME} 个字）。备注可以写在档案里。")]
-    if has_private_number(name):
-        return [Reply(NAME_WITH_NUMBER)]
+    if (problem := name_problem(name)) is not None:
+        return [Reply(problem)]
     suffix = " 更新" if everything else ""
     candidates = find_clients(ctx, name)
     if not candidates and not everything:
@@ -101,8 +100,8 @@ def _start_new(ctx: Context, name: str) -> list[Reply]:
     """Another client with a name that already exists (chosen from the which-one question)."""
     if not name or len(name) > MAX_NAME:
         return [Reply("请写上客户姓名，如：/record 张三")]
-    if has_private_number(name):
-        return [Reply(NAME_WITH_NUMBER)]
+    if (problem := name_problem(name)) is not None:
+        return [Reply(problem)]
     return _begin(ctx, "record", name, None, everything=False)
 
 

@@ -7,12 +7,11 @@ from handlers.context import Context
 from handlers.promotion import change_tier, promote_if_due
 from handlers.resolve import (
     MAX_NAME,
-    NAME_WITH_NUMBER,
     ask_which,
     being_recorded,
     find_clients,
-    has_private_number,
     name_and_rest,
+    name_problem,
     not_found,
     one_client,
 )
@@ -51,8 +50,8 @@ def referral(ctx: Context, args: str) -> list[Reply]:
         return [Reply("用法：/referral 介绍人 新客户，如：/referral 孙先生 李四")]
     if len(new_name) > MAX_NAME:
         return [Reply(f"姓名太长了（最多 {MAX_NAME} 个字）。")]
-    if has_private_number(new_name):
-        return [Reply(NAME_WITH_NUMBER)]
+    if (problem := name_problem(new_name)) is not None:
+        return [Reply(problem)]
     found = one_client(ctx, referrer_name, lambda ref: f"/referral {ref} {new_name}")
     if isinstance(found, Reply):
         return [found]

@@ -70,6 +70,15 @@ def test_a_name_with_a_phone_number_in_it_is_refused(app, chat):
     assert "13787654321" not in everything and "13812345678" not in everything
 
 
+def test_several_names_in_one_are_refused_not_made_one_client(app, chat):
+    chat.script("/record 孙明", "男", "保存")
+    for command in ("/referral 孙明 张三、王五", "/referral 孙明 张三,王五", "/record 李六、赵七",
+                    "/record 李六；赵七"):
+        assert "一次只能登记一位客户" in chat.send(command)
+    assert "没有找到" in chat.send("/card 张三、王五")
+    assert "张三" in chat.send("/referral 孙明 张三")  # one at a time is fine
+
+
 def test_free_text_stored_by_earlier_versions_is_masked_on_upgrade(chat, app, database_url):
     from alembic import command
 
