@@ -67,11 +67,15 @@ def parse_new_salon(args: str, today: date) -> NewSalon | str:
             if tier not in salon.tiers:
                 salon.tiers.append(tier)
         elif (weekly := parse_weekly(token)) is not None:
-            if isinstance(weekly, str) or salon.weekdays or (weekly[1] is not None and salon.time):
-                unread = weekly if isinstance(weekly, str) else unread  # 每周一次的读书会: topic
+            if isinstance(weekly, str):
+                unread = weekly  # 每周一次的读书会: the topic's words
                 words.append(token)
                 continue
-            salon.weekdays = weekly[0]
+            if weekly[1] is not None and salon.time:
+                return ("一个每周沙龙只能有一个时间；不同时间的，请分开发送，"
+                        "如：/salon 每周二 19:30 小沙 和 /salon 每周四 20:00 小沙")
+            # 每周二 每周四: both days (the same time)
+            salon.weekdays = "".join(sorted(set(salon.weekdays) | set(weekly[0])))
             if weekly[1] is not None:
                 salon.time = show_clock(weekly[1])
         elif not _take_when(salon, token, today):

@@ -61,6 +61,13 @@ def test_a_weekly_salon_takes_no_date():
     assert "主题" in str(parse_new_salon("每周三 19:30", TUESDAY))
 
 
+def test_weekly_words_written_apart_add_up():
+    parsed = parse_new_salon("每周二 每周四 19:30 小沙", TUESDAY)
+    assert isinstance(parsed, NewSalon) and (parsed.weekdays, parsed.topic) == ("13", "小沙")
+    two_times = parse_new_salon("每周二19:30 每周四20:00 小沙", TUESDAY)
+    assert isinstance(two_times, str) and "只能有一个时间" in two_times
+
+
 def test_a_one_off_salon_may_have_every_week_in_its_topic():
     parsed = parse_new_salon("周四 每周一次的读书会", TUESDAY)
     assert isinstance(parsed, NewSalon) and parsed.topic == "每周一次的读书会"
