@@ -40,6 +40,10 @@ SolarKeys = Iterable[tuple[int, int]]
 LunarKeys = Iterable[tuple[int, int, bool]]
 
 
+# Timeline kinds that record what the agent learned (after a meeting: no reminder needed).
+RECORDED_KINDS = ("note", "record", "policy", "family", "tags")
+
+
 @dataclass(frozen=True)
 class PersonRow:
     """A client, or one family member of a client, with a birthday."""
@@ -269,10 +273,11 @@ class SweepQueries:
 
     def unrecorded_meetings(self, start: datetime, end: datetime
                             ) -> list[tuple[int, int, int, str, datetime]]:
-        """(meeting, agent, client, name, at) for meetings in [start, end) with no note or
-        record of that client after them."""
+        """(meeting, agent, client, name, at) for meetings in [start, end) with nothing
+        recorded about that client after them (a note, the profile, a policy, a family
+        member, tags)."""
         followed = exists().where(TimelineEntry.client_id == Meeting.client_id,
-                                  TimelineEntry.kind.in_(("note", "record")),
+                                  TimelineEntry.kind.in_(RECORDED_KINDS),
                                   TimelineEntry.at > Meeting.at)
         query = (select(Meeting.id, Meeting.agent_id, Meeting.client_id, Client.name, Meeting.at)
                  .join(Client, Client.id == Meeting.client_id)

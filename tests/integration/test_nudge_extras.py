@@ -45,6 +45,20 @@ def test_record_reminder_waits_for_the_end_of_quiet_hours(app, chat, clock):
     assert push.next_attempt_at == datetime(2026, 11, 25, 0, 0)  # 08:00 local
 
 
+def test_a_policy_or_family_member_recorded_after_a_meeting_counts_as_its_record(
+    app, chat, clock
+):
+    chat.script("/record 张丽华", "女", "保存")
+    chat.script("/record 孙明", "男", "保存")
+    chat.send("/meet 张丽华")
+    chat.send("/meet 孙明")
+    clock.advance(minutes=10)
+    chat.script("/policy 张丽华", "是", "年金", "2026-11-24", "6万", "10", "跳过", "跳过", "有效")
+    chat.script("/family 孙明", "配偶", "李娜", "跳过", "跳过", "跳过", "跳过")
+    clock.advance(minutes=70)
+    assert app.nudges.tick().pushes == 0  # both were recorded: no "还没有记录"
+
+
 def test_apscheduler_runs_the_catch_up_tick_at_start(app, chat):
     chat.script("/record 张丽华", "女", "1976-11-24", "保存")
 
