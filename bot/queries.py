@@ -20,9 +20,10 @@ def export_clients(app: App, agent_name: str) -> list[dict[str, Any]]:
         agent = uow.agents.by_name(agent_name)
         if agent is None:
             raise AdminError(f"没有经纪人「{agent_name}」")
-        clients = uow.clients(agent.id).all()
+        repo = uow.clients(agent.id)
+        clients = repo.all()
         uow.audit.write(agent.id, "export", app.clock.now(), detail=f"{len(clients)} clients")
-        rows = [client_to_dict(client) for client in clients]
+        rows = [client_to_dict(client, repo.timeline(client, limit=None)) for client in clients]
         uow.commit()
         return rows
 
@@ -44,7 +45,7 @@ def show_client(app: App, agent_name: str, ref: str) -> dict[str, Any]:
     with app.uow() as uow:
         agent_id, client = _one_client(uow, agent_name, ref)
         uow.audit.write(agent_id, "show", app.clock.now(), client_id=client.id)
-        row = client_to_dict(client)
+        row = client_to_dict(client, uow.clients(agent_id).timeline(client, limit=None))
         uow.commit()
         return row
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from handlers import fields
 from handlers.card import birthday_value
 from handlers.template import SOFT_HEADINGS
-from storage.models import Client, FamilyMember
+from storage.models import Client, FamilyMember, TimelineEntry
 
 
 def _birthday(person: Client | FamilyMember) -> dict[str, Any] | None:
@@ -17,7 +18,9 @@ def _birthday(person: Client | FamilyMember) -> dict[str, Any] | None:
     return {**value, "text": fields.display("birthday", value)}
 
 
-def client_to_dict(client: Client) -> dict[str, Any]:
+def client_to_dict(client: Client, timeline: Sequence[TimelineEntry] = ()) -> dict[str, Any]:
+    """Everything on file about ``client``; ``timeline`` (its notes, meetings, changes), oldest
+    first."""
     return {
         "id": client.id,
         "name": client.name,
@@ -76,4 +79,6 @@ def client_to_dict(client: Client) -> dict[str, Any]:
         "book": dict(client.attrs or {}),
         "referred_by": client.referred_by_id,
         "last_contact_at": client.last_contact_at.isoformat() if client.last_contact_at else None,
+        "timeline": [{"at": entry.at.isoformat(), "kind": entry.kind, "text": entry.text}
+                     for entry in sorted(timeline, key=lambda entry: (entry.at, entry.id))],
     }

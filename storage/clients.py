@@ -188,7 +188,8 @@ class ClientRepository:
         token = getattr(client, f"{field}_enc")
         return self._cipher.decrypt(token) if token else None
 
-    def timeline(self, client: Client, limit: int = 5) -> Sequence[TimelineEntry]:
+    def timeline(self, client: Client, limit: int | None = 5) -> Sequence[TimelineEntry]:
+        """The client's timeline, newest first (all of it when ``limit`` is None)."""
         query = (
             select(TimelineEntry)
             .where(TimelineEntry.client_id == client.id)

@@ -67,6 +67,21 @@ def test_full_guided_record_of_ms_zhang(chat, app):
     json.dumps(row, ensure_ascii=False)
 
 
+def test_the_export_keeps_the_notes_and_the_rest_of_the_timeline(chat, app, clock):
+    chat.script("/record 孙明", "男", "保存")
+    chat.send("/note 孙明 今天喝咖啡，他说儿子明年去留学，电话13812345678")
+    chat.send("都不要")
+    clock.advance(hours=1)
+    chat.send("/meet 孙明")
+    (row,) = export_clients(app, "王芳")
+    kinds = [entry["kind"] for entry in row["timeline"]]
+    assert kinds[0] == "record" and "note" in kinds and kinds[-1] == "meeting"  # oldest first
+    (note,) = [entry["text"] for entry in row["timeline"] if entry["kind"] == "note"]
+    assert "喝咖啡" in note and "留学" in note
+    assert "13812345678" not in json.dumps(row, ensure_ascii=False)
+    assert show_client(app, "王芳", "孙明")["timeline"] == row["timeline"]
+
+
 def test_phone_is_encrypted_at_rest_and_found_by_last_four_digits(chat, app):
     chat.send("/record 张丽华")
     chat.script("女", "跳过", "跳过", "13812345678", "保存")
