@@ -10,7 +10,7 @@ from storage.models import Client
 
 
 class TierRules(BaseModel):
-    select_premium: int = Field(50000, ge=0)
+    select_premium: int = Field(50000, ge=1)  # 0 would make every client 精选
     core_referrals: int = Field(3, ge=1)
 
 

@@ -45,3 +45,10 @@ def test_a_nudge_setting_that_would_stop_the_sweep_is_refused_at_start(
     with pytest.raises(ConfigError) as caught:
         load_settings(config, env={})
     assert f"  {where}: " in str(caught.value)
+
+
+def test_a_zero_premium_threshold_for_select_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("tiers:\n  select_premium: 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"tiers\.select_premium"):
+        load_settings(config, env={})
