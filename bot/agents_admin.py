@@ -18,6 +18,10 @@ class AdminError(Exception):
 
 def add_agent(app: App, name: str, telegram: str | None, wechat: str | None,
               leader: bool) -> Agent:
+    if not name.strip() or name != name.strip():
+        raise AdminError("经纪人名字不能为空，前后也不能有空格")
+    if telegram is not None and not telegram.isdecimal():
+        raise AdminError(f"Telegram 用户 ID 应是一串数字（如 12345678），不是「{telegram}」")
     with app.uow() as uow:
         if uow.agents.by_name(name) is not None:
             raise AdminError(f"经纪人「{name}」已存在")

@@ -11,15 +11,38 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
+
+
+def _days(largest: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of days from 1 to ``largest``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"天数应是整数：{text}") from None
+        if not 1 <= value <= largest:
+            raise argparse.ArgumentTypeError(f"天数应在 1 到 {largest} 之间")
+        return value
+
+    return parse
+
+
+def _login_name() -> str:
+    """The user's login name; "终端" where there is none (a container's bare uid)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "终端"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="档案助手：客户档案聊天助手")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser("run", help="启动所有已配置的渠道（未配置时为终端）和定时提醒")
-    run.add_argument("--agent", default=getpass.getuser(), help="终端渠道使用的经纪人名")
+    run.add_argument("--agent", default=_login_name(), help="终端渠道使用的经纪人名")
     chat = commands.add_parser("chat", help="以某位经纪人的身份在终端里对话（支持管道输入）")
     chat.add_argument("--agent", required=True, help="经纪人名（内置 SQLite 模式下首次使用时创建）")
     commands.add_parser("migrate", help="把数据库升级到最新结构")
@@ -41,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("name")
     invite = commands.add_parser("invite", help="生成一次性邀请码（/start 邀请码 或 绑定 邀请码）")
     invite.add_argument("--leader", action="store_true", help="注册为团队负责人")
-    invite.add_argument("--days", type=int, default=7, help="有效天数（默认 7）")
+    invite.add_argument("--days", type=_days(365), default=7, help="有效天数（1–365，默认 7）")
     invite_commands = invite.add_subparsers(dest="invite_command", metavar="ACTION")
     revoke = invite_commands.add_parser("revoke", help="作废尚未使用的邀请码")
     revoke.add_argument("codes", nargs="*", metavar="CODE", help="要作废的邀请码")
@@ -55,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="输出 JSON")
     nudges = commands.add_parser("nudges", help="列出某天到期的提醒（只看，不发送）")
     nudges.add_argument("--date", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
-    nudges.add_argument("--days", type=int, default=1, help="从该日起连续几天（默认 1）")
+    nudges.add_argument("--days", type=_days(366), default=1,
+                        help="从该日起连续几天（1–366，默认 1）")
     nudges.add_argument("--agent", help="只看某位经纪人")
     nudges.add_argument("--json", action="store_true", help="每条提醒一个 JSON 对象")
     commands.add_parser("sweep", help="立即运行一次提醒扫描（今天），并生成到时的晨报")

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from handlers.config import HandlerConfig, NoteKeywordsConfig
 from handlers.template import Templates
@@ -75,6 +76,15 @@ class Settings(BaseModel):
     note_keywords: NoteKeywordsConfig = NoteKeywordsConfig()
     nudges: NudgeRules = NudgeRules()
     templates: Templates
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"没有「{value}」这个时区（如 Asia/Shanghai）") from None
+        return value
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         """As pydantic shows it, with the database password starred (repr, str, logs)."""

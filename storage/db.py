@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -35,12 +37,21 @@ def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = sqlite_path(url)
-        if path and path != ":memory:" and not Path(path).parent.exists():
-            # the archive holds client data: only its owner may read the folder
-            Path(path).parent.mkdir(mode=0o700, parents=True)
+        if path and path != ":memory:":
+            _create_private(Path(path))
         return _sqlite_engine(url, BUSY_TIMEOUT_MS)
     return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps,
                          hide_parameters=True)
+
+
+def _create_private(path: Path) -> None:
+    """The archive holds client data: a folder made for it, and the database file itself
+    when new, are its owner's only (SQLite gives the -wal and -shm files the file's mode).
+    Processes starting at once may both create them."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def make_single_connection_engine(url: str) -> Engine | None:

@@ -124,6 +124,23 @@ def test_the_embedded_database_folder_is_private(tmp_path):
     assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
 
 
+def test_a_new_database_file_in_an_existing_folder_is_private_with_its_journal(tmp_path):
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    shared = tmp_path / "var"
+    shared.mkdir(mode=0o755)  # e.g. /var/lib/dangan, made by the operator
+    engine = make_engine(f"sqlite:///{shared / 'dangan.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x)"))
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+        modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in shared.iterdir()}
+    engine.dispose()
+    assert modes["dangan.db"] == 0o600
+    assert modes["dangan.db-wal"] == modes["dangan.db-shm"] == 0o600  # SQLite copies it
+
+
 @pytest.mark.parametrize("version", ["fernet", "base64 in JSON"])
 def test_a_draft_sealed_by_an_earlier_version_still_resumes(app, chat, version):
     """Drafts were Fernet tokens ({"enc": ...}), then AES-GCM in base64 ({"sealed": ...}), in

@@ -52,3 +52,10 @@ def test_a_zero_premium_threshold_for_select_is_refused(tmp_path: Path) -> None:
     config.write_text("tiers:\n  select_premium: 0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"tiers\.select_premium"):
         load_settings(config, env={})
+
+
+def test_a_mistyped_time_zone_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("timezone: Asia/Shanghia\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"timezone: .*没有「Asia/Shanghia」这个时区"):
+        load_settings(config, env={})
