@@ -14,7 +14,7 @@ from storage.crypto import FieldCipher, create_key_file, read_key
 from storage.db import make_engine, make_single_connection_engine
 from storage.key_check import KeyMismatch, KeyRecord
 from storage.loop_connection import LoopConnection
-from storage.migrate import bring_up_to_date
+from storage.migrate import HEAD, bring_up_to_date
 from storage.uow import UnitOfWorkFactory
 
 
@@ -35,11 +35,17 @@ class App:
 def build_app(settings: Settings, secrets: Secrets, clock: Clock | None = None,
               migrate: bool = True) -> App:
     """Create everything the bot needs; applies migrations unless told not to."""
-    if migrate:
-        bring_up_to_date(settings.database_url)
+    upgraded_from = bring_up_to_date(settings.database_url) if migrate else None
     engine = make_engine(settings.database_url)
     try:
         cipher = database_cipher(KeyRecord(engine), settings, secrets)
+    except ConfigError as error:
+        engine.dispose()
+        if upgraded_from is None:
+            raise
+        # the refusal says no data was changed: true of the data, not of its layout
+        raise ConfigError(f"{error}（数据库结构已从版本 {upgraded_from} 升级到 {HEAD}，"
+                          "这不影响数据，也不需要密钥。）") from None
     except BaseException:
         engine.dispose()
         raise

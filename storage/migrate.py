@@ -44,10 +44,14 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def bring_up_to_date(url: str) -> None:
-    """Upgrade the database at ``url`` to ``HEAD`` unless it is there already."""
-    if current_revision(url) != HEAD:
+def bring_up_to_date(url: str) -> str | None:
+    """Upgrade the database at ``url`` to ``HEAD`` unless it is there already; the revision
+    it was at when it was upgraded (None: already there, or empty)."""
+    before = current_revision(url)
+    if before != HEAD:
         upgrade(url)
+        return before
+    return None
 
 
 def current_revision(url: str) -> str | None:

@@ -129,3 +129,16 @@ def test_a_process_finding_no_key_file_takes_the_one_another_just_made(start, tm
     first = start(None, key_file=shared)
     ChatDriver.for_new_agent(first, "王芳").script("/record 张丽华", "女", "保存")
     assert others[0] is not None and shared.exists()
+
+
+@pytest.mark.empty_database
+def test_a_refusal_after_an_upgrade_says_the_layout_was_upgraded(start, database_url,
+                                                                secret_key):
+    upgrade(database_url, "0014")
+    start(secret_key, migrate=False)  # the key is recorded by a version of 0014's time
+    with pytest.raises(ConfigError, match="不是这个数据库的密钥") as refused:
+        start(Fernet.generate_key().decode())  # this version upgrades first, then checks
+    assert "数据库结构已从版本 0014 升级到" in str(refused.value)
+    with pytest.raises(ConfigError) as again:  # already upgraded: nothing more to say
+        start(Fernet.generate_key().decode())
+    assert "升级" not in str(again.value)
