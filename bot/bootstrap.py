@@ -71,6 +71,14 @@ def database_cipher(record: KeyRecord, settings: Settings, secrets: Secrets) -> 
     quoted), before anything could be sealed with it.
     """
     key_file = Path(settings.key_file).expanduser()
+    try:
+        return _database_cipher(record, key_file, secrets)
+    except OSError as error:  # a folder where the file should be, no permission…
+        raise ConfigError(f"无法读取或创建密钥文件 {key_file}：{error.strerror or error}。"
+                          "请检查 config.yaml 的 key_file") from None
+
+
+def _database_cipher(record: KeyRecord, key_file: Path, secrets: Secrets) -> FieldCipher:
     source = "环境变量 DANGAN_SECRET_KEY" if secrets.secret_key else f"密钥文件 {key_file}"
     key, created = read_key(secrets.secret_key, key_file), False
     if key is None and record.in_use():

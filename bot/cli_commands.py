@@ -23,7 +23,8 @@ from bot.queries import export_clients, preview_nudges, show_card, show_client
 from bot.runner import ChannelStartFailed, run_all, run_terminal
 from bot.settings import ConfigError, Secrets, load_settings
 from handlers.demo import load_demo
-from storage.migrate import MigrationRefused, current_revision, upgrade
+from storage.db import connection_problem
+from storage.migrate import DatabaseNewer, MigrationRefused, current_revision, upgrade
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -41,12 +42,22 @@ def execute(args: argparse.Namespace) -> int:
     except (ConfigError, AdminError, ChannelStartFailed) as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
+    except DatabaseNewer as error:
+        print(f"错误：{error}。", file=sys.stderr)
+        return 2
     except MigrationRefused as error:
         print(f"错误：数据库升级没有进行，数据未改动（{error}）。请先修复数据库或恢复备份。",
               file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        reason = connection_problem(error)  # unreachable, no such database, refused login
+        if reason is None:
+            raise
+        print(f"错误：无法连接数据库（{reason}）。请检查 DATABASE_URL 和数据库服务。",
+              file=sys.stderr)
+        return 2
 
 
 def _migrate(url: str) -> str:

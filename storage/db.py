@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
 BUSY_TIMEOUT_MS = 30_000
@@ -131,3 +132,12 @@ def checkpoint_wal(engine: Engine) -> None:
 def is_busy(error: sqlite3.OperationalError) -> bool:
     """SQLITE_BUSY (or an extended BUSY code): another connection holds the lock."""
     return error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+
+
+def connection_problem(error: BaseException) -> str | None:
+    """Why the database could not be used, when ``error`` is the driver saying so (the
+    server unreachable, no such database, a refused login); its first line, which names
+    neither the password nor any client data."""
+    if not isinstance(error, OperationalError):
+        return None
+    return str(error.orig or error).strip().splitlines()[0][:300]

@@ -28,6 +28,10 @@ class MigrationRefused(Exception):
     """The migrations would have left the data inconsistent: nothing was changed."""
 
 
+class DatabaseNewer(Exception):
+    """The database was upgraded by a newer version of the bot than this one."""
+
+
 def alembic_config(url: str) -> Config:
     from alembic.config import Config
 
@@ -48,6 +52,9 @@ def bring_up_to_date(url: str) -> str | None:
     """Upgrade the database at ``url`` to ``HEAD`` unless it is there already; the revision
     it was at when it was upgraded (None: already there, or empty)."""
     before = current_revision(url)
+    if before is not None and before > HEAD:  # revisions are numbered 0001, 0002, …
+        raise DatabaseNewer(f"数据库的结构版本 {before} 比这个程序（{HEAD}）新：请使用新版本的"
+                            "程序，或恢复一份与本程序相配的备份")
     if before != HEAD:
         upgrade(url)
         return before

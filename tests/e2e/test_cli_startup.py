@@ -131,3 +131,32 @@ def test_migrate_says_what_it_did(env, database_url):
     command.downgrade(alembic_config(database_url), "0006")
     upgraded = bot(env, "migrate").stdout
     assert "从版本 0006 升级到" in upgraded, upgraded
+
+
+def test_an_unreachable_database_is_one_line_without_its_password(env):
+    url = "postgresql://dangan:s3cret-pw@127.0.0.1:1/archive"  # nothing listens on port 1
+    error = refused(bot({**env, "DATABASE_URL": url}, "agent", "list"), "s3cret-pw")
+    assert "无法连接数据库" in error and "DATABASE_URL" in error
+
+
+def test_a_key_file_that_is_a_folder_is_named(env, tmp_path):
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    config = tmp_path / "config.yaml"
+    config.write_text((ROOT / "config.yaml").read_text(encoding="utf-8")
+                      + f"\nkey_file: {folder}\n", encoding="utf-8")
+    without_key = {k: v for k, v in env.items() if k != "DANGAN_SECRET_KEY"}
+    error = refused(bot({**without_key, "DANGAN_CONFIG": str(config)}, "agent", "list"))
+    assert "无法读取或创建密钥文件" in error and "key_file" in error
+
+
+def test_a_database_from_a_newer_version_is_refused_untouched(env, database_url):
+    assert bot(env, "migrate").returncode == 0
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    error = refused(bot(env, "agent", "list"))
+    assert "数据库的结构版本 9999 比这个程序" in error
