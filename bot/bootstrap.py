@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from storage.loop_connection import LoopConnection
 from storage.migrate import HEAD, bring_up_to_date
 from storage.uow import UnitOfWorkFactory
 
+log = logging.getLogger(__name__)
 
 @dataclass
 class App:
@@ -91,6 +93,9 @@ def _database_cipher(record: KeyRecord, key_file: Path, secrets: Secrets) -> Fie
                 f"没有生成新密钥，数据未改动。")
     if key is None:
         key, created = create_key_file(key_file)
+        if created:
+            log.warning("已生成新的密钥文件 %s：请把它和数据库分开备份，"
+                        "没有它，加密的客户资料无法读取", key_file)
     try:
         cipher = FieldCipher(key)
     except ValueError:

@@ -160,3 +160,15 @@ def test_a_database_from_a_newer_version_is_refused_untouched(env, database_url)
     engine.dispose()
     error = refused(bot(env, "agent", "list"))
     assert "数据库的结构版本 9999 比这个程序" in error
+
+
+def test_a_new_key_file_is_announced_once_with_a_word_on_backups(env, tmp_path):
+    fresh = {**{k: v for k, v in env.items() if k != "DANGAN_SECRET_KEY"},
+             "HOME": str(tmp_path / "home")}
+    first = bot(fresh, "agent", "list")
+    assert first.returncode == 0, first.stderr
+    key_file = tmp_path / "home" / ".config" / "dangan" / "secret.key"
+    assert f"已生成新的密钥文件 {key_file}" in first.stderr and "备份" in first.stderr
+    assert key_file.read_text().strip() not in first.stdout + first.stderr
+    again = bot(fresh, "agent", "list")
+    assert again.returncode == 0 and "已生成新的密钥文件" not in again.stderr
