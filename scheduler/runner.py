@@ -7,15 +7,19 @@ outbox dedupe keys), so every process can run the same jobs without sharing a jo
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from handlers.safe_log import log_failure
 from scheduler.housekeeping import Housekeeping
 from scheduler.service import NudgeService
 
+log = logging.getLogger(__name__)
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
 
 
@@ -36,14 +40,32 @@ def start_scheduler(service: NudgeService, housekeeping: Housekeeping, timezone:
     scheduler = JobScheduler(timezone=timezone, job_defaults=JOB_DEFAULTS)
     now = datetime.now(ZoneInfo(timezone))
     # One job doing both at start, so the first digest sees the catch-up's nudges.
-    scheduler.add_job(service.tick, "date", run_date=now, id="catch-up")
-    scheduler.add_job(service.sweep_tick, "interval", minutes=sweep_minutes, id="sweep")
-    scheduler.add_job(service.push_tick, "interval", minutes=push_minutes, id="push")
-    scheduler.add_job(housekeeping.forget_message_ids, "interval", hours=6, next_run_time=now,
+    scheduler.add_job(logged(service.tick, "catch-up"), "date", run_date=now, id="catch-up")
+    scheduler.add_job(logged(service.sweep_tick, "sweep"), "interval", minutes=sweep_minutes,
+                      id="sweep")
+    scheduler.add_job(logged(service.push_tick, "push"), "interval", minutes=push_minutes,
+                      id="push")
+    scheduler.add_job(logged(housekeeping.forget_message_ids, "forget-message-ids"),
+                      "interval", hours=6, next_run_time=now,
                       id="forget-message-ids")  # at start too: processes may restart often
-    scheduler.add_job(housekeeping.checkpoint, "interval", minutes=1, id="checkpoint")
+    scheduler.add_job(logged(housekeeping.checkpoint, "checkpoint"), "interval", minutes=1,
+                      id="checkpoint")
     scheduler.start()
     return scheduler
+
+
+def logged(job: Callable[[], object], name: str) -> Callable[[], None]:
+    """``job``, its failure logged without its message (which may quote client data: a
+    database error's failing row) instead of by APScheduler, which logs it whole. The next
+    run tries again."""
+
+    def run() -> None:
+        try:
+            job()
+        except Exception as error:
+            log_failure(log, f"scheduled job {name} failed", error)
+
+    return run
 
 
 async def stop_scheduler(scheduler: JobScheduler) -> None:

@@ -103,3 +103,17 @@ def test_an_unreachable_agent_gets_no_digest_until_they_write_again(app, chat, c
     chat.send("/help")
     assert not [a for a in rows(app, Agent) if a.unreachable]
     assert app.nudges.tick().digests == 1
+
+
+def test_a_failing_scheduled_job_is_logged_without_its_message(caplog):
+    from scheduler.runner import logged
+
+    row = "Failing row contains (7, 张丽华, 13812345678)"  # (the traceback quotes the raise)
+
+    def sweep() -> None:
+        raise ValueError(row)
+
+    logged(sweep, "sweep")()  # does not raise: the next run tries again
+    (record,) = [r for r in caplog.records if r.name == "scheduler.runner"]
+    assert "scheduled job sweep failed: ValueError" in record.getMessage()
+    assert "张丽华" not in caplog.text and "13812345678" not in caplog.text
