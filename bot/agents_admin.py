@@ -41,6 +41,30 @@ def add_agent(app: App, name: str, telegram: str | None, wechat: str | None,
         return agent
 
 
+def bind_accounts(app: App, name: str, telegram: str | None, wechat: str | None) -> list[str]:
+    """Bind chat accounts to an existing agent (one whose access was removed by mistake, or a
+    new phone); their archive is theirs again. Returns what was bound."""
+    if not telegram and not wechat:
+        raise AdminError("请用 --telegram 或 --wechat 指定要绑定的聊天账号")
+    if telegram is not None and not telegram.isdecimal():
+        raise AdminError(f"Telegram 用户 ID 应是一串数字（如 12345678），不是「{telegram}」")
+    with app.uow() as uow:
+        agent = uow.agents.by_name(name)
+        if agent is None:
+            raise AdminError(f"没有经纪人「{name}」")
+        bound = []
+        try:
+            for platform, account in (("telegram", telegram), ("wechat", wechat)):
+                if account:
+                    uow.agents.bind(agent, platform, account, account)
+                    bound.append(f"{platform}:{account}")
+        except IdentityTaken as taken:
+            raise AdminError(f"{taken} 已绑定给另一位经纪人，未做任何更改") from taken
+        uow.audit.write(agent.id, "agent_bind", app.clock.now(), detail=", ".join(bound))
+        uow.commit()
+        return bound
+
+
 def list_agents(app: App) -> list[dict[str, object]]:
     with app.uow() as uow:
         return [

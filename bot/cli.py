@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--telegram", help="Telegram 用户 ID")
     add.add_argument("--wechat", help="微信联系人 ID")
     add.add_argument("--leader", action="store_true", help="团队负责人")
+    bind = agent_commands.add_parser(
+        "bind", help="给已有经纪人绑定聊天账号（如停用后恢复，或换了手机号）")
+    bind.add_argument("name")
+    bind.add_argument("--telegram", help="Telegram 用户 ID")
+    bind.add_argument("--wechat", help="微信联系人 ID")
     agent_commands.add_parser("list", help="列出经纪人")
     terminal = agent_commands.add_parser(
         "terminal", help="让已有经纪人（如通过邀请码注册的）也能在终端使用（请先确认是本人）")

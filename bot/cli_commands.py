@@ -11,6 +11,7 @@ import sys
 from bot.agents_admin import (
     AdminError,
     add_agent,
+    bind_accounts,
     create_invite,
     list_agents,
     open_terminal,
@@ -96,6 +97,9 @@ def _dispatch(app: App, args: argparse.Namespace) -> int:
     elif args.command == "agent" and args.agent_command == "terminal":
         open_terminal(app, args.name)
         print(f"经纪人 {args.name} 现在可以在终端使用：python -m bot chat --agent {args.name}")
+    elif args.command == "agent" and args.agent_command == "bind":
+        bound = bind_accounts(app, args.name, args.telegram, args.wechat)
+        print(f"已为经纪人 {args.name} 绑定：{'、'.join(bound)}")
     elif args.command == "agent" and args.agent_command == "remove":
         _print_removed(args.name, remove_agent(app, args.name))
     elif args.command == "agent":

@@ -27,3 +27,22 @@ def test_an_agent_that_could_not_be_used_is_not_added(app, name, telegram, says)
     with pytest.raises(AdminError, match=says):
         add_agent(app, name, telegram, None, False)
     assert add_agent(app, "王芳2", "12345678", None, False).name == "王芳2"
+
+
+def test_a_removed_agent_gets_their_chat_accounts_back_with_their_archive(app):
+    from bot.agents_admin import bind_accounts, remove_agent
+    from tests.support.chat import ChatDriver
+
+    agent = add_agent(app, "王芳", "4242", None, False)
+    ChatDriver(app, "王芳").script("/record 张三", "男", "保存")
+    remove_agent(app, "王芳")
+    assert bind_accounts(app, "王芳", "4242", "wxid_wf") == ["telegram:4242", "wechat:wxid_wf"]
+    with app.uow() as uow:
+        assert uow.agents.by_identity("telegram", "4242").id == agent.id
+        assert uow.agents.by_identity("wechat", "wxid_wf").id == agent.id
+        assert uow.clients(agent.id).count() == 1
+    add_agent(app, "李四", "5151", None, False)
+    with pytest.raises(AdminError, match="已绑定给另一位经纪人"):
+        bind_accounts(app, "王芳", "5151", None)
+    with pytest.raises(AdminError, match="请用 --telegram 或 --wechat"):
+        bind_accounts(app, "王芳", None, None)
