@@ -114,6 +114,7 @@ class DeliveryWorker:
             for message in messages:
                 uow.outbox.retry_later(message, self._clock.now(), message.last_error or "",
                                        count=False, parts_sent=message.parts_sent)
+                uow.outbox.let_go_unsent(message)  # withdrawn meanwhile: rebuilt at once
             uow.commit()
 
     def _claim(self) -> list[OutboxMessage]:
@@ -159,6 +160,15 @@ class DeliveryWorker:
         """(still this sender's to send, the agent is in the middle of a form or question;
         asked only when the push offers ``numbered`` options)."""
         now = self._clock.now()
+        claimed_at = message.claimed_at
+        try:
+            return self._check_still_ours(message, numbered, now)
+        except BaseException:
+            message.claimed_at = claimed_at  # its renewal was rolled back with the rest
+            raise
+
+    def _check_still_ours(self, message: OutboxMessage, numbered: bool,
+                          now: datetime) -> tuple[bool, bool]:
         with self._uow() as uow:
             ours = uow.outbox.renew_claim(message, now)
             if not ours:

@@ -170,11 +170,20 @@ def _set_spouse(repo: ClientRepository, client: Client, attr: str, value: Any) -
 
 def _set_date(repo: ClientRepository, client: Client, kind: str, value: dict[str, Any]) -> None:
     if kind != "custom":
-        for existing in [entry for entry in client.dates if entry.kind == kind]:
-            client.dates.remove(existing)
+        existing = [entry for entry in client.dates if entry.kind == kind]
+        if len(existing) == 1 and _same_day(existing[0], value):
+            return  # given again: the date, and the reminders made from it, stay
+        for entry in existing:
+            client.dates.remove(entry)
     repo.add_date(client, kind=kind, label=value.get("label") or DATE_LABELS[kind],
                   calendar=value["calendar"], year=value.get("year"), month=value["month"],
                   day=value["day"], leap=bool(value.get("leap", False)))
+
+
+def _same_day(entry: Any, value: dict[str, Any]) -> bool:
+    return (entry.calendar, entry.year, entry.month, entry.day, bool(entry.leap)) == (
+        value["calendar"], value.get("year"), value["month"], value["day"],
+        bool(value.get("leap", False)))
 
 
 def add_policy(repo: ClientRepository, client: Client, answers: dict[str, Any],

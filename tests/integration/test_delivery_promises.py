@@ -321,3 +321,34 @@ def test_a_digest_withdrawn_while_it_is_on_the_wire_is_not_built_and_sent_again(
     assert deliver(app, clock, other) == 0
     assert len(first.sent) == 1 and other.sent == []  # one digest that day
     assert [m.status for m in digests(app)] == ["sent"]
+
+
+def test_a_failure_after_the_claim_is_renewed_is_counted_and_retried(app, chat, clock,
+                                                                     monkeypatch):
+    _queue_push(app, clock, "push", [reply_to_json(Reply("提醒"))])
+    worker = DeliveryWorker(app.uow, {"terminal": RecordingChannel()}, clock)
+    (claimed,) = worker._claim()
+    clock.advance(seconds=1)  # the renewal moves its claim time…
+
+    def broken(*_args):
+        raise RuntimeError("the database went away")  # …then the transaction fails
+
+    monkeypatch.setattr(DeliveryWorker, "_not_now", staticmethod(broken))
+    assert asyncio.run(worker._deliver(claimed)) == 0
+    (row,) = rows(app, OutboxMessage)
+    assert (row.status, row.attempts) == ("pending", 1)  # not left to wait out the lease
+
+
+def test_a_digest_let_go_at_stop_after_a_deletion_is_rebuilt_at_once(app, chat, clock):
+    birthday_client(chat, "孙明", "1980-11-24")
+    birthday_client(chat, "李四", "1985-11-24")
+    app.nudges.tick()
+    worker = DeliveryWorker(app.uow, {"terminal": RecordingChannel()}, clock)
+    claimed = worker._claim()  # waiting its turn when the bot is stopped…
+    delete_client(chat, "孙明")  # …and a deletion withdraws it meanwhile
+    worker._release(claimed)
+    app.nudges.tick()
+    channel = RecordingChannel()
+    assert deliver(app, clock, channel) == 1  # not only after the lease
+    ((_, replies),) = channel.sent
+    assert "李四" in replies[0].text and "孙明" not in replies[0].text

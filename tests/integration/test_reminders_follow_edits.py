@@ -82,3 +82,16 @@ def test_a_review_stays_when_another_policy_changes(app, chat, clock):
     assert [n.id for n in open_nudges(app, "review")] == [review.id]
     chat.send(f"/policy 成交客户 退保 p{first.id}")  # the one they count from: none in force now
     assert open_nudges(app, "review") == []
+
+
+def test_a_wedding_day_given_again_keeps_its_reminders_and_what_was_done(app, chat, clock):
+    chat.send("/record 孙明")
+    chat.script("男", "跳过", "跳过", "跳过", "跳过", "跳过", "跳过", "跳过", "已婚", "王丽",
+                "医生", "2015-11-24", "保存")
+    app.nudges.tick()  # the 24th: today's anniversary
+    (anniversary,) = open_nudges(app, "anniversary")
+    chat.send(f"/done {anniversary.id}")
+    saved = chat.script("/record 孙明 结婚纪念日", "2015-11-24")
+    assert "提醒已删除" not in saved
+    app.nudges.tick()
+    assert open_nudges(app, "anniversary") == []  # done stays done
