@@ -127,8 +127,8 @@ class DeliveryWorker:
     async def _deliver(self, message: OutboxMessage) -> int:
         channel = self._channels[message.platform]
         try:
-            if message.attempts >= self._policy.max_attempts:  # its senders crashed each time
-                raise DeliveryError("given up: every attempt ended without an answer",
+            if message.attempts >= self._policy.max_attempts:  # e.g. its senders crashed
+                raise DeliveryError(f"given up after {message.attempts} attempts",
                                     permanent=True)
             replies = [reply_from_json(item) for item in message.payload]
             numbered = message.platform in NUMBERED_PLATFORMS and any(r.options for r in replies)
