@@ -88,7 +88,6 @@ class WeChatChannel:
         self._seen = RecentIds(seen_capacity)
         self._conn: WechatyConnection | None = None
         self._on_message: MessageHandler | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()  # answering, each in wechaty's task
         self._shared_count = shared_count
         self._share_every = share_every_seconds
         self._account: str | None = None  # "wechat:<our own contact id>", once logged in
@@ -146,12 +145,11 @@ class WeChatChannel:
         self._closing = True
         try:
             await conn.end_stream()
-            # No new message comes now; those still being fetched are answered too (their ids
-            # may already be claimed: a copy sent after a restart would not be answered).
-            in_progress = conn.bot.in_flight | self._tasks
-            if in_progress:
-                await asyncio.wait(in_progress, timeout=self._shutdown_grace)
-            for task in conn.bot.in_flight | self._tasks:
+            # No new message comes now; those still being fetched or answered are answered
+            # (their ids may already be claimed: a copy sent after a restart would not be).
+            if conn.bot.in_flight:
+                await asyncio.wait(set(conn.bot.in_flight), timeout=self._shutdown_grace)
+            for task in list(conn.bot.in_flight):
                 task.cancel()
             if self._sharing is not None:
                 self._sharing.cancel()
@@ -207,13 +205,7 @@ class WeChatChannel:
             self.stats["duplicate"] += 1
             log.info("wechat: message %s seen before; ignored", msg.message_id)
             return
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            await self._answer(result)
-        finally:
-            self._tasks.discard(task)
+        await self._answer(result)  # in the connection's task for the event (``in_flight``)
 
     async def _answer(self, incoming: Incoming) -> None:
         assert self._on_message is not None
