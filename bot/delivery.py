@@ -176,7 +176,6 @@ class DeliveryWorker:
             if ours and uow.outbox.withdraw_unbound(message):
                 log.warning("outbox #%s: its chat is no longer bound to the agent; withdrawn",
                             message.id)
-                uow.outbox.let_go_unsent(message)
                 ours = False
             if ours and self._not_now(uow, message, now):
                 # it waited past its time (the bot was down, or a lease ran out): held until

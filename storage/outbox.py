@@ -65,16 +65,12 @@ class Outbox:
         """The agent's digests of days before ``day`` still waiting (no process sent them on
         their day): folded, as ``fold_into_next_digest``; their days, for
         ``NudgeRepository.unmark_shown``. Call under ``hold_digests``."""
-        waiting = self._session.execute(
-            select(OutboxMessage.id, OutboxMessage.dedupe_key).where(
-                OutboxMessage.agent_id == agent_id, OutboxMessage.kind == DIGEST,
-                OutboxMessage.status == "pending")).all()
-        past = [row.id for row in waiting if digest_day(row.dedupe_key) < day]
-        if not past:
-            return []
         folded = self._session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(past), OutboxMessage.status == "pending")
+            .where(OutboxMessage.agent_id == agent_id, OutboxMessage.kind == DIGEST,
+                   OutboxMessage.status == "pending",
+                   # the agent's keys differ only in their ISO day, which sorts by date
+                   OutboxMessage.dedupe_key < digest_key(agent_id, day))
             .values(status=FOLDED, payload=[])
             .returning(OutboxMessage.dedupe_key)
             .execution_options(synchronize_session=False)).scalars().all()
@@ -196,7 +192,8 @@ class Outbox:
             func.coalesce(Identity.chat_id, Identity.external_id) == message.chat_id)
         if self._session.scalar(bound.limit(1)) is not None:
             return False
-        self._set(message.id, status=WITHDRAWN, payload=[])
+        # withdrawn by its own sender, which will not send it: no claim to wait out
+        self._set(message.id, status=WITHDRAWN, payload=[], claimed_at=None)
         return True
 
     def mark_sent(self, message_id: int, now: datetime) -> None:
