@@ -21,30 +21,17 @@ NEW_CLIENT = "#new"
 MAX_ID = 2**31 - 1  # larger numbers cannot be ids (and overflow the databases' integers)
 MAX_NAME = 30
 MAX_NAME_WORDS = 4  # "Maria de la Cruz"
-NAME_WITH_NUMBER = ("姓名里不能带电话或证件号码：请只写姓名，号码可以在档案里填写"
-                    "（如 /record 张三 手机）。")
-
-
-def has_private_number(name: str) -> bool:
-    """A phone or ID number in what would become a client's name (never masked there)."""
-    return mask_numbers(name) != name
-
-
-NAME_LIST = "一次只能登记一位客户：姓名里不能有「、」「，」「；」这样的分隔号。"
 _LIST_MARKS = re.compile(r"[、，,；;]")
 
 
-def names_several(name: str) -> bool:
-    """Several names in one (张三、王五): a client is registered one at a time."""
-    return _LIST_MARKS.search(name) is not None
-
-
 def name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be a new client's name, or None."""
-    if has_private_number(name):
-        return NAME_WITH_NUMBER
-    if names_several(name):
-        return NAME_LIST
+    """Why ``name`` cannot be a new client's name, or None: a phone or ID number in it (a
+    name is never masked), or several names in one (张三、王五)."""
+    if mask_numbers(name) != name:
+        return ("姓名里不能带电话或证件号码：请只写姓名，号码可以在档案里填写"
+                "（如 /record 张三 手机）。")
+    if _LIST_MARKS.search(name):
+        return "一次只能登记一位客户：姓名里不能有「、」「，」「；」这样的分隔号。"
     return None
 
 

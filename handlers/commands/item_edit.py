@@ -177,14 +177,13 @@ def _save_policy(ctx: Context, client: Client, policy: Policy, attrs: dict[str, 
     for attr, value in attrs.items():
         setattr(policy, attr, value)
     notes = []
+    if moved or review_anchor(client) != anchor:
+        with reminders_changing(ctx):
+            if moved:
+                ctx.uow.nudges(ctx.agent.id).drop_pending(f"p:{policy.id}")
+            drop_reviews_if_moved(ctx, client, anchor)
     if moved:
-        with reminders_changing(ctx):
-            ctx.uow.nudges(ctx.agent.id).drop_pending(f"p:{policy.id}")
-            drop_reviews_if_moved(ctx, client, anchor)
         notes.append(RENEWALS_REDONE)
-    elif start is not None and review_anchor(client) != anchor:
-        with reminders_changing(ctx):
-            drop_reviews_if_moved(ctx, client, anchor)
     elif (start is not None or RENEWAL_INPUTS & attrs.keys()) \
             and _rewrite_renewals(ctx, client, policy):
         notes.append(RENEWALS_REWRITTEN)
