@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.bootstrap import App
 from storage.agents import IdentityTaken
 from storage.models import Agent
+from storage.uow import UnitOfWork
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I look-alikes
 
@@ -20,22 +21,14 @@ def add_agent(app: App, name: str, telegram: str | None, wechat: str | None,
               leader: bool) -> Agent:
     if not name.strip() or name != name.strip():
         raise AdminError("经纪人名字不能为空，前后也不能有空格")
-    if telegram is not None and not telegram.isdecimal():
-        raise AdminError(f"Telegram 用户 ID 应是一串数字（如 12345678），不是「{telegram}」")
+    _check_telegram_id(telegram)
     with app.uow() as uow:
         if uow.agents.by_name(name) is not None:
             raise AdminError(f"经纪人「{name}」已存在")
         if len(name) > 48:
             raise AdminError("经纪人名字最多 48 个字")
         agent = uow.agents.add(name, app.clock.now(), is_leader=leader)
-        try:
-            uow.agents.bind(agent, "terminal", name, name)
-            if telegram:
-                uow.agents.bind(agent, "telegram", telegram, telegram)
-            if wechat:
-                uow.agents.bind(agent, "wechat", wechat, wechat)
-        except IdentityTaken as taken:
-            raise AdminError(f"{taken} 已绑定给另一位经纪人，未做任何更改") from taken
+        _bind(uow, agent, {"terminal": name, "telegram": telegram, "wechat": wechat})
         uow.audit.write(agent.id, "agent_add", app.clock.now())
         uow.commit()
         return agent
@@ -46,23 +39,34 @@ def bind_accounts(app: App, name: str, telegram: str | None, wechat: str | None)
     new phone); their archive is theirs again. Returns what was bound."""
     if not telegram and not wechat:
         raise AdminError("请用 --telegram 或 --wechat 指定要绑定的聊天账号")
-    if telegram is not None and not telegram.isdecimal():
-        raise AdminError(f"Telegram 用户 ID 应是一串数字（如 12345678），不是「{telegram}」")
+    _check_telegram_id(telegram)
     with app.uow() as uow:
         agent = uow.agents.by_name(name)
         if agent is None:
             raise AdminError(f"没有经纪人「{name}」")
-        bound = []
-        try:
-            for platform, account in (("telegram", telegram), ("wechat", wechat)):
-                if account:
-                    uow.agents.bind(agent, platform, account, account)
-                    bound.append(f"{platform}:{account}")
-        except IdentityTaken as taken:
-            raise AdminError(f"{taken} 已绑定给另一位经纪人，未做任何更改") from taken
+        bound = _bind(uow, agent, {"telegram": telegram, "wechat": wechat})
         uow.audit.write(agent.id, "agent_bind", app.clock.now(), detail=", ".join(bound))
         uow.commit()
         return bound
+
+
+def _check_telegram_id(telegram: str | None) -> None:
+    if telegram is not None and not telegram.isdecimal():
+        raise AdminError(f"Telegram 用户 ID 应是一串数字（如 12345678），不是「{telegram}」")
+
+
+def _bind(uow: UnitOfWork, agent: Agent, accounts: dict[str, str | None]) -> list[str]:
+    """Bind the given chat accounts (platform → id; None: none) to ``agent``; "platform:id"
+    of each. Nothing is bound when one already belongs to another agent."""
+    bound = []
+    try:
+        for platform, account in accounts.items():
+            if account:
+                uow.agents.bind(agent, platform, account, account)
+                bound.append(f"{platform}:{account}")
+    except IdentityTaken as taken:
+        raise AdminError(f"{taken} 已绑定给另一位经纪人，未做任何更改") from taken
+    return bound
 
 
 def list_agents(app: App) -> list[dict[str, object]]:
