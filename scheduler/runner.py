@@ -40,16 +40,16 @@ def start_scheduler(service: NudgeService, housekeeping: Housekeeping, timezone:
     scheduler = JobScheduler(timezone=timezone, job_defaults=JOB_DEFAULTS)
     now = datetime.now(ZoneInfo(timezone))
     # One job doing both at start, so the first digest sees the catch-up's nudges.
-    scheduler.add_job(logged(service.tick, "catch-up"), "date", run_date=now, id="catch-up")
-    scheduler.add_job(logged(service.sweep_tick, "sweep"), "interval", minutes=sweep_minutes,
-                      id="sweep")
-    scheduler.add_job(logged(service.push_tick, "push"), "interval", minutes=push_minutes,
-                      id="push")
-    scheduler.add_job(logged(housekeeping.forget_message_ids, "forget-message-ids"),
-                      "interval", hours=6, next_run_time=now,
-                      id="forget-message-ids")  # at start too: processes may restart often
-    scheduler.add_job(logged(housekeeping.checkpoint, "checkpoint"), "interval", minutes=1,
-                      id="checkpoint")
+    def add(job_id: str, job: Callable[[], object], trigger: str, **when: object) -> None:
+        scheduler.add_job(logged(job, job_id), trigger, id=job_id, **when)
+
+    add("catch-up", service.tick, "date", run_date=now)
+    add("sweep", service.sweep_tick, "interval", minutes=sweep_minutes)
+    add("push", service.push_tick, "interval", minutes=push_minutes)
+    # at start too: processes may restart often
+    add("forget-message-ids", housekeeping.forget_message_ids, "interval", hours=6,
+        next_run_time=now)
+    add("checkpoint", housekeeping.checkpoint, "interval", minutes=1)
     scheduler.start()
     return scheduler
 
