@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.channels.base import DeliveryError
-from bot.channels.telegram import COMMANDS, TelegramStartError, TelegramWebhook
+from bot.channels.telegram import COMMANDS, TelegramChannel, TelegramStartError, TelegramWebhook
 from bot.channels.telegram_config import FAILURE_TEXT
 from handlers.types import Incoming, Option, Reply
 from tests.channels.conftest import Recorder, StartChannel
@@ -349,14 +349,21 @@ async def test_pushes_are_paced_per_chat(fake_api: FakeBotApi, start_channel: St
     assert other < first[1]  # another chat does not wait for chat 1
 
 
+async def _after_a_429(fake_api: FakeBotApi, start_channel: StartChannel,
+                       retry_after: int) -> TelegramChannel:
+    """A channel whose chat 1 was just refused with 429 and ``retry_after``."""
+    channel = await start_channel(per_chat_interval=0.0)
+    fake_api.add_chat(1)
+    fake_api.fail("sendMessage", 429, retry_after=retry_after)
+    with pytest.raises(DeliveryError):
+        await channel.send("1", [Reply("a")])
+    return channel
+
+
 async def test_a_429_holds_the_chat_for_retry_after(
     fake_api: FakeBotApi, start_channel: StartChannel
 ) -> None:
-    channel = await start_channel(per_chat_interval=0.0)
-    fake_api.add_chat(1)
-    fake_api.fail("sendMessage", 429, retry_after=1)
-    with pytest.raises(DeliveryError):
-        await channel.send("1", [Reply("a")])
+    channel = await _after_a_429(fake_api, start_channel, retry_after=1)
     started = asyncio.get_running_loop().time()
     await channel.send("1", [Reply("b")])
     assert asyncio.get_running_loop().time() - started >= 0.9
@@ -365,11 +372,7 @@ async def test_a_429_holds_the_chat_for_retry_after(
 async def test_a_long_flood_wait_is_left_to_the_outbox_not_waited_out(
     fake_api: FakeBotApi, start_channel: StartChannel
 ) -> None:
-    channel = await start_channel(per_chat_interval=0.0)
-    fake_api.add_chat(1)
-    fake_api.fail("sendMessage", 429, retry_after=600)
-    with pytest.raises(DeliveryError):
-        await channel.send("1", [Reply("a")])
+    channel = await _after_a_429(fake_api, start_channel, retry_after=600)
     started = asyncio.get_running_loop().time()
     with pytest.raises(DeliveryError) as held:  # at once: longer than the outbox's lease
         await channel.send("1", [Reply("b"), Reply("c")])
