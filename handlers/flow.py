@@ -8,6 +8,7 @@ when the outcome is "save".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
@@ -117,7 +118,7 @@ def question(draft: FormDraft, templates: Templates, warning: str | None = None)
 
 def step(draft: FormDraft, text: str, templates: Templates, today: date | None = None) -> Step:
     """Advance the draft by one message. Bad input leaves the draft unchanged. ``today`` (the
-    agent's date) refuses birthdays still to come."""
+    agent's date) refuses birthdays still to come, and gives a two-digit year its century."""
     word = text.strip()
     if word in CANCEL:
         return Step(draft, [], "cancel")
@@ -142,13 +143,13 @@ def step(draft: FormDraft, text: str, templates: Templates, today: date | None =
         return _advance(draft, templates)
     _, spec = _current(draft, templates)
     try:
-        value = fields.parse(spec.type, word, spec.choices)
+        value = fields.parse(spec.type, word, spec.choices, today=today)
         if spec.year_required and isinstance(value, dict) and value.get("year") is None:
             raise fields.ParseError("请写上年份，如 2024-3-5。")
         if spec.max_value is not None and isinstance(value, int) and value > spec.max_value:
             raise fields.ParseError(f"{spec.label}最多 {spec.max_value}，请检查。")
         if spec.type == "birthday" and today is not None:
-            _check_born(value, today)
+            _check_born(value, today, word)
     except fields.ParseError as error:
         return Step(draft, [question(draft, templates, warning=error.message)], "continue")
     answers = {**draft.answers, spec.key: value}
@@ -177,10 +178,20 @@ def _required(spec: FieldSpec) -> str:
     return f"「{spec.label}」必须填写，填好才能保存（也可回复 取消 放弃本次记录）。"
 
 
-def _check_born(birthday: dict[str, Any], today: date) -> None:
-    if born_after(birthday, today):
-        raise fields.ParseError(f"这个生日（{fields.display('birthday', birthday)}）还没到，"
-                                "请检查年份。")
+_FOUR_DIGIT_YEAR = re.compile(r"\d{4}|[〇零一二三四五六七八九]{4}")
+
+
+def _check_born(birthday: dict[str, Any], today: date, typed: str) -> None:
+    """Refuse a birth date still to come; one typed with a two-digit year (this year's) is
+    told how to write a century earlier."""
+    if not born_after(birthday, today):
+        return
+    shown = fields.display("birthday", birthday)
+    if _FOUR_DIGIT_YEAR.search(typed) is None:
+        earlier = fields.display("birthday", {**birthday, "year": birthday["year"] - 100})
+        raise fields.ParseError(f"这个生日（{shown}）还没到。如果是{earlier}，"
+                                "请写四位年份。")
+    raise fields.ParseError(f"这个生日（{shown}）还没到，请检查年份。")
 
 
 def _advance(draft: FormDraft, templates: Templates) -> Step:

@@ -10,7 +10,7 @@ from handlers.fields.children import RELATION_PATTERN
 
 CLAUSE = re.compile(r"[^,;。!?\n]+")
 LUNAR_MARK = re.compile(r"农历|阴历|旧历|老历")
-_YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})年"
+_YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4}|(?<!\d)\d{2})年"  # 1985年, 85年
 _MONTH = r"(?:\d{1,2}|正|冬|腊|十[一二]|[一二三四五六七八九十])月"
 _DAY = r"(?:\d{1,2}|初[一二三四五六七八九十]|[一二三四五六七八九十廿卅]{1,3})[日号]?"
 DATE_IN_TEXT = re.compile(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from handlers.fields import ParseError, display
@@ -40,38 +41,39 @@ log = logging.getLogger(__name__)
 # --- extractors: each returns (position, fact) pairs ----------------------------------------------
 
 
-def _date_in(clause: str) -> dict[str, Any] | None:
-    """The first readable date in a clause; 农历 anywhere in the clause makes it lunar."""
+def _date_in(clause: str, today: date | None) -> dict[str, Any] | None:
+    """The first readable date in a clause; 农历 anywhere in the clause makes it lunar. A date
+    of the past: a two-digit year is the latest not after ``today``'s."""
     lunar = bool(LUNAR_MARK.search(clause))
     for match in DATE_IN_TEXT.finditer(clause):
         candidate = match.group()
         if lunar and not LUNAR_MARK.search(candidate):
             candidate = "农历" + candidate
         try:
-            return parse_birthday(candidate)
+            return parse_birthday(candidate, today)
         except ParseError:
             continue
     return None
 
 
-def _dates(text: str) -> Found:
+def _dates(text: str, today: date | None) -> Found:
     found: Found = []
     for clause_match in clauses(text):
         clause = "".join(clause_match.group().split())
         position = clause_match.start()
         earlier = text[:position]
         if "结婚纪念日" in clause:
-            value = _date_in(clause.split("结婚纪念日", 1)[1]) or _date_in(clause)
+            value = _date_in(clause.split("结婚纪念日", 1)[1], today) or _date_in(clause, today)
             if value:
                 found.append((position, Fact("date.wedding", value, _dated("结婚纪念日", value))))
         elif anniversary := ANNIVERSARY.search(clause):
-            value = _date_in(clause)
+            value = _date_in(clause, today)
             if value:
                 name = _anniversary_name(clause[: anniversary.start()])
                 fact = Fact("date.custom", {**value, "label": name}, _dated(name, value))
                 found.append((position, fact))
         elif word := BIRTHDAY_WORD.search(clause):
-            value = _date_in(clause)
+            value = _date_in(clause, today)
             if value and not not_the_clients(earlier + clause[: word.start()]):
                 found.append((position, Fact("client.birthday", value, _dated("生日", value))))
     return found
@@ -139,8 +141,9 @@ def _children(text: str) -> Found:
 # --- the entry point ------------------------------------------------------------------------------
 
 
-def extract_facts(text: str, keywords: NoteKeywords) -> list[Fact]:
-    """Facts recognised in a quick note, in the order they appear, without duplicates.
+def extract_facts(text: str, keywords: NoteKeywords, today: date | None = None) -> list[Fact]:
+    """Facts recognised in a quick note, in the order they appear, without duplicates;
+    ``today``, the agent's date, gives a two-digit year (28年3月5日) its century.
 
     Never raises: an extractor that fails is logged and skipped.
     """
@@ -152,7 +155,7 @@ def extract_facts(text: str, keywords: NoteKeywords) -> list[Fact]:
         log_failure(log, "could not normalise a note", error)
         return []
     extractors: list[Callable[[], Found]] = [
-        lambda: _dates(norm),
+        lambda: _dates(norm, today),
         lambda: _amounts(norm),
         lambda: _children(norm),
         lambda: occupations(norm, keywords),

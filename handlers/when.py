@@ -7,7 +7,8 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.fields import ParseError, parse
+from handlers.fields import ParseError
+from handlers.fields.dates import parse_solar
 from handlers.fields.numbers import small_int
 from handlers.fields.text import compact
 
@@ -42,7 +43,8 @@ def to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
 
 
 def parse_day(word: str, today: date) -> date | None:
-    """今天/明天/后天, 周四 (the next one, today included), 下周二, 11月26日, 2026-11-26."""
+    """今天/明天/后天, 周四 (the next one, today included), 下周二, 11月26日, 2026-11-26; a
+    two-digit year is the nearest from this year on (27年1月9日 in 2026: 2027)."""
     text = compact(word)
     if text in _RELATIVE:
         return today + timedelta(days=_RELATIVE[text])
@@ -57,7 +59,7 @@ def parse_day(word: str, today: date) -> date | None:
             return monday + timedelta(days=weekday)
         return today + timedelta(days=(weekday - today.weekday()) % 7)
     try:
-        value = parse("date", text)
+        value = parse_solar(text, today, "ahead")
     except ParseError:
         return None
     if value["year"] is not None:

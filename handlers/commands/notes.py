@@ -52,7 +52,7 @@ def quick_note(ctx: Context, args: str) -> list[Reply]:
     ctx.clients.add_timeline(client, "note", mask_numbers(text), ctx.now)  # never in full
     ctx.touch(client)
     ctx.audit("note", client)
-    facts = [fact for fact in extract_facts(text, ctx.config.note_keywords.to_keywords())
+    facts = [fact for fact in extract_facts(text, ctx.config.note_keywords.to_keywords(), ctx.today)
              if not (fact.target == "client.birthday" and born_after(fact.value, ctx.today))]
     phone = mobile_in(text)
     if phone is not None:

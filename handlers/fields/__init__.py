@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from . import children, choice, dates, money, numbers, phone, secrets, text
@@ -15,25 +16,27 @@ from .errors import ParseError
 
 __all__ = ["FIELD_TYPES", "ParseError", "display", "hint", "parse"]
 
-_Parser = Callable[[str, Sequence[str]], Any]
+# (answer, choices, the agent's today: the dates' two-digit years count from it)
+_Parser = Callable[[str, Sequence[str], date | None], Any]
 
 _PARSERS: dict[str, _Parser] = {
-    "text": lambda t, _c: text.parse_text(t),
-    "choice": choice.parse_choice,
-    "multi": choice.parse_multi,
-    "tags": lambda t, _c: text.parse_tags(t),
-    "phone": lambda t, _c: phone.parse_phone(t),
-    "date": lambda t, _c: dates.parse_solar(t),
-    "lunar_date": lambda t, _c: dates.parse_lunar(t),
-    "birthday": lambda t, _c: dates.parse_birthday(t),
-    "anniversary": lambda t, _c: dates.parse_anniversary(t),
-    "money": lambda t, _c: money.parse_money(t),
-    "integer": lambda t, _c: numbers.parse_integer(t),
-    "age": lambda t, _c: numbers.parse_age(t),
-    "yesno": lambda t, _c: choice.parse_yesno(t),
-    "children": lambda t, _c: children.parse_children(t),
-    "id_number": lambda t, _c: secrets.parse_id_number(t),
-    "account": lambda t, _c: secrets.parse_account(t),
+    "text": lambda t, _c, _d: text.parse_text(t),
+    "choice": lambda t, c, _d: choice.parse_choice(t, c),
+    "multi": lambda t, c, _d: choice.parse_multi(t, c),
+    "tags": lambda t, _c, _d: text.parse_tags(t),
+    "phone": lambda t, _c, _d: phone.parse_phone(t),
+    # every date a form asks is one of the past (a start date, a birthday, an anniversary)
+    "date": lambda t, _c, d: dates.parse_solar(t, d),
+    "lunar_date": lambda t, _c, d: dates.parse_lunar(t, d),
+    "birthday": lambda t, _c, d: dates.parse_birthday(t, d),
+    "anniversary": lambda t, _c, d: dates.parse_anniversary(t, d),
+    "money": lambda t, _c, _d: money.parse_money(t),
+    "integer": lambda t, _c, _d: numbers.parse_integer(t),
+    "age": lambda t, _c, _d: numbers.parse_age(t),
+    "yesno": lambda t, _c, _d: choice.parse_yesno(t),
+    "children": lambda t, _c, d: children.parse_children(t, d),
+    "id_number": lambda t, _c, _d: secrets.parse_id_number(t),
+    "account": lambda t, _c, _d: secrets.parse_account(t),
 }
 
 _DISPLAYS: dict[str, Callable[[Any], str]] = {
@@ -81,8 +84,13 @@ def _known(field_type: str) -> None:
         raise ValueError(f"unknown field type {field_type!r}")
 
 
-def parse(field_type: str, text: str, choices: Sequence[str] = ()) -> Any:
+def parse(field_type: str, text: str, choices: Sequence[str] = (), *,
+          today: date | None = None) -> Any:
     """Read ``text`` as a ``field_type`` value (JSON-serialisable).
+
+    ``today`` is the agent's date: a date's two-digit year (85年, 28.3.5) is the latest year
+    ending in those digits that is not after it (``dates.full_year``); give it whenever a
+    clock is at hand.
 
     Raises ``ParseError`` (with a polite Chinese ``.message``) for input that cannot be read;
     an unknown ``field_type`` is a programming error and raises a plain ``ValueError``.
@@ -91,7 +99,7 @@ def parse(field_type: str, text: str, choices: Sequence[str] = ()) -> Any:
     text = text if isinstance(text, str) else str(text)
     if field_type != "text" and len(text) > MAX_INPUT:
         raise ParseError(f"内容太长了，没法识别。{hint(field_type, choices)}")
-    return _PARSERS[field_type](text, choices)
+    return _PARSERS[field_type](text, choices, today)
 
 
 def display(field_type: str, value: Any) -> str:

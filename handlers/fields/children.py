@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from .dates import full_year
 from .errors import ParseError
 from .numbers import small_int
 from .text import NONE_WORDS, compact
@@ -44,7 +46,10 @@ MENTION = re.compile(
 AGE = re.compile(
     r"(?P<each>[各都])?是?(?:"
     r"(?P<years>\d{1,3}|[一二两三四五六七八九十]{1,3})周?岁半?了?(?P<of>的)?"
-    r"|(?P<months>\d{1,2}|[一二两三四五六七八九十]{1,3})个多?月大?(?P<of_m>的)?)"
+    r"|(?P<months>\d{1,2}|[一二两三四五六七八九十]{1,3})个多?月大?(?P<of_m>的)?"
+    # a birth year: 18年出生, 2018年生的, 是18年的, 18年的儿子
+    r"|(?<!\d)(?P<born>\d{4}|\d{2})年(?=出生|生|的)(?:出生|生)?"
+    rf"(?:(?P<of_b>的)(?={RELATION_PATTERN})|的)?)"
 )
 NO_CHILDREN = re.compile(
     r"^(?:没有?|无|暂无|还没有?)(?:孩子|小孩|子女)?(?:呢|的)?$|^(?:丁克|未育|无子女)$"
@@ -85,9 +90,17 @@ def _count(text: str | None) -> int:
     return small_int(text) or 1 if text else 1
 
 
-def _age(match: re.Match[str]) -> int | None:
+def _age(match: re.Match[str], today: date | None) -> int | None:
+    """The age an age, a number of months or a birth year gives (a year: the years since it,
+    as the life-stage rule counts them; a two-digit one is the latest not after today's)."""
     if match["months"]:
         return 0 if small_int(match["months"]) is not None else None
+    if match["born"]:
+        if today is None:
+            return None
+        born = match["born"]
+        year = int(born) if len(born) == 4 else full_year(int(born), today)
+        return today.year - year if year <= today.year else -1
     return small_int(match["years"])
 
 
@@ -146,8 +159,9 @@ def _assign(slots: list[_Slot], chunk: int, ages: list[int | None], each: bool) 
             slots.append(_Slot(relation, chunk, age))
 
 
-def parse_children(text: str) -> list[dict[str, Any]]:
-    """``[{"relation": "儿子"|"女儿"|"孩子", "age": int | None, "name": str | None}, ...]``."""
+def parse_children(text: str, today: date | None = None) -> list[dict[str, Any]]:
+    """``[{"relation": "儿子"|"女儿"|"孩子", "age": int | None, "name": str | None}, ...]``;
+    a birth year (18年出生) gives the age counted from ``today`` (none without it)."""
     cleaned = compact(text)
     if cleaned.lower() in NONE_WORDS or NO_CHILDREN.match(cleaned):
         return []
@@ -169,10 +183,13 @@ def parse_children(text: str) -> list[dict[str, Any]]:
     by_chunk: dict[int, list[int | None]] = {}
     each: set[int] = set()
     for age_match in ages:
-        age = _age(age_match)
-        if age is None or age > MAX_CHILD_AGE:
+        age = _age(age_match, today)
+        if age_match["born"] and age is None:
+            continue  # no today to count from: the year is not read
+        if age is None or not 0 <= age <= MAX_CHILD_AGE:
             raise ParseError(f"孩子的年龄看起来不对，请核对一下。{ACCEPTED}")
-        if age_match["of"] or age_match["of_m"]:  # 8岁的儿子: binds to the next mention
+        if age_match["of"] or age_match["of_m"] or age_match["of_b"]:
+            # 8岁的儿子, 18年的女儿: binds to the next mention
             chunk = min(bisect_left(starts, age_match.end()), len(starts) - 1)
         else:
             chunk = max(bisect_left(starts, age_match.start()) - 1, 0)

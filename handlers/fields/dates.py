@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from borax.calendars.lunardate import LCalendars, LunarDate
 
@@ -28,7 +28,10 @@ MONTH_NAMES = ("正月", "二月", "三月", "四月", "五月", "六月",
                "七月", "八月", "九月", "十月", "冬月", "腊月")  # fmt: skip
 _DIGITS = "一二三四五六七八九十"
 
-_YEAR = r"(?P<y>\d{4}|[〇零一二三四五六七八九]{4})"
+_CN_DIGIT = "[〇零一二三四五六七八九]"
+_YEAR = rf"(?P<y>\d{{4}}|{_CN_DIGIT}{{4}})"
+# a year written before 年 may have two digits, as agents write them: 85年, 七六年
+_YEAR_NIAN = rf"(?P<y>\d{{4}}|{_CN_DIGIT}{{4}}|\d{{2}}|{_CN_DIGIT}{{2}})年"
 _CN_MONTH = r"正|冬|腊|十[一二]|[一二三四五六七八九十]"
 _CN_DAY = r"初[一二三四五六七八九十]|[一二三四五六七八九十廿卅]{1,3}"
 _LUNAR_MARK = re.compile(r"农历|阴历|旧历|老历")
@@ -44,7 +47,7 @@ SOLAR_FORMS = (
     # two-digit years with 年 or dots, as agents write them: 85年3月5日, 76.8.15
     re.compile(r"(?P<y>\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"),
     re.compile(
-        r"(?P<y>\d{2})年(?P<m>\d{1,2}|十[一二]|[一二三四五六七八九十])月"
+        rf"(?P<y>\d{{2}}|{_CN_DIGIT}{{2}})年(?P<m>\d{{1,2}}|十[一二]|[一二三四五六七八九十])月"
         r"(?P<d>\d{1,2}|[一二三四五六七八九十廿卅]{1,3})[日号]?"
     ),
     re.compile(
@@ -54,14 +57,15 @@ SOLAR_FORMS = (
 )
 LUNAR_FORMS = (
     re.compile(
-        rf"(?:{_YEAR}年)?(?P<leap>闰)?(?P<m>\d{{1,2}}|{_CN_MONTH})月份?"
+        rf"(?:{_YEAR_NIAN})?(?P<leap>闰)?(?P<m>\d{{1,2}}|{_CN_MONTH})月份?"
         rf"(?P<d>\d{{1,2}}|{_CN_DAY})[日号]?"
     ),
-    re.compile(r"(?:(?P<y>\d{4})[-/.])?(?P<leap>闰)?(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})[日号]?"),
+    re.compile(r"(?:(?P<y>\d{4}|\d{2})[-/.])?(?P<leap>闰)?(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"
+               r"[日号]?"),
 )
 # Words only a lunar date uses; a Chinese month and day with no 日/号 (八月十五) also reads lunar.
 _LUNAR_WORDS = re.compile(r"正月|冬月|腊月|闰|初[一二三四五六七八九十]|廿|卅")
-_CN_MONTH_DAY = re.compile(rf"(?:{_YEAR}年)?(?:{_CN_MONTH})月(?:{_CN_DAY})")
+_CN_MONTH_DAY = re.compile(rf"(?:{_YEAR_NIAN})?(?:{_CN_MONTH})月(?:{_CN_DAY})")
 
 
 def _clean(text: str) -> str:
@@ -83,13 +87,31 @@ def _date_value(calendar_name: str, year: int | None, month: int, day: int, leap
     return {"calendar": calendar_name, "year": year, "month": month, "day": day, "leap": leap}
 
 
-def _parts(match: re.Match[str]) -> tuple[int | None, int | None, int | None]:
+Direction = Literal["past", "ahead"]
+
+
+def full_year(two: int, today: date | None, direction: Direction = "past") -> int:
+    """The year a two-digit one (0-99) stands for, counted from ``today``: for a date that lies
+    in the past (a birth date, an anniversary, a policy's start), the latest year ending in
+    those digits that is not after today's (in 2026: 85 → 1985, 26 → 2026, 28 → 1928); for
+    one still to come (a salon), the nearest from today's on (in 2029: 30 → 2030). Without a
+    today (a parser used alone), below 30 is 20xx and the rest 19xx."""
+    if today is None:
+        return two + (2000 if two < 30 else 1900)
+    if direction == "ahead":
+        return today.year + (two - today.year) % 100
+    return today.year - (today.year - two) % 100
+
+
+def _parts(match: re.Match[str], today: date | None, direction: Direction
+           ) -> tuple[int | None, int | None, int | None]:
     year_text = match.groupdict().get("y")
-    if year_text is not None and len(year_text) == 2 and year_text.isdecimal():
-        two = int(year_text)
-        year: int | None = two + (2000 if two < 30 else 1900)  # 85年 → 1985, 05年 → 2005
-    else:
-        year = year_int(year_text) if year_text else None
+    year: int | None = None
+    if year_text is not None and len(year_text) == 2:  # 85, 七六
+        digits = "".join(str(small_int(char)) for char in year_text)
+        year = full_year(int(digits), today, direction)
+    elif year_text:
+        year = year_int(year_text)
     return year, _month(match["m"]), _day(match["d"])
 
 
@@ -98,8 +120,10 @@ def _check_year(year: int | None, accepted: str) -> None:
         raise ParseError(f"年份要在{MIN_YEAR}到{MAX_YEAR}之间。{accepted}")
 
 
-def parse_solar(text: str) -> dict[str, Any]:
-    """A Gregorian date, year optional: ``{"calendar": "solar", "year": 1985 | None, ...}``."""
+def parse_solar(text: str, today: date | None = None, direction: Direction = "past"
+                ) -> dict[str, Any]:
+    """A Gregorian date, year optional: ``{"calendar": "solar", "year": 1985 | None, ...}``;
+    a two-digit year counted from ``today`` in ``direction`` (``full_year``)."""
     cleaned = _SOLAR_MARK.sub("", _clean(text))
     for form in SOLAR_FORMS:
         match = form.fullmatch(cleaned)
@@ -107,7 +131,7 @@ def parse_solar(text: str) -> dict[str, Any]:
             break
     else:
         raise ParseError(f"没看懂这个日期“{quote(text.strip())}”。{SOLAR_ACCEPTED}")
-    year, month, day = _parts(match)
+    year, month, day = _parts(match, today, direction)
     _check_year(year, SOLAR_ACCEPTED)
     if month is None or not 1 <= month <= 12:
         raise ParseError(f"月份要在1到12之间。{SOLAR_ACCEPTED}")
@@ -142,8 +166,9 @@ def _check_lunar(year: int, month: int, day: int, leap: bool) -> None:
         raise ParseError(f"农历{year}年没有这一天，请核对一下。{LUNAR_ACCEPTED}") from exc
 
 
-def parse_lunar(text: str) -> dict[str, Any]:
-    """A lunar date, year optional: ``{"calendar": "lunar", ..., "leap": bool}``."""
+def parse_lunar(text: str, today: date | None = None) -> dict[str, Any]:
+    """A lunar date, year optional: ``{"calendar": "lunar", ..., "leap": bool}``; a two-digit
+    year is the latest not after ``today``'s (``full_year``)."""
     cleaned = _LUNAR_MARK.sub("", _clean(text))
     for form in LUNAR_FORMS:
         match = form.fullmatch(cleaned)
@@ -151,7 +176,7 @@ def parse_lunar(text: str) -> dict[str, Any]:
             break
     else:
         raise ParseError(f"没看懂这个农历日期“{quote(text.strip())}”。{LUNAR_ACCEPTED}")
-    year, month, day = _parts(match)
+    year, month, day = _parts(match, today, "past")
     leap = bool(match["leap"])
     _check_year(year, LUNAR_ACCEPTED)
     if month is None or not 1 <= month <= 12:
@@ -173,10 +198,12 @@ def looks_lunar(text: str) -> bool:
     return bool(_LUNAR_WORDS.search(cleaned) or _CN_MONTH_DAY.fullmatch(cleaned))
 
 
-def _either_calendar(text: str, what: str, accepted: str) -> dict[str, Any]:
-    """Lunar when the text says so (农历, 正月, 初八, 八月十五), solar otherwise."""
+def _either_calendar(text: str, what: str, accepted: str, today: date | None
+                    ) -> dict[str, Any]:
+    """Lunar when the text says so (农历, 正月, 初八, 八月十五), solar otherwise; a date of the
+    past (a two-digit year is the latest not after ``today``'s)."""
     try:
-        return parse_lunar(text) if looks_lunar(text) else parse_solar(text)
+        return parse_lunar(text, today) if looks_lunar(text) else parse_solar(text, today)
     except ParseError as error:
         if "没看懂" in error.message:
             shown = quote(text.strip())
@@ -184,14 +211,16 @@ def _either_calendar(text: str, what: str, accepted: str) -> dict[str, Any]:
         raise
 
 
-def parse_birthday(text: str) -> dict[str, Any]:
-    """A birthday, solar or lunar (农历, 正月, 初八, 八月十五)."""
-    return _either_calendar(text, "生日", BIRTHDAY_ACCEPTED)
+def parse_birthday(text: str, today: date | None = None) -> dict[str, Any]:
+    """A birthday, solar or lunar (农历, 正月, 初八, 八月十五); a two-digit year (85年) is the
+    latest year ending in those digits that is not after ``today``'s (``full_year``)."""
+    return _either_calendar(text, "生日", BIRTHDAY_ACCEPTED, today)
 
 
-def parse_anniversary(text: str) -> dict[str, Any]:
-    """A wedding or other anniversary, solar or lunar (its years then count in lunar years)."""
-    return _either_calendar(text, "日期", ANNIVERSARY_ACCEPTED)
+def parse_anniversary(text: str, today: date | None = None) -> dict[str, Any]:
+    """A wedding or other anniversary, solar or lunar (its years then count in lunar years);
+    a two-digit year as in ``parse_birthday``."""
+    return _either_calendar(text, "日期", ANNIVERSARY_ACCEPTED, today)
 
 
 def solar_day(value: dict[str, Any]) -> date | None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers.fields import FIELD_TYPES, ParseError, display, hint, parse
+from handlers.fields.dates import full_year
 
 SEX = ("男", "女")
 SPORTS = ("马拉松", "瑜伽", "游泳", "读书会")
+NOV_2026 = date(2026, 11, 24)  # the tests' today
 
 
 def rejected(field_type: str, text: str, choices: tuple[str, ...] = ()) -> str:
@@ -20,6 +23,12 @@ def rejected(field_type: str, text: str, choices: tuple[str, ...] = ()) -> str:
     message = caught.value.message
     assert message and str(caught.value) == message
     return message
+
+
+def rejected_on(field_type: str, text: str, today: date) -> str:
+    with pytest.raises(ParseError) as caught:
+        parse(field_type, text, today=today)
+    return caught.value.message
 
 
 def solar(year: int | None, month: int, day: int) -> dict:
@@ -440,7 +449,18 @@ def test_children(text: str, expected: list[dict]) -> None:
     assert parse("children", text) == expected
 
 
+@pytest.mark.parametrize(("text", "ages"), [
+    ("女儿18年出生", [8]), ("儿子是05年的", [21]), ("儿子2018年生的", [8]),
+    ("儿子9岁，女儿18年的", [9, 8]), ("18年的儿子和20年的女儿", [8, 6]),
+    ("儿子在美国10年了", [None]),  # years, not a birth year
+])
+def test_children_by_birth_year(text: str, ages: list[int | None]) -> None:
+    assert [child["age"] for child in parse("children", text, today=NOV_2026)] == ages
+    assert parse("children", "女儿18年出生")[0]["age"] is None  # no today to count from
+
+
 def test_children_rejected() -> None:
+    assert "核对" in rejected_on("children", "儿子2028年出生", NOV_2026)
     assert "儿子9岁" in rejected("children", "很可爱")
     assert "核对" in rejected("children", "儿子150岁")
 
@@ -594,6 +614,46 @@ def test_display_reads_back(field_type: str, text: str) -> None:
 def test_two_digit_years_with_nian(text, expected):
     assert parse("date", text) == expected
     assert parse("birthday", text) == expected
+
+
+@pytest.mark.parametrize(("two", "past", "ahead"), [
+    (85, 1985, 2085), (26, 2026, 2026), (27, 1927, 2027), (28, 1928, 2028), (0, 2000, 2100),
+    (99, 1999, 2099), (5, 2005, 2105),
+])
+def test_a_two_digit_year_counts_from_today(two: int, past: int, ahead: int) -> None:
+    assert full_year(two, NOV_2026) == past
+    assert full_year(two, NOV_2026, "ahead") == ahead
+
+
+@given(st.integers(0, 99), st.integers(1950, 2090))
+def test_a_two_digit_year_is_the_nearest_one_on_its_side_of_today(two: int, year: int) -> None:
+    today = date(year, 6, 1)
+    past, ahead = full_year(two, today), full_year(two, today, "ahead")
+    assert past % 100 == two == ahead % 100
+    assert year - 100 < past <= year <= ahead < year + 100
+
+
+@pytest.mark.parametrize(("field_type", "text", "expected"), [
+    ("birthday", "28年3月5日", solar(1928, 3, 5)),
+    ("birthday", "85年3月5日", solar(1985, 3, 5)),
+    ("birthday", "05.3.1", solar(2005, 3, 1)),
+    ("birthday", "二八年三月五日", solar(1928, 3, 5)),
+    ("birthday", "农历76年八月十五", lunar(1976, 8, 15)),
+    ("birthday", "七六年八月十五", lunar(1976, 8, 15)),
+    ("birthday", "农历28.12.8", lunar(1928, 12, 8)),
+    ("birthday", "农历20年闰四月初八", lunar(2020, 4, 8, leap=True)),
+    ("anniversary", "08年5月20日", solar(2008, 5, 20)),
+    ("anniversary", "农历99年七月初七", lunar(1999, 7, 7)),
+    ("date", "29.6.1", solar(1929, 6, 1)),
+    ("date", "26年12月1日", solar(2026, 12, 1)),  # this year's: a start next week stays
+])
+def test_two_digit_years_of_the_past_count_from_today(field_type, text, expected) -> None:
+    assert parse(field_type, text, today=NOV_2026) == expected
+
+
+def test_a_two_digit_lunar_year_is_checked_in_its_century() -> None:
+    with pytest.raises(ParseError, match="农历1928年没有闰四月"):
+        parse("birthday", "农历28年闰四月初八", today=NOV_2026)
 
 
 # --- as agents type them: monthly amounts, 年薪, 80后, 76.8.15, school words, lunar anniversaries

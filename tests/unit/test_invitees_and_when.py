@@ -44,6 +44,8 @@ def test_proposals_rank_by_tags_then_tier_then_contact():
     ("本周一", date(2026, 11, 23)), ("礼拜天", date(2026, 11, 29)),
     ("下个星期二", date(2026, 12, 1)), ("下下周二", date(2026, 12, 8)),
     ("2月29日", date(2028, 2, 29)), ("2026年12月5日", date(2026, 12, 5)),
+    ("27年1月9日", date(2027, 1, 9)), ("26.12.5", date(2026, 12, 5)),  # the nearest year ahead
+    ("35年1月9日", date(2035, 1, 9)),
     ("周八", None), ("2月30日", None), ("退休", None),
 ])
 def test_day_words(word, expected):
