@@ -131,7 +131,12 @@ class DeliveryWorker:
                 raise DeliveryError(f"given up after {message.attempts} attempts",
                                     permanent=True)
             replies = [reply_from_json(item) for item in message.payload]
-            numbered = message.platform in NUMBERED_PLATFORMS and any(r.options for r in replies)
+            # Numbers or not is decided once: a retry after some of its messages went out sends
+            # the rest of the same text (its row keeps the replies as the first attempt sent
+            # them), whether a form was opened or closed since; decided again, the text would
+            # split differently and ``parts_sent`` skip or repeat lines.
+            numbered = message.parts_sent == 0 and message.platform in NUMBERED_PLATFORMS \
+                and any(r.options for r in replies)
             ours, answering = await asyncio.to_thread(self._still_ours, message, numbered)
         except DeliveryError as error:
             await asyncio.to_thread(self._failed, message, error)
@@ -147,7 +152,7 @@ class DeliveryWorker:
         try:
             await channel.send(message.chat_id, replies, message.parts_sent)
         except DeliveryError as error:
-            await asyncio.to_thread(self._failed, message, error)
+            await asyncio.to_thread(self._failed, message, error, replies)
             return 0
         except Exception as error:  # a bug or an unexpected client error: retry, don't crash
             log_failure(log, f"unexpected error delivering outbox #{message.id}", error)
@@ -213,7 +218,10 @@ class DeliveryWorker:
         except ConcurrentUpdate:
             pass  # the agent is typing right now: their conversation's options stay
 
-    def _failed(self, message: OutboxMessage, error: DeliveryError) -> None:
+    def _failed(self, message: OutboxMessage, error: DeliveryError,
+                sent_as: list[Reply] | None = None) -> None:
+        """Retry, or give up, a row whose send failed; ``sent_as``: its replies as this attempt
+        sent them (see ``_retry``)."""
         now = self._clock.now()
         reason = str(error) or type(error).__name__
         with self._uow() as uow:
@@ -224,7 +232,7 @@ class DeliveryWorker:
                 self._dead_letter(uow, message, reason)
             elif error.retry_after is not None:
                 self._retry(uow, message, now + timedelta(seconds=error.retry_after), reason,
-                            count=False, sent=error.sent_parts)
+                            count=False, sent=error.sent_parts, sent_as=sent_as)
             else:
                 attempts = message.attempts + 1
                 if attempts >= self._policy.max_attempts:
@@ -233,17 +241,18 @@ class DeliveryWorker:
                     backoff = min(self._policy.base_backoff * 2 ** (attempts - 1),
                                   self._policy.max_backoff)
                     self._retry(uow, message, now + backoff, reason, count=True,
-                                sent=error.sent_parts)
+                                sent=error.sent_parts, sent_as=sent_as)
             uow.outbox.let_go_unsent(message)  # withdrawn meanwhile: rebuilt without waiting
             uow.commit()
         log.warning("delivery of outbox #%s failed: %s", message.id, reason)
 
     def _retry(self, uow: UnitOfWork, message: OutboxMessage, at: datetime, reason: str,
-               count: bool, sent: int) -> None:
+               count: bool, sent: int, sent_as: list[Reply] | None = None) -> None:
         """Try again at ``at``, or after the agent's quiet hours if ``at`` falls in them,
-        after the parts already delivered (``sent`` more in this attempt). A digest whose
-        next try would fall on a later day of the agent's is not sent stale: its reminders go
-        into the next digest."""
+        after the parts already delivered (``sent`` more in this attempt, its replies as
+        ``sent_as``: kept for the retry, which sends the rest of that very text). A digest
+        whose next try would fall on a later day of the agent's is not sent stale: its
+        reminders go into the next digest."""
         agent = uow.agents.get(message.agent_id)
         if agent is not None:
             at = quiet_until(at, agent) or at
@@ -252,8 +261,9 @@ class DeliveryWorker:
                 if uow.outbox.fold_into_next_digest(message):
                     uow.nudges(message.agent_id).unmark_shown([digest_day(message.dedupe_key)])
                 return
+        payload = [reply_to_json(reply) for reply in sent_as] if sent and sent_as else None
         uow.outbox.retry_later(message, at, reason, count=count,
-                               parts_sent=message.parts_sent + sent)
+                               parts_sent=message.parts_sent + sent, payload=payload)
 
     def _dead_letter(self, uow: UnitOfWork, message: OutboxMessage, reason: str) -> None:
         if not uow.outbox.mark_dead(message, reason):

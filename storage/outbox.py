@@ -202,12 +202,16 @@ class Outbox:
         self._set(message_id, status="sent", sent_at=now, last_error=None, payload=[])
 
     def retry_later(self, message: OutboxMessage, at: datetime, error: str,
-                    count: bool, parts_sent: int = 0) -> bool:
+                    count: bool, parts_sent: int = 0,
+                    payload: list[dict[str, Any]] | None = None) -> bool:
         """Schedule another attempt of a row this sender still holds, which skips the
-        ``parts_sent`` platform messages already delivered; False when it no longer holds it
+        ``parts_sent`` platform messages already delivered of its ``payload`` (when given: what
+        was sent, which the retry must split the same way); False when it no longer holds it
         (withdrawn or refilled meanwhile: not retried with what it said)."""
         values: dict[str, Any] = {"status": "pending", "next_attempt_at": at, "claimed_at": None,
                                   "last_error": error[:500], "parts_sent": parts_sent}
+        if payload is not None:
+            values["payload"] = payload
         if count:
             values["attempts"] = OutboxMessage.attempts + 1
         return self._update_claimed(message, values)
