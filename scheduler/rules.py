@@ -20,7 +20,7 @@ from handlers.when import local_now, to_utc, zone_of
 from scheduler import calendar as cal
 from scheduler import texts
 from scheduler.config import NudgeRules
-from storage.nudges import TOP_TIERS_FIRST, list_entry
+from storage.nudges import TOP_TIERS_FIRST, followup_occurrence, list_entry
 from storage.sweep_queries import PersonRow, SweepQueries
 
 
@@ -143,7 +143,8 @@ def _anchor_keys(day: date, months: int) -> list[tuple[int, int]]:
 def followups(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     """A client not contacted for the tier's cadence falls due, and again at every further
     multiple of it while still not contacted; one never contacted counts from its creation.
-    Days are the agent's local days."""
+    Days are the agent's local days; the key is the contact's moment and the days
+    (``followup_occurrence``), so a change of zone, which moves the day, never makes one twice."""
     due = []
     for tier, cadence in rules.followup_days.items():
         oldest = q.oldest_contact(tier)
@@ -170,7 +171,8 @@ def _followups_in_zone(q: SweepQueries, day: date, tier: str, cadence: int,
         since_when = (f"已 {days} 天没有联系（上次 {texts.md(last_day)}）" if contacted
                       else f"建档 {days} 天还没有联系过（建档于 {texts.md(last_day)}）")
         due.append(DueNudge(agent_id, client_id, "followup", f"c:{client_id}",
-                            day.isoformat(), day, f"⏰ {name}【{tier}】{since_when}，该跟进了"))
+                            followup_occurrence(since, days), day,
+                            f"⏰ {name}【{tier}】{since_when}，该跟进了"))
     return due
 
 

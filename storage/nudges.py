@@ -20,6 +20,14 @@ _LIST_COUNT = re.compile(r"（共 (\d+) 位）| 等 (\d+) 位")
 _EMPTY_INVITEES = ("建议邀请：（", "建议邀请：（暂无建议人选）（")  # as it reads, as it should
 
 
+def followup_occurrence(since: datetime, days: int) -> str:
+    """A follow-up's key: the moment (naive UTC) of the contact, or of the client's creation,
+    it counts from, and the days without contact it is about. Not the local day it falls on,
+    which a change of the agent's time zone moves (2026-11-24 01:00 is 11-23 in Los Angeles):
+    the same follow-up keeps its key whatever the zone, and a later contact gives new ones."""
+    return f"{since:%Y%m%dT%H%M%S.%f}Z/{days}"
+
+
 def list_entry(name: str, tier: str) -> str:
     """A client as the festival and salon lists name them."""
     return f"{name}【{tier}】"
