@@ -145,6 +145,31 @@ def followups(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     multiple of it while still not contacted; one never contacted counts from its creation.
     Days are the agent's local days; the key is the contact's moment and the days
     (``followup_occurrence``), so a change of zone, which moves the day, never makes one twice."""
+    return _followups(q, day, rules, [(zone_name, None) for zone_name in q.agent_zones()])
+
+
+def followups_moved_back(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
+    """The follow-ups of the two days before ``day`` of each agent who changed time zone
+    lately. A zone further west moves a follow-up back by up to two days, possibly onto a day
+    no longer swept (each tick sweeps the bot's today and tomorrow): the sweep of a later day
+    makes it, dated the day it now falls on (one made before the change has the same key and
+    is not made again). A day more than two after the change's local day has been swept since
+    the change: it is not looked at again."""
+    due = []
+    lately = datetime.combine(day - timedelta(days=5), time.min)  # before day-4 began anywhere
+    for agent_id, zone_name, changed_at in q.zone_changes(since=lately):
+        changed_on = local_now(changed_at, zone_of(zone_name)).date()
+        for back in (2, 1):
+            earlier = day - timedelta(days=back)
+            if earlier <= changed_on + timedelta(days=2):
+                due += _followups(q, earlier, rules, [(zone_name, agent_id)])
+    return due
+
+
+def _followups(q: SweepQueries, day: date, rules: NudgeRules,
+               zones: list[tuple[str, int | None]]) -> list[DueNudge]:
+    """The follow-ups due on ``day`` for the agents in each (zone, agent) of ``zones`` (every
+    agent in the zone when the agent is None)."""
     due = []
     for tier, cadence in rules.followup_days.items():
         oldest = q.oldest_contact(tier)
@@ -152,18 +177,20 @@ def followups(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
             continue
         periods = (day - oldest.date()).days // cadence + 1  # one more: UTC vs local day
         last_days = [day - timedelta(days=cadence * k) for k in range(1, periods + 1)]
-        for zone_name in q.agent_zones():
-            due += _followups_in_zone(q, day, tier, cadence, last_days, zone_name)
+        for zone_name, agent_id in zones:
+            due += _followups_in_zone(q, day, tier, cadence, last_days, zone_name, agent_id)
     return due
 
 
 def _followups_in_zone(q: SweepQueries, day: date, tier: str, cadence: int,
-                       last_days: list[date], zone_name: str) -> list[DueNudge]:
+                       last_days: list[date], zone_name: str,
+                       only_agent: int | None) -> list[DueNudge]:
     zone = zone_of(zone_name)
     windows = [(to_utc(last, time.min, zone), to_utc(last + timedelta(days=1), time.min, zone))
                for last in last_days]
     due = []
-    for agent_id, client_id, name, since, contacted in q.contacted_in(tier, windows, zone_name):
+    for agent_id, client_id, name, since, contacted in q.contacted_in(tier, windows, zone_name,
+                                                                     only_agent):
         last_day = local_now(since, zone).date()
         days = (day - last_day).days
         if days < cadence or days % cadence:

@@ -45,7 +45,10 @@ class Sweeper:
             self._make_salons(uow, queries, day, now)
             due = [nudge for nudge in compute(queries, day, self._rules)
                    if not r.is_over(nudge, today)]
-            inserted = queries.insert_nudges([nudge.row(now) for nudge in due])
+            moved = r.followups_moved_back(queries, day, self._rules)
+            inserted = queries.insert_nudges([nudge.row(now) for nudge in due + moved])
+            for moved_day in sorted({nudge.due_date for nudge in moved}):  # all before today
+                queries.retire_older_followups(moved_day)
             if day <= today:  # not before the new one shows
                 queries.retire_older_followups(day)
             queries.mark_swept(day, now)

@@ -47,6 +47,8 @@ class Agent(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    # when the agent last changed it (None: never): the follow-ups it moved are caught up
+    timezone_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     digest_hour: Mapped[int] = mapped_column(Integer, default=8)
     quiet_start: Mapped[int] = mapped_column(Integer, default=22)  # local hour, inclusive
     quiet_end: Mapped[int] = mapped_column(Integer, default=8)  # local hour, exclusive

@@ -226,11 +226,17 @@ class SweepQueries:
         """The time zones agents have chosen (as stored)."""
         return list(self._session.scalars(select(Agent.timezone).distinct()))
 
-    def contacted_in(self, tier: str, windows: list[tuple[datetime, datetime]], zone: str
-                     ) -> list[tuple[int, int, str, datetime, bool]]:
+    def zone_changes(self, since: datetime) -> list[tuple[int, str, datetime]]:
+        """(agent, zone, when) of the agents whose time zone was changed at or after ``since``."""
+        query = select(Agent.id, Agent.timezone, Agent.timezone_changed_at).where(
+            Agent.timezone_changed_at >= since)
+        return [(r[0], r[1], r[2]) for r in self._session.execute(query)]
+
+    def contacted_in(self, tier: str, windows: list[tuple[datetime, datetime]], zone: str,
+                     agent_id: int | None = None) -> list[tuple[int, int, str, datetime, bool]]:
         """(agent, client, name, since, contacted): the clients of a tier and of the agents in
-        ``zone`` whose last contact — or creation, for those never contacted — falls in one of
-        the ``windows`` [start, end)."""
+        ``zone`` (of that one agent, when given) whose last contact — or creation, for those
+        never contacted — falls in one of the ``windows`` [start, end)."""
         found: list[tuple[int, int, str, datetime, bool]] = []
         for first in range(0, len(windows), _WINDOWS_PER_QUERY):
             chunk = windows[first:first + _WINDOWS_PER_QUERY]
@@ -244,6 +250,8 @@ class SweepQueries:
                            Client.last_contact_at.is_not(None)
                            ).join(Agent, Agent.id == Client.agent_id
                                   ).where(Agent.timezone == zone, or_(*contact, created))
+            if agent_id is not None:
+                query = query.where(Client.agent_id == agent_id)
             found += [(r[0], r[1], r[2], r[3], bool(r[4])) for r in self._session.execute(query)]
         return found
 

@@ -81,7 +81,9 @@ def _timezone(ctx: Context, value: str) -> str:
     if not _valid_zone(name):
         return ("没有找到这个时区，请写标准时区名，如：/settings 时区 Asia/Shanghai"
                 "（也可以写：北京、香港、新加坡、东京、伦敦、纽约）")
-    _agent_row(ctx).timezone = name
+    agent = _agent_row(ctx)
+    if agent.timezone != name:  # the sweep looks again at the follow-ups this moves back
+        agent.timezone, agent.timezone_changed_at = name, ctx.now
     ctx.audit("settings", detail=f"timezone={name}")
     return f"✅ 好的，时区已改为 {name}。"
 

@@ -3,6 +3,7 @@ must still be made once, never twice, and never be skipped."""
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import date, datetime
 
@@ -53,6 +54,46 @@ def test_a_follow_up_is_not_made_again_when_the_zone_moves_its_day_later(app, ch
     for day in range(9, 12):  # to 12-11 there (the sweep goes up to 12-13 in Shanghai)
         _tick_at(app, clock, datetime(2026, 12, day, 17, 0))
     assert [_days_without_contact(n) for n in _followups(app, "筛选客户")] == [7, 14]
+
+
+def test_a_follow_up_the_zone_moves_onto_a_day_already_swept_is_still_made(app, chat, clock):
+    chat.send("/settings 时区 Pacific/Kiritimati")  # UTC+14
+    clock.set(datetime(2026, 11, 24, 10, 30))  # 00:30 on 11-25 there; 23:30 on 11-23 in Pago Pago
+    chat.script("/record 筛选客户", "女", "保存")
+    chat.send("/tier 筛选客户 筛选 有潜力")  # due 12-02 in Kiritimati, 11-30 in Pago Pago
+    # (in Shanghai, the bot's zone, each tick sweeps its today and tomorrow)
+    for day in range(25, 31):
+        _tick_at(app, clock, datetime(2026, 11, day, 15, 50))  # 23:50: the day's last tick
+    clock.set(datetime(2026, 11, 30, 16, 5))  # 00:05 on 12-01 in Shanghai, before its first tick
+    chat.send("/settings 时区 Pacific/Pago_Pago")  # UTC-11: 05:05 on 11-30 there
+    _tick_at(app, clock, datetime(2026, 11, 30, 16, 20))  # sweeps 12-01 and 12-02 only
+    (followup,) = _followups(app, "筛选客户")
+    assert followup.due_date == date(2026, 11, 30)
+    assert "已 7 天没有联系（上次 11月23日）" in followup.text
+    _tick_at(app, clock, datetime(2026, 11, 30, 19, 30))  # 08:30 in Pago Pago: the digest
+    (digest,) = _digests_naming(app, "筛选客户")
+    assert "已 7 天没有联系" in digest
+
+
+def test_any_zone_changes_give_each_follow_up_once_and_skip_none(app, chat, clock):
+    """Changes at random between zones far apart (UTC+14 and UTC-11: two days apart at some
+    hours), at random times, with ticks missed at random."""
+    far_apart = ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+    chat.script("/record 筛选客户", "女", "保存")  # 2026-11-24 01:00 UTC
+    chat.send("/tier 筛选客户 筛选 有潜力")
+    chances = random.Random(15)  # without the catch-up after a change, this loses 14 days
+    while clock.now() < datetime(2027, 1, 6):
+        clock.advance(hours=chances.choice((0.5, 1, 3, 7, 11, 16, 23)))
+        if chances.random() < 0.6:
+            chat.send(f"/settings 时区 {chances.choice(far_apart)}")
+        if chances.random() < 0.5:
+            app.nudges.tick()
+    app.nudges.tick()
+    assert clock.now() < datetime(2027, 1, 7)  # day 49 is 01-11 or 01-12: not swept yet
+    made = [_days_without_contact(n) for n in _followups(app, "筛选客户")]
+    assert made == [7, 14, 21, 28, 35, 42]
+    open_ones = [n for n in _followups(app, "筛选客户") if n.status == "open"]
+    assert [_days_without_contact(n) for n in open_ones] == [42]  # only the latest waits
 
 
 def test_follow_ups_stored_before_the_upgrade_are_not_made_again(app, chat, clock, database_url):

@@ -5,7 +5,8 @@ moves that day (2026-11-24 01:00 is 11-23 in Los Angeles, 11-24 in Shanghai), so
 follow-up was made a second time under the other day. It is now keyed by the moment of the
 contact (or creation) it counts from and the days without contact
 (storage.nudges.followup_occurrence), alike in every zone; this rewrites the keys of the
-follow-ups stored before.
+follow-ups stored before. When an agent changes zone is now kept (timezone_changed_at): a
+follow-up the change moves back onto a day already swept is made on the next days.
 
 A stored follow-up says its days ("已 7 天没有联系", "建档 90 天还没有联系过"). One made after
 the client's last contact (or creation, never contacted) counts from it. One made before that
@@ -68,6 +69,8 @@ def _key(row: Any, client: tuple[datetime, str | None] | None) -> str:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('agents', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('timezone_changed_at', sa.DateTime(), nullable=True))
     connection = op.get_bind()
     contacts = {client_id: (contact or created, zone) for client_id, contact, created, zone
                 in connection.execute(
@@ -105,3 +108,5 @@ def downgrade() -> None:
             connection.execute(nudges.update().where(nudges.c.id == row.id)
                                .values(occurrence=day_key[1]))
             taken.add(day_key)
+    with op.batch_alter_table('agents', schema=None) as batch_op:
+        batch_op.drop_column('timezone_changed_at')
