@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from storage.models import Nudge, OutboxMessage
 from tests.support.rows import rows
@@ -138,3 +138,21 @@ def test_follow_ups_stored_before_the_upgrade_are_not_made_again(app, chat, cloc
         _tick_at(app, clock, datetime(2026, 12, day, 1, 0))
     assert {name: len(_followups(app, name)) for name in keys} == {
         "筛选客户": 1, "已联系": 1, "两次提醒": 1}
+
+
+def test_a_birthday_is_reminded_once_whatever_the_zone_changes(app, chat, clock):
+    """Keyed by the event's own date (not by a day of the agent's), like anniversaries,
+    renewals, reviews, festivals and salons: a zone change does not bring it again, nor its
+    digest."""
+    chat.script("/record 寿星", "女", "1980-11-25", "保存")
+    _tick_at(app, clock, datetime(2026, 11, 25, 0, 30))  # 08:30 on 11-25 in Shanghai: digest
+    clock.set(datetime(2026, 11, 25, 1, 0))
+    chat.send("/settings 时区 America/Los_Angeles")  # 17:00 on 11-24 there: the day again
+    for hours in range(1, 72, 3):
+        _tick_at(app, clock, datetime(2026, 11, 25, 1, 0) + timedelta(hours=hours))
+    clock.set(datetime(2026, 11, 27, 3, 0))
+    chat.send("/settings 时区 Pacific/Kiritimati")
+    for hours in range(1, 48, 3):
+        _tick_at(app, clock, datetime(2026, 11, 27, 3, 0) + timedelta(hours=hours))
+    assert [n.due_date for n in rows(app, Nudge) if n.kind == "birthday"] == [date(2026, 11, 25)]
+    assert len(_digests_naming(app, "寿星")) == 1
