@@ -16,7 +16,7 @@ def change_tier(ctx: Context, client: Client, tier: str, reason: str, automatic:
     previous = client.tier
     ctx.clients.record_tier_change(client, tier, reason, ctx.now, automatic=automatic)
     if previous:
-        ctx.uow.nudges(ctx.agent.id).retier(client.id, client.name, previous, tier)
+        ctx.uow.nudges(ctx.agent.id).retier(client, previous, tier)
 
 
 def promote_if_due(ctx: Context, client: Client, depth: int = 0) -> None:

@@ -33,12 +33,14 @@ class DueNudge:
     occurrence: str
     due_date: date
     text: str
+    listed: tuple[int, ...] | None = None  # a list's clients, in the order its text names them
 
     def row(self, now: datetime) -> dict[str, Any]:
         return {"agent_id": self.agent_id, "client_id": self.client_id, "kind": self.kind,
                 "subject": self.subject, "occurrence": self.occurrence,
                 "due_date": self.due_date, "show_on": self.due_date, "text": self.text,
-                "status": "open", "created_at": now}
+                "status": "open", "created_at": now,
+                "listed": None if self.listed is None else list(self.listed)}
 
 
 def keys(day: date) -> tuple[list[tuple[int, int]], list[tuple[int, int, bool]]]:
@@ -248,18 +250,19 @@ def festivals(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
               if (m, d) == (day.month, day.day)]
     if not names:
         return []
-    by_agent: dict[int, list[tuple[str, str]]] = {}
-    for agent_id, _client_id, client_name, tier in q.clients_by_agent():
-        by_agent.setdefault(agent_id, []).append((tier, client_name))
+    by_agent: dict[int, list[tuple[str, str, int]]] = {}
+    for agent_id, client_id, client_name, tier in q.clients_by_agent():
+        by_agent.setdefault(agent_id, []).append((tier, client_name, client_id))
     festival = "、".join(names)
     due = []
     for agent_id, clients in by_agent.items():
-        clients.sort(key=lambda item: (TOP_TIERS_FIRST.index(item[0]), item[1]))
-        shown = "、".join(list_entry(name, tier) for tier, name in clients[:15])
+        clients.sort(key=lambda item: (TOP_TIERS_FIRST.index(item[0]), item[1], item[2]))
+        shown = "、".join(list_entry(name, tier) for tier, name, _ in clients[:15])
         more = f" 等 {len(clients)} 位" if len(clients) > 15 else f"（共 {len(clients)} 位）"
         due.append(DueNudge(agent_id, None, "festival", f"a:{agent_id}",
                             f"{day.isoformat()}/{festival}", day,
-                            f"🏮 今天是{festival}，建议问候：{shown}{more}"))
+                            f"🏮 今天是{festival}，建议问候：{shown}{more}",
+                            tuple(client_id for _, _, client_id in clients[:15])))
     return due
 
 
@@ -273,10 +276,11 @@ def salons(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     target = day + timedelta(days=rules.salon_invite_days_before)
     due = []
     for salon in q.salons_on(target):
-        invitees = q.salon_invitee_names(salon.id)
-        listed = "、".join(list_entry(name, tier) for name, tier, _ in invitees[:20])
+        invitees = q.salon_invitees(salon.id)[:20]
+        listed = "、".join(list_entry(name, tier) for _, name, tier in invitees)
         listed = listed or "（暂无建议人选）"
         due.append(DueNudge(salon.agent_id, None, "salon", f"s:{salon.id}", target.isoformat(),
                             day, f"🍵 {texts.md(target)} {salon.time} 沙龙「{salon.topic}」，"
-                                 f"建议邀请：{listed}（发送 /salon #{salon.id} 标记邀约）"))
+                                 f"建议邀请：{listed}（发送 /salon #{salon.id} 标记邀约）",
+                            tuple(client_id for client_id, _, _ in invitees)))
     return due

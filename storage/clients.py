@@ -257,21 +257,38 @@ class ClientRepository:
         stay, without the referral; the referral lines naming them on others' timelines go."""
         referred = select(Client.id).where(Client.agent_id == self.agent_id,
                                            Client.referred_by_id == client.id)
-        naming = [(TimelineEntry.client_id.in_(referred), f"由{client.name}介绍")]
-        if client.referred_by_id is not None:
-            naming.append((TimelineEntry.client_id == client.referred_by_id,
-                           f"转介绍：{client.name}"))
-        for whose, text in naming:
-            self._session.execute(
-                delete(TimelineEntry)
-                .where(whose, TimelineEntry.kind == "referral", TimelineEntry.text == text)
-                .execution_options(synchronize_session=False))
+        self._session.execute(
+            delete(TimelineEntry)
+            .where(TimelineEntry.client_id.in_(referred), TimelineEntry.kind == "referral",
+                   TimelineEntry.text == f"由{client.name}介绍")
+            .execution_options(synchronize_session=False))
+        line = self._referrers_line(client)
+        if line is not None:
+            self._session.execute(delete(TimelineEntry).where(TimelineEntry.id == line)
+                                  .execution_options(synchronize_session=False))
         self._session.execute(
             update(Client)
             .where(Client.agent_id == self.agent_id, Client.referred_by_id == client.id)
             .values(referred_by_id=None))
         self._session.delete(client)
         self._session.flush()
+
+    def _referrers_line(self, client: Client) -> int | None:
+        """The line "转介绍：NAME" that the referral of ``client`` wrote on their referrer's
+        timeline: of the lines of that text (the referrer may have introduced two clients of
+        one name), the one written with the client's own "由…介绍" line."""
+        if client.referred_by_id is None:
+            return None
+        referral = (TimelineEntry.kind == "referral")
+        own = select(TimelineEntry.at).where(TimelineEntry.client_id == client.id, referral,
+                                             TimelineEntry.text.startswith("由"))
+        written = set(self._session.scalars(own))
+        lines = select(TimelineEntry.id, TimelineEntry.at).where(
+            TimelineEntry.client_id == client.referred_by_id, referral,
+            TimelineEntry.text == f"转介绍：{client.name}").order_by(TimelineEntry.id)
+        found = self._session.execute(lines).all()
+        return next((line for line, at in found if at in written),
+                    found[0][0] if found else None)
 
     def add_soft_note(self, client: Client, heading: str, text: str, now: datetime) -> None:
         self._session.add(SoftNote(client=client, heading=heading, text=text, created_at=now))

@@ -41,7 +41,7 @@ def make_engine(url: str) -> Engine:
         if path and path != ":memory:":
             _create_private(Path(path))
         return _sqlite_engine(url, BUSY_TIMEOUT_MS)
-    return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps,
+    return create_engine(url, pool_pre_ping=True, json_serializer=json_dumps,
                          hide_parameters=True)
 
 
@@ -76,7 +76,7 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, begin_hook: bool = True,
                    **pool: Any) -> Engine:
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000,
                                               "check_same_thread": False},
-                           json_serializer=_json_dumps, hide_parameters=True, **pool)
+                           json_serializer=json_dumps, hide_parameters=True, **pool)
 
     def pragmas(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -96,7 +96,7 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, begin_hook: bool = True,
     return engine
 
 
-def _json_dumps(value: object) -> str:
+def json_dumps(value: object) -> str:
     # Keep Chinese readable in JSON columns, so tags can be searched with LIKE.
     return json.dumps(value, ensure_ascii=False)
 

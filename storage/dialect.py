@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import JSON, Column, Connection, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
+
+from storage.db import json_dumps
 
 
 def upsert_insert(session: Session | Connection, model: Any) -> Any:
@@ -49,9 +51,18 @@ def insert_rows_ignoring_conflicts(session: Session, model: Any,
     dialect = session.get_bind().dialect
     columns = [column for column in table.columns if column.name in rows[0]]
     arrays = ", ".join(
-        f"CAST(:{c.name} AS {c.type.compile(dialect=dialect)}[])" for c in columns)
+        f"CAST({_bound(c)} AS {c.type.compile(dialect=dialect)}[])" for c in columns)
     names = ", ".join(c.name for c in columns)
     sql = (f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays}) "
            f"ON CONFLICT DO NOTHING RETURNING {primary.name}")
-    values = {c.name: [row[c.name] for row in rows] for c in columns}
+    values = {c.name: [_value(c, row[c.name]) for row in rows] for c in columns}
     return len(session.execute(text(sql), values).all())
+
+
+def _bound(column: Column[Any]) -> str:
+    """The array of ``column``'s values as bound: JSON goes as its text."""
+    return f"CAST(:{column.name} AS TEXT[])" if isinstance(column.type, JSON) else f":{column.name}"
+
+
+def _value(column: Column[Any], value: Any) -> Any:
+    return json_dumps(value) if isinstance(column.type, JSON) and value is not None else value

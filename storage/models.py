@@ -341,6 +341,10 @@ class Nudge(Base):
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | done | paused
     shown_on: Mapped[date | None] = mapped_column(Date)  # the digest that last listed it
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # A festival or salon list: the ids of the clients its text names, in the order it names
+    # them (so a client is struck or re-tiered by identity, not by a name others may share).
+    # None on other kinds, and on lists made before revision 0017 (storage/nudges.py).
+    listed: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class OutboxMessage(Base):

@@ -9,14 +9,15 @@ from typing import Any
 from sqlalchemy import Select, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Agent, Client, Identity, Nudge
+from storage.models import Agent, Client, Identity, Nudge, SalonInvite
 
 PAUSED = "paused"
 SUPERSEDED = "superseded"  # a follow-up of an earlier day, replaced by a later one
 TOP_TIERS_FIRST = ("核心", "精选", "成交", "筛选", "普通")  # handlers.template.TIERS, reversed
 LIST_KINDS = ("festival", "salon")  # one nudge naming many clients
 TIER_KINDS = ("birthday_ahead", "review", "followup")  # their texts name the client's tier
-_LIST_COUNT = re.compile(r"（共 (\d+) 位）| 等 (\d+) 位")
+_LIST_COUNT = re.compile(r"(?:（共 (\d+) 位）| 等 (\d+) 位)$")
+_NOT_SHOWN = re.compile(r" 等 \d+ 位$")  # a festival list names the first 15
 _EMPTY_INVITEES = ("建议邀请：（", "建议邀请：（暂无建议人选）（")  # as it reads, as it should
 
 
@@ -140,46 +141,53 @@ class NudgeRepository:
             .values(status=after)
             .execution_options(synchronize_session=False))
 
-    def strike_from_lists(self, name: str, added_at: datetime) -> None:
-        """A client being deleted (added at ``added_at``) leaves the festival and salon lists,
-        those dealt with too (whatever tier the list gave them); a festival list left with
-        nobody goes. A festival list names every client of the agent at the time it was made,
-        the first 15 by name: one made after ``added_at`` that does not show the name counts
-        them among the rest."""
+    def strike_from_lists(self, client: Client) -> None:
+        """``client``, being deleted, leaves the festival and salon lists, those dealt with too
+        (whatever tier the list gave them); a festival list left with nobody goes. A festival
+        list names every client of the agent at the time it was made, the first 15: one made
+        after the client was added that does not name them counts them among the rest."""
         query = select(Nudge).where(Nudge.agent_id == self.agent_id,
                                     Nudge.kind.in_(LIST_KINDS),
-                                    or_(Nudge.text.contains(f"{name}【"),
+                                    or_(Nudge.text.contains(f"{client.name}【"),
                                         and_(Nudge.kind == "festival",
                                              Nudge.text.contains(" 等 "),
-                                             Nudge.created_at > added_at)))
+                                             Nudge.created_at > client.created_at)))
+        lists = _Lists(self._session, client)
         for nudge in self._session.scalars(query):
-            text = _without(nudge.text, name)
-            if text is None and nudge.kind == "festival" and nudge.created_at > added_at:
+            entry = lists.entry(nudge, client.tier)
+            if entry is not None:
+                text = _counted_one_less(_cut(nudge.text, *entry))
+            elif (nudge.kind == "festival" and nudge.created_at > client.created_at
+                  and _NOT_SHOWN.search(nudge.text)):
                 text = _counted_one_less(nudge.text)  # among those not shown
-            if text is None:  # only a longer name ends in theirs (小张三 for 张三)
+            else:  # not on it (only another client of that name, or a longer name: 小张三)
                 continue
+            if nudge.listed is not None and client.id in nudge.listed:
+                nudge.listed = [other for other in nudge.listed if other != client.id]
             if nudge.kind == "festival" and "（共 0 位）" in text:
                 self._session.delete(nudge)
             else:
                 nudge.text = text.replace(*_EMPTY_INVITEES)
 
-    def retier(self, client_id: int, name: str, old: str, new: str) -> None:
-        """A client moved from tier ``old`` to ``new``: the reminders not yet dealt with that
+    def retier(self, client: Client, old: str, new: str) -> None:
+        """``client`` moved from tier ``old`` to ``new``: the reminders not yet dealt with that
         name the tier (gift time, policy review, follow-up; the client's entry in festival and
         salon lists) name the new one."""
-        own = select(Nudge).where(Nudge.agent_id == self.agent_id, Nudge.client_id == client_id,
+        own = select(Nudge).where(Nudge.agent_id == self.agent_id, Nudge.client_id == client.id,
                                   Nudge.kind.in_(TIER_KINDS),
                                   Nudge.status.in_(("open", PAUSED)),
                                   Nudge.text.contains(f"【{old}】"))
         for nudge in self._session.scalars(own):
             nudge.text = nudge.text.replace(f"【{old}】", f"【{new}】", 1)
-        entry = list_entry(name, old)
-        lists = select(Nudge).where(Nudge.agent_id == self.agent_id,
+        query = select(Nudge).where(Nudge.agent_id == self.agent_id,
                                     Nudge.kind.in_(LIST_KINDS), Nudge.status == "open",
-                                    Nudge.text.contains(entry))
-        whole = re.compile(rf"(?<=[：、]){re.escape(entry)}(?=[、（ ])")
-        for nudge in self._session.scalars(lists):
-            nudge.text = whole.sub(list_entry(name, new), nudge.text, count=1)
+                                    Nudge.text.contains(list_entry(client.name, old)))
+        lists = _Lists(self._session, client)
+        for nudge in self._session.scalars(query):
+            entry = lists.entry(nudge, old)
+            if entry is not None and nudge.text[slice(*entry)] == list_entry(client.name, old):
+                start, end = entry
+                nudge.text = nudge.text[:start] + list_entry(client.name, new) + nudge.text[end:]
 
     def close_followups(self, client_id: int) -> None:
         """A logged contact resets the follow-up clock: open follow-ups are no longer due."""
@@ -201,21 +209,84 @@ def agents_with_chats(session: Session) -> list[tuple[Agent, list[Identity]]]:
     return [(agent, by_agent.get(agent.id, [])) for agent in agents]
 
 
-def _without(text: str, name: str) -> str | None:
-    """``text`` with the list entry of ``name`` (a whole entry, between "：" or "、" and "、",
-    "（" or " 等") taken out and the count lowered; None when there is no such entry."""
-    entry = re.search(rf"(?<=[：、]){re.escape(name)}【[^】]*】(?=[、（ ])", text)
+class _Lists:
+    """Where ``client``'s entry stands in a festival or salon list."""
+
+    def __init__(self, session: Session, client: Client) -> None:
+        self._session = session
+        self._client = client
+        self._invited_to: set[str] | None = None
+
+    def entry(self, nudge: Nudge, tier: str) -> tuple[int, int] | None:
+        """The (start, end) of the client's entry in ``nudge``'s text, or None when it does not
+        name them. A list keeps the ids of the clients it names, in the order it names them;
+        one made before it did (revision 0017) is read by name where it can name the client,
+        the entry of that name with ``tier`` first."""
+        client, listed = self._client, nudge.listed
+        if listed is not None:
+            if client.id not in listed:
+                return None
+            at = _entry_at(nudge.text, len(listed), listed.index(client.id), client.name)
+            if at is not None:
+                return at  # else read by name: the text is not as the list made it
+        elif not self._may_name(nudge):
+            return None
+        entries = list(_entries_named(client.name).finditer(nudge.text))
+        entry = next((match for match in entries if match[1] == tier), None)
+        entry = entry or next(iter(entries), None)
+        return entry.span() if entry is not None else None
+
+    def _may_name(self, nudge: Nudge) -> bool:
+        """Whether a list that keeps no ids can name the client: a festival list made since
+        they were added, a salon list of a salon they were invited to (or proposed for)."""
+        if nudge.kind == "festival":
+            return nudge.created_at >= self._client.created_at
+        return nudge.subject in self._salons()
+
+    def _salons(self) -> set[str]:
+        """The subjects ("s:ID") of the salons the client was invited to."""
+        if self._invited_to is None:
+            query = select(SalonInvite.salon_id).where(SalonInvite.client_id == self._client.id)
+            self._invited_to = {f"s:{salon_id}" for salon_id in self._session.scalars(query)}
+        return self._invited_to
+
+
+def _entries_named(name: str) -> re.Pattern[str]:
+    """The whole list entries of ``name`` (between "：" or "、" and "、", "（" or " 等"), their
+    tier in group 1."""
+    return re.compile(rf"(?<=[：、]){re.escape(name)}【([^【】]*)】(?=[、（ ])")
+
+
+def _entry_at(text: str, count: int, index: int, name: str) -> tuple[int, int] | None:
+    """The (start, end) of the ``index``-th of the ``count`` entries of a list's ``text``, when
+    it is ``name``'s. The entries end at the text's last "】"; names and tiers hold no "、", so
+    they are the last ``count`` pieces of the text before it, split at "、" (what comes before
+    them, a salon's topic, may hold some)."""
+    last = text.rfind("】") + 1
+    pieces = text[:last].rsplit("、", count - 1)
+    if not last or len(pieces) != count:
+        return None
+    end = last - sum(len(piece) + 1 for piece in pieces[index + 1:])
+    entry = re.search(rf"{re.escape(name)}【[^【】]*】$", pieces[index])
     if entry is None:
         return None
-    start, end = entry.span()
+    before = pieces[index][:entry.start()]
+    fits = before == "" if index else before.endswith("：")
+    return (end - len(entry[0]), end) if fits else None
+
+
+def _cut(text: str, start: int, end: int) -> str:
+    """``text`` without the list entry at ``start``:``end`` and the "、" that parts it from the
+    next entry (or from the one before, for the last)."""
     if text[end] == "、":
         end += 1
     elif text[start - 1] == "、":
         start -= 1
-    return _counted_one_less(text[:start] + text[end:])
+    return text[:start] + text[end:]
 
 
 def _counted_one_less(text: str) -> str:
+    """A festival list's count (「（共 N 位）」 or 「 等 N 位」, at its end) lowered by one."""
     return _LIST_COUNT.sub(lambda m: m.group(0).replace(m.group(1) or m.group(2),
-                                                          str(int(m.group(1) or m.group(2)) - 1)),
+                                                        str(int(m.group(1) or m.group(2)) - 1)),
                            text, count=1)

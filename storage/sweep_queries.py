@@ -271,9 +271,9 @@ class SweepQueries:
             SalonSeries.weekdays.contains(str(day.weekday())))
         return list(self._session.scalars(query.order_by(SalonSeries.id)))
 
-    def salon_invitee_names(self, salon_id: int) -> list[tuple[str, str, str]]:
-        """(name, tier, status) of a salon's invitees, leaving out those who declined."""
-        query = (select(Client.name, Client.tier, SalonInvite.status)
+    def salon_invitees(self, salon_id: int) -> list[tuple[int, str, str]]:
+        """(client, name, tier) of a salon's invitees, leaving out those who declined."""
+        query = (select(SalonInvite.client_id, Client.name, Client.tier)
                  .join(Client, Client.id == SalonInvite.client_id)
                  .where(SalonInvite.salon_id == salon_id, SalonInvite.status != "declined")
                  .order_by(SalonInvite.id))

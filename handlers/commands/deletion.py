@@ -127,7 +127,7 @@ def _delete(ctx: Context, client: Client, target: Target) -> None:
         referrer = ctx.clients.get(client.referred_by_id) if client.referred_by_id else None
         ctx.audit("delete_client", client, "")
         ctx.uow.audit.forget_details(client.id)
-        nudges.strike_from_lists(client.name, client.created_at)
+        nudges.strike_from_lists(client)
         ctx.clients.remove(client)
         if referrer is not None:  # their 核心 may have rested on this client
             note_if_rules_give_less(ctx, referrer)
