@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from handlers.series_text import parse_weekly
 from handlers.template import TIERS
-from handlers.when import show_clock, show_day, split_when
+from handlers.when import has_passed, show_clock, show_day, split_when
 from storage.masking import mask_numbers
 
 MAX_TOPIC = 100
@@ -23,7 +23,7 @@ USAGE = (
     "沙龙用法：\n"
     "· /salon 周四 19:30 退休生活漫谈 #养老规划 @成交 @精选 — 新建沙龙，"
     "并按分层和兴趣推荐邀请对象\n"
-    "  日期：今天、明天、后天、周二、下周四、11月26日、2026-11-26；"
+    "  日期：今天、明天、后天、周二、下周四、11月26日、2026-11-26（已经过去的不行）；"
     "时间（可省略）：19:30、19点、下午3点；\n"
     "  #标签 按兴趣和需求匹配客户；@分层 限定邀请对象（不写则不限分层）\n"
     "· /salon 每周二四六 19:30 小沙 #亲子 @筛选 — 每周固定的沙龙（也可写 每周二、四、六 或 "
@@ -108,6 +108,16 @@ def _take_when(salon: NewSalon, token: str, today: date) -> bool:
     if clock is not None:
         salon.time = show_clock(clock)
     return True
+
+
+def already_over(day: date, time: str, now: datetime) -> str | None:
+    """Why a salon on ``day`` at ``time`` cannot be set up at the agent's local time ``now``
+    (it is over: an earlier day, or today at a time already come), or None."""
+    if not has_passed(day, time, now):
+        return None
+    when = f"今天 {time}" if day == now.date() else show_day(day, now.date())
+    return (f"{when}已经过去了，沙龙要安排在以后。请换一个以后的日期或时间再发送，"
+            "如：/salon 明天 19:30 读书会（也可以写 周四、下周二、12月3日）。")
 
 
 def salon_title(day: date, time: str, topic: str, today: date) -> str:

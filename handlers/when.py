@@ -14,7 +14,8 @@ from handlers.fields.text import compact
 
 DEFAULT_ZONE = "Asia/Shanghai"
 WEEKDAYS = "一二三四五六日"
-_RELATIVE = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
+_RELATIVE = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
+             "昨天": -1, "昨日": -1, "前天": -2, "大前天": -3}
 _WEEKDAY = re.compile(r"(?P<which>下下|下个?|这个?|本)?(?:周|星期|礼拜)(?P<d>[一二三四五六日天])")
 _CLOCK = re.compile(
     r"(?P<p>上午|早上|早晨|中午|下午|傍晚|晚上|凌晨)?(?P<h>\d{1,2}|[零一二两三四五六七八九十]{1,3})"
@@ -43,8 +44,9 @@ def to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
 
 
 def parse_day(word: str, today: date) -> date | None:
-    """今天/明天/后天, 周四 (the next one, today included), 下周二, 11月26日, 2026-11-26; a
-    two-digit year is the nearest from this year on (27年1月9日 in 2026: 2027)."""
+    """今天/明天/后天 (昨天/前天 too), 周四 (the next one, today included), 下周二 (本周一, this
+    week's, may have passed), 11月26日 (the next one), 2026-11-26; a two-digit year is the
+    nearest from this year on (27年1月9日 in 2026: 2027)."""
     text = compact(word)
     if text in _RELATIVE:
         return today + timedelta(days=_RELATIVE[text])
@@ -113,6 +115,13 @@ def split_when(word: str, today: date) -> tuple[date | None, time | None]:
         if day is not None and clock is not None:
             return day, clock
     return None, None
+
+
+def has_passed(day: date, clock: str, now: datetime) -> bool:
+    """Whether ``day`` at ``clock`` ("19:30"; "" for a day without a time) is over at the local
+    time ``now``: an earlier day, or today at a time already come."""
+    today = now.date()
+    return day < today or (day == today and bool(clock) and clock <= f"{now:%H:%M}")
 
 
 def show_day(day: date, today: date | None = None) -> str:

@@ -14,7 +14,7 @@ from handlers.series_text import (
     stop_hint,
 )
 from handlers.types import Option, Reply
-from handlers.when import local_now, show_day
+from handlers.when import has_passed, local_now, show_day
 from storage.models import Salon
 
 
@@ -83,8 +83,7 @@ def make_due(ctx: Context) -> None:
 
 def _first_day(ctx: Context, time: str) -> date:
     """Today, unless the salon's time has passed already today (then tomorrow)."""
-    now = local_now(ctx.now, ctx.zone)
-    if time and time <= now.strftime("%H:%M"):
+    if has_passed(ctx.today, time, local_now(ctx.now, ctx.zone)):
         return ctx.today + timedelta(days=1)
     return ctx.today
 

@@ -14,6 +14,7 @@ from handlers.salon_text import (
     USAGE,
     VERBS,
     NewSalon,
+    already_over,
     parse_new_salon,
     salon_filters,
     salon_title,
@@ -21,6 +22,7 @@ from handlers.salon_text import (
 )
 from handlers.series_text import parse_stop, stop_hint
 from handlers.types import Option, Reply
+from handlers.when import local_now
 from storage.events import EventRepository
 from storage.models import Client, Salon
 
@@ -72,6 +74,9 @@ def _create(ctx: Context, events: EventRepository, args: str) -> list[Reply]:
         return salon_series.create(ctx, parsed)
     if not isinstance(parsed, NewSalon) or parsed.day is None:
         return [Reply(str(parsed))]
+    over = already_over(parsed.day, parsed.time, local_now(ctx.now, ctx.zone))
+    if over is not None:
+        return [Reply(over)]
     new = events.add_salon(parsed.day, parsed.time, parsed.topic, parsed.tags, parsed.tiers,
                            ctx.now)
     proposals = propose_invitees(new.tags, new.tiers, events.candidates(new.tiers))

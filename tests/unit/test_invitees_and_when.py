@@ -42,6 +42,7 @@ def test_proposals_rank_by_tags_then_tier_then_contact():
 @pytest.mark.parametrize(("word", "expected"), [
     ("今天", date(2026, 11, 24)), ("大后天", date(2026, 11, 27)), ("周一", date(2026, 11, 30)),
     ("本周一", date(2026, 11, 23)), ("礼拜天", date(2026, 11, 29)),
+    ("昨天", date(2026, 11, 23)), ("前天", date(2026, 11, 22)),
     ("下个星期二", date(2026, 12, 1)), ("下下周二", date(2026, 12, 8)),
     ("2月29日", date(2028, 2, 29)), ("2026年12月5日", date(2026, 12, 5)),
     ("27年1月9日", date(2027, 1, 9)), ("26.12.5", date(2026, 12, 5)),  # the nearest year ahead
