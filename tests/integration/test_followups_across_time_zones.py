@@ -98,7 +98,7 @@ def test_any_zone_changes_give_each_follow_up_once_and_skip_none(app, chat, cloc
 
 def test_follow_ups_stored_before_the_upgrade_are_not_made_again(app, chat, clock, database_url):
     from alembic import command
-    from sqlalchemy import text
+    from sqlalchemy import insert, select, text
 
     from storage.migrate import alembic_config, upgrade
 
@@ -112,12 +112,17 @@ def test_follow_ups_stored_before_the_upgrade_are_not_made_again(app, chat, cloc
     chat.send("/note 已联系 电话聊了孩子的升学")  # its follow-up is about an earlier contact
     app.dispose()
     command.downgrade(alembic_config(database_url), "0015")
-    with app.uow() as uow:  # as the earlier code stored them: keyed by the day
+    with app.uow() as uow:  # as the earlier code stored them: keyed by the day (and without
+        # the columns added since 0015: no ORM rows)
         uow.session.execute(text("UPDATE nudges SET occurrence = '2026-11-30' "
                                  "WHERE kind = 'followup'"))
-        (twice,) = [n for n in uow.session.query(Nudge) if "两次提醒" in n.text]
-        twice.status = "superseded"  # by the same follow-up made again in Shanghai on 12-01
-        uow.session.add(Nudge(
+        (twice,) = uow.session.execute(
+            select(Nudge.id, Nudge.agent_id, Nudge.client_id, Nudge.subject)
+            .where(Nudge.text.contains("两次提醒"))).all()
+        # superseded by the same follow-up made again in Shanghai on 12-01
+        uow.session.execute(text("UPDATE nudges SET status = 'superseded' WHERE id = :id"),
+                            {"id": twice.id})
+        uow.session.execute(insert(Nudge.__table__).values(
             agent_id=twice.agent_id, client_id=twice.client_id, kind="followup",
             subject=twice.subject, occurrence="2026-12-01", due_date=date(2026, 12, 1),
             show_on=date(2026, 12, 1), status="open", created_at=datetime(2026, 12, 1, 1, 0),
