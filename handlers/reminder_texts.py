@@ -18,24 +18,31 @@ def person(client_name: str, relation: str | None, member_name: str | None) -> s
 
 
 def renewal_occurrence(target: date, lead: int) -> str:
-    """Which renewal reminder this is: the premium's day and the days before it."""
+    """Which renewal reminder this is: the premium's day and the lead (days before it) whose
+    reminder it is."""
     return f"{target.isoformat()}/{lead}"
 
 
-def renewal_due(occurrence: str) -> tuple[date, int]:
-    """``renewal_occurrence`` read back: (the premium's day, the days before it)."""
-    target, lead = occurrence.split("/")
-    return date.fromisoformat(target), int(lead)
+def renewal_day(occurrence: str) -> date:
+    """``renewal_occurrence`` read back: the premium's day."""
+    return date.fromisoformat(occurrence.split("/")[0])
+
+
+def days_ahead(days: int) -> str:
+    """How far off a reminder's event is: 今天, or N天后 (the days truly left, which a
+    reminder made late, after its lead day, counts from the day it was made)."""
+    return "今天" if days == 0 else f"{days}天后"
 
 
 def renewal_text(client_name: str, product_type: str | None, premium: int | None,
                  payment_years: int | None, start_year: int, target: date,
-                 lead: int) -> str | None:
-    """The reminder ``lead`` days before a premium falls due on ``target``; None when none
+                 days: int) -> str | None:
+    """The reminder ``days`` days before a premium falls due on ``target``; None when none
     does (the first year, or all payment years paid)."""
     period = target.year - start_year  # premiums paid so far
     if period < 1 or (payment_years is not None and period >= payment_years):
         return None
     of = f"第{period + 1}/{payment_years}期" if payment_years else f"第{period + 1}期"
-    return (f"💰 {client_name} 的{product_type or '保单'} {lead}天后（{month_day(target)}）"
-            f"续期，年缴{'' if premium is None else display_money(premium)}（{of}）")
+    return (f"💰 {client_name} 的{product_type or '保单'} {days_ahead(days)}"
+            f"（{month_day(target)}）续期，年缴{'' if premium is None else display_money(premium)}"
+            f"（{of}）")

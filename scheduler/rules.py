@@ -15,13 +15,15 @@ from typing import Any
 from handlers import reminder_texts
 from handlers.ages import completed_years
 from handlers.fields.children import CHILD_RELATIONS
-from handlers.reminder_texts import renewal_occurrence, renewal_text
+from handlers.reminder_texts import days_ahead, renewal_occurrence, renewal_text
 from handlers.when import local_now, to_utc, zone_of
 from scheduler import calendar as cal
 from scheduler import texts
 from scheduler.config import NudgeRules
 from storage.nudges import TOP_TIERS_FIRST, followup_occurrence, list_entry
-from storage.sweep_queries import PersonRow, SweepQueries
+from storage.sweep_queries import PersonRow, Reminder, SweepQueries
+
+LEAD_KINDS = ("birthday_ahead", "renewal", "salon")  # made days before their event
 
 
 @dataclass(frozen=True)
@@ -68,17 +70,32 @@ def birthdays(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     due = [DueNudge(p.agent_id, p.client_id, "birthday", _subject(p), day.isoformat(), day,
                     f"🎂 {_who(p)} 今天生日{_calendar_note(p)}，记得送上祝福")
            for p in people]
-    for lead in sorted(set(rules.birthday_lead_days.values())):
-        tiers = [tier for tier, days in rules.birthday_lead_days.items() if days == lead]
-        target = day + timedelta(days=lead)
-        solar, lunar = keys(target)
-        people = q.client_birthdays(solar, lunar, tiers) + q.member_birthdays(solar, lunar, tiers)
-        due += [DueNudge(p.agent_id, p.client_id, "birthday_ahead", _subject(p),
-                         target.isoformat(), day,
-                         f"🎁 {_who(p)} {lead}天后（{texts.md(target)}）生日{_calendar_note(p)}，"
-                         f"【{p.tier}】客户，可以准备礼物了")
-                for p in people]
+    for lead, tiers in _gift_leads(rules):
+        due += _gifts(q, day, day + timedelta(days=lead), tiers)
     return due
+
+
+def _gift_leads(rules: NudgeRules) -> list[tuple[int, list[str]]]:
+    """(days ahead, the tiers given that gift time), the shortest first."""
+    leads = rules.birthday_lead_days
+    return [(lead, [tier for tier, days in leads.items() if days == lead])
+            for lead in sorted(set(leads.values()))]
+
+
+def _gifts(q: SweepQueries, day: date, target: date, tiers: list[str],
+           late: bool = False) -> list[DueNudge]:
+    """The gift-time reminders made on ``day`` for the birthdays on ``target`` of the
+    clients of ``tiers`` and their family (``late``: only those not reminded yet)."""
+    solar, lunar = keys(target)
+    occurrence = target.isoformat()
+    unless: Reminder = ("birthday_ahead", occurrence) if late else None
+    people = (q.client_birthdays(solar, lunar, tiers, unless)
+              + q.member_birthdays(solar, lunar, tiers, unless))
+    ahead = days_ahead((target - day).days)
+    return [DueNudge(p.agent_id, p.client_id, "birthday_ahead", _subject(p), occurrence, day,
+                     f"🎁 {_who(p)} {ahead}（{texts.md(target)}）生日{_calendar_note(p)}，"
+                     f"【{p.tier}】客户，可以准备礼物了")
+            for p in people]
 
 
 def anniversaries(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
@@ -103,13 +120,23 @@ def renewals(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     """30, 7 and 1 days before an own policy's anniversary while payment years remain."""
     due = []
     for lead in rules.renewal_days_before:
-        target = day + timedelta(days=lead)
-        for p in q.own_policies_on(cal.solar_keys_falling_on(target)):
-            text = renewal_text(p.client_name, p.product_type, p.annual_premium,
-                                p.payment_years, p.start_date.year, target, lead)
-            if text is not None:
-                due.append(DueNudge(p.agent_id, p.client_id, "renewal", f"p:{p.policy_id}",
-                                    renewal_occurrence(target, lead), day, text))
+        due += _renewals(q, day, day + timedelta(days=lead), lead)
+    return due
+
+
+def _renewals(q: SweepQueries, day: date, target: date, lead: int,
+              late: bool = False) -> list[DueNudge]:
+    """The ``lead``-day renewal reminders, made on ``day``, of the premiums due on ``target``
+    (``late``: only those not reminded yet)."""
+    occurrence = renewal_occurrence(target, lead)
+    unless: Reminder = ("renewal", occurrence) if late else None
+    due = []
+    for p in q.own_policies_on(cal.solar_keys_falling_on(target), not_reminded=unless):
+        text = renewal_text(p.client_name, p.product_type, p.annual_premium, p.payment_years,
+                            p.start_date.year, target, (target - day).days)
+        if text is not None:
+            due.append(DueNudge(p.agent_id, p.client_id, "renewal", f"p:{p.policy_id}",
+                                occurrence, day, text))
     return due
 
 
@@ -266,16 +293,18 @@ def festivals(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     return due
 
 
-def is_over(nudge: DueNudge, today: date) -> bool:
-    """An invitee list for a salon already held (a day caught up after downtime)."""
-    return nudge.kind == "salon" and date.fromisoformat(nudge.occurrence) < today
-
-
 def salons(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     """The invitee list of each salon, pushed some days before it."""
-    target = day + timedelta(days=rules.salon_invite_days_before)
+    return _salon_lists(q, day, day + timedelta(days=rules.salon_invite_days_before))
+
+
+def _salon_lists(q: SweepQueries, day: date, target: date,
+                 late: bool = False) -> list[DueNudge]:
+    """The invitee lists, made on ``day``, of the salons held on ``target`` (``late``: only
+    those not made yet)."""
+    unless: Reminder = ("salon", target.isoformat()) if late else None
     due = []
-    for salon in q.salons_on(target):
+    for salon in q.salons_on(target, unless):
         invitees = q.salon_invitees(salon.id)[:20]
         listed = "、".join(list_entry(name, tier) for _, name, tier in invitees)
         listed = listed or "（暂无建议人选）"
@@ -284,3 +313,32 @@ def salons(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
                                  f"建议邀请：{listed}（发送 /salon #{salon.id} 标记邀约）",
                             tuple(client_id for client_id, _, _ in invitees)))
     return due
+
+
+def late_leads(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
+    """The lead reminders whose lead day went by without them, made on ``day`` (today) for
+    the events still ahead: a birthday, policy or salon recorded after it, a client raised to
+    a tier with gift time after it, the bot down on it. One per event, the nearest lead day
+    gone by (a premium in 20 days: its 30-day reminder; in 5 days: its 7-day one), saying the
+    days truly left; made once (its unique key: those made already, done or not, are not even
+    read). None for an event gone by, nor a gift reminder on the birthday itself (the
+    birthday's own reminder is due then)."""
+    due = []
+    for lead, tiers in _gift_leads(rules):
+        for days in range(1, lead):
+            due += _gifts(q, day, day + timedelta(days=days), tiers, late=True)
+    leads = sorted(set(rules.renewal_days_before))
+    for days in range(max(leads, default=0)):
+        if days not in leads:
+            nearest = next(lead for lead in leads if lead > days)
+            due += _renewals(q, day, day + timedelta(days=days), nearest, late=True)
+    for days in range(rules.salon_invite_days_before):
+        due += _salon_lists(q, day, day + timedelta(days=days), late=True)
+    return due
+
+
+def is_stale(nudge: DueNudge, today: date) -> bool:
+    """A lead reminder of a day gone by (caught up after downtime): not made, as its days
+    are no longer true and its event may be over; today's ``late_leads`` make the one still
+    worth having."""
+    return nudge.kind in LEAD_KINDS and nudge.due_date < today

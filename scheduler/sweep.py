@@ -18,11 +18,15 @@ DAY_RULES = (r.birthdays, r.anniversaries, r.renewals, r.reviews, r.followups, r
              r.festivals, r.salons)
 
 
-def compute(q: SweepQueries, day: date, rules: NudgeRules) -> list[r.DueNudge]:
-    """Every nudge that falls due on ``day`` (reads only)."""
+def compute(q: SweepQueries, day: date, rules: NudgeRules,
+            late: bool = False) -> list[r.DueNudge]:
+    """Every nudge that falls due on ``day`` (reads only); with ``late`` (``day`` is today),
+    also the lead reminders whose lead day went by without them."""
     due: list[r.DueNudge] = []
     for rule in DAY_RULES:
         due += rule(q, day, rules)
+    if late:
+        due += r.late_leads(q, day, rules)
     return due
 
 
@@ -43,14 +47,14 @@ class Sweeper:
         with self._uow() as uow:
             queries = SweepQueries(uow.session)
             self._make_salons(uow, queries, day, now)
-            due = [nudge for nudge in compute(queries, day, self._rules)
-                   if not r.is_over(nudge, today)]
+            due = [nudge for nudge in compute(queries, day, self._rules, late=day == today)
+                   if not r.is_stale(nudge, today)]
             moved = r.followups_moved_back(queries, day, self._rules)
             inserted = queries.insert_nudges([nudge.row(now) for nudge in due + moved])
             for moved_day in sorted({nudge.due_date for nudge in moved}):  # all before today
-                queries.retire_older_followups(moved_day)
+                queries.retire_replaced(moved_day)
             if day <= today:  # not before the new one shows
-                queries.retire_older_followups(day)
+                queries.retire_replaced(day)
             queries.mark_swept(day, now)
             uow.commit()
         log.info("swept %s: %d due, %d new", day, len(due), inserted)
@@ -82,9 +86,9 @@ class Sweeper:
                         "ago); their reminders are not made", last + timedelta(days=1),
                         first - timedelta(days=1), self._rules.catch_up_days)
         if last is not None and first <= last < today:
-            # swept only as "tomorrow" before the bot went down: its follow-ups were not yet
-            # due then, so the older ones they replace were left open
-            self._retire_followups(last)
+            # swept only as "tomorrow" before the bot went down: its follow-ups and renewal
+            # reminders were not yet due then, so the older ones they replace were left open
+            self._retire_replaced(last)
         inserted = 0
         day = start
         while day <= today + timedelta(days=1):
@@ -93,7 +97,7 @@ class Sweeper:
             day += timedelta(days=1)
         return inserted
 
-    def _retire_followups(self, day: date) -> None:
+    def _retire_replaced(self, day: date) -> None:
         with self._uow() as uow:
-            SweepQueries(uow.session).retire_older_followups(day)
+            SweepQueries(uow.session).retire_replaced(day)
             uow.commit()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from storage.models import Agent, Client, Identity, Nudge, SalonInvite
 
 PAUSED = "paused"
-SUPERSEDED = "superseded"  # a follow-up of an earlier day, replaced by a later one
+SUPERSEDED = "superseded"  # a follow-up or renewal reminder replaced by a later one
 TOP_TIERS_FIRST = ("核心", "精选", "成交", "筛选", "普通")  # handlers.template.TIERS, reversed
 LIST_KINDS = ("festival", "salon")  # one nudge naming many clients
 TIER_KINDS = ("birthday_ahead", "review", "followup")  # their texts name the client's tier

@@ -11,7 +11,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, extract, false, func, or_, select, update
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    cast,
+    exists,
+    extract,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from storage.dialect import insert_ignoring_conflicts, insert_rows_ignoring_conflicts
@@ -38,6 +51,8 @@ _MEMBER_COLUMNS = (Client.agent_id, Client.id, Client.name, Client.tier, FamilyM
 _WINDOWS_PER_QUERY = 100  # SQLite parses a long OR as a tree at most 1,000 deep
 SolarKeys = Iterable[tuple[int, int]]
 LunarKeys = Iterable[tuple[int, int, bool]]
+# (kind, occurrence) of a reminder: the rows that have it already are left out (late ones).
+Reminder = tuple[str, str] | None
 
 
 # Timeline kinds that record what the agent learned (after a meeting: no reminder needed).
@@ -88,6 +103,23 @@ class PolicyRow:
     payment_years: int | None
 
 
+def _not_reminded(query: Select[Any], reminder: Reminder, left: Any, prefix: str,
+                  id_column: Any) -> Select[Any]:
+    """``query`` without the rows of ``left`` that have the nudge ``reminder`` already (their
+    subject: ``prefix`` and the row's id). An outer join on the nudges' unique key, one index
+    lookup per row: it leaves the rest of the plan alone, where SQLite, given NOT EXISTS,
+    read every client of the tiers instead of those born on the day."""
+    if reminder is None:
+        return query
+    kind, occurrence = reminder
+    made = aliased(Nudge)
+    return query.outerjoin_from(
+        left, made, and_(made.kind == kind,
+                         made.subject == literal(prefix) + cast(id_column, String),
+                         made.occurrence == occurrence),
+    ).where(made.id.is_(None))
+
+
 def _date_match(calendar_col: Any, month_col: Any, day_col: Any, leap_col: Any,
                 solar: SolarKeys, lunar: LunarKeys) -> Any:
     solar_terms = [and_(month_col == m, day_col == d) for m, d in solar]
@@ -109,28 +141,36 @@ class SweepQueries:
         self._people: dict[tuple[Any, ...], list[PersonRow]] = {}
 
     def client_birthdays(self, solar: SolarKeys, lunar: LunarKeys,
-                         tiers: list[str] | None = None) -> list[PersonRow]:
+                         tiers: list[str] | None = None,
+                         not_reminded: Reminder = None) -> list[PersonRow]:
+        """Clients (of ``tiers``) with a birthday on the keys' day (without the nudge
+        ``not_reminded`` yet)."""
         solar, lunar = list(solar), list(lunar)
-        key = ("clients", tuple(solar), tuple(lunar), tuple(tiers) if tiers else None)
+        key = ("clients", tuple(solar), tuple(lunar), tuple(tiers) if tiers else None,
+               not_reminded)
         if key not in self._people:
-            self._people[key] = self._client_birthdays(solar, lunar, tiers)
+            self._people[key] = self._client_birthdays(solar, lunar, tiers, not_reminded)
         return self._people[key]
 
     def member_birthdays(self, solar: SolarKeys, lunar: LunarKeys,
-                         tiers: list[str] | None = None) -> list[PersonRow]:
+                         tiers: list[str] | None = None,
+                         not_reminded: Reminder = None) -> list[PersonRow]:
+        """Family members, of clients of ``tiers``, likewise."""
         solar, lunar = list(solar), list(lunar)
-        key = ("members", tuple(solar), tuple(lunar), tuple(tiers) if tiers else None)
+        key = ("members", tuple(solar), tuple(lunar), tuple(tiers) if tiers else None,
+               not_reminded)
         if key not in self._people:
-            self._people[key] = self._member_birthdays(solar, lunar, tiers)
+            self._people[key] = self._member_birthdays(solar, lunar, tiers, not_reminded)
         return self._people[key]
 
     def _client_birthdays(self, solar: list[tuple[int, int]], lunar: list[tuple[int, int, bool]],
-                          tiers: list[str] | None) -> list[PersonRow]:
+                          tiers: list[str] | None, not_reminded: Reminder) -> list[PersonRow]:
         query = select(Client).where(_date_match(Client.birth_calendar, Client.birth_month,
                                                  Client.birth_day, Client.birth_leap,
                                                  solar, lunar))
         if tiers is not None:
             query = query.where(Client.tier.in_(tiers))
+        query = _not_reminded(query, not_reminded, Client, "c:", Client.id)
         rows = self._session.execute(query.with_only_columns(
             Client.agent_id, Client.id, Client.name, Client.tier, Client.birth_calendar,
             Client.birth_year, Client.birth_month, Client.birth_day, Client.birth_leap))
@@ -138,7 +178,7 @@ class SweepQueries:
                           bool(r[8])) for r in rows]
 
     def _member_birthdays(self, solar: list[tuple[int, int]], lunar: list[tuple[int, int, bool]],
-                          tiers: list[str] | None) -> list[PersonRow]:
+                          tiers: list[str] | None, not_reminded: Reminder) -> list[PersonRow]:
         query = (
             select(*_MEMBER_COLUMNS)
             .join(Client, Client.id == FamilyMember.client_id)
@@ -147,6 +187,7 @@ class SweepQueries:
         )
         if tiers is not None:
             query = query.where(Client.tier.in_(tiers))
+        query = _not_reminded(query, not_reminded, FamilyMember, "m:", FamilyMember.id)
         return [PersonRow(*r[:11], bool(r[11])) for r in self._session.execute(query)]
 
     def members_without_birthday(self, relations: Sequence[str], birth_years: list[int]
@@ -190,8 +231,10 @@ class SweepQueries:
         return [DateRow(*row) for row in self._session.execute(query)]
 
     def own_policies_on(self, solar: SolarKeys, earliest_only: bool = False,
-                        tiers: list[str] | None = None) -> list[PolicyRow]:
-        """Own in-force policies whose start anniversary falls on the keys' day."""
+                        tiers: list[str] | None = None,
+                        not_reminded: Reminder = None) -> list[PolicyRow]:
+        """Own in-force policies whose start anniversary falls on the keys' day (without the
+        nudge ``not_reminded`` yet)."""
         terms = [and_(Policy.start_month == m, Policy.start_day == d) for m, d in solar]
         query = (
             select(Client.agent_id, Client.id, Client.name, Client.tier, Policy.id,
@@ -201,6 +244,7 @@ class SweepQueries:
             .where(or_(*terms) if terms else false(), Policy.is_own.is_(True),
                    Policy.status == "有效", Policy.start_date.is_not(None))
         )
+        query = _not_reminded(query, not_reminded, Policy, "p:", Policy.id)
         if tiers is not None:
             query = query.where(Client.tier.in_(tiers))
         if earliest_only:
@@ -260,8 +304,10 @@ class SweepQueries:
         query = select(Client.agent_id, Client.id, Client.name, Client.tier)
         return [(r[0], r[1], r[2], r[3]) for r in self._session.execute(query)]
 
-    def salons_on(self, day: date) -> list[Salon]:
-        return list(self._session.scalars(select(Salon).where(Salon.day == day)))
+    def salons_on(self, day: date, not_reminded: Reminder = None) -> list[Salon]:
+        query = select(Salon).where(Salon.day == day)
+        query = _not_reminded(query, not_reminded, Salon, "s:", Salon.id)
+        return list(self._session.scalars(query))
 
     def series_on(self, day: date) -> list[SalonSeries]:
         """Series still running that meet on ``day``'s weekday, oldest first (two sweepers
@@ -297,14 +343,24 @@ class SweepQueries:
         """Insert, skipping any (kind, subject, occurrence) that exists; returns how many new."""
         return insert_rows_ignoring_conflicts(self._session, Nudge, rows)
 
-    def retire_older_followups(self, day: date) -> None:
-        """A client due for a follow-up again on ``day``: the open ones of earlier days are
-        superseded (one reminder per client, the latest, not a pile)."""
+    def retire_replaced(self, day: date) -> None:
+        """One open reminder per thing, the latest, not a pile: a client due for a follow-up
+        again on ``day`` supersedes its open follow-ups of earlier days, and a renewal
+        reminder due on ``day`` (nearer the premium) the open ones of earlier days for the
+        same premium (its day opens the occurrence, "2026-12-14/7")."""
         again = select(Nudge.subject).where(Nudge.kind == "followup", Nudge.due_date == day)
+        self._supersede(Nudge.kind == "followup", Nudge.due_date < day, Nudge.subject.in_(again))
+        nearer = aliased(Nudge)
+        premium_day = 10  # the ISO date before "/"
+        self._supersede(Nudge.kind == "renewal", Nudge.due_date < day, exists().where(
+            nearer.kind == "renewal", nearer.subject == Nudge.subject, nearer.due_date == day,
+            func.substr(nearer.occurrence, 1, premium_day)
+            == func.substr(Nudge.occurrence, 1, premium_day)))
+
+    def _supersede(self, *where: Any) -> None:
         self._session.execute(
             update(Nudge)
-            .where(Nudge.kind == "followup", Nudge.status == "open", Nudge.due_date < day,
-                   Nudge.subject.in_(again))
+            .where(Nudge.status == "open", *where)
             .values(status=SUPERSEDED)
             .execution_options(synchronize_session=False))
 

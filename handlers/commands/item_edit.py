@@ -31,7 +31,7 @@ from handlers.context import Context
 from handlers.fields.children import CHILD_RELATIONS
 from handlers.flow import FORM_NAMES
 from handlers.promotion import note_if_rules_give_less, promote_if_due
-from handlers.reminder_texts import person, renewal_due, renewal_text
+from handlers.reminder_texts import person, renewal_day, renewal_text
 from handlers.resolve import ask_pick, one_client
 from handlers.template import FieldSpec
 from handlers.types import Option, Reply
@@ -234,9 +234,10 @@ def _rewrite_renewals(ctx: Context, client: Client, policy: Policy) -> bool:
         return False
     with reminders_changing(ctx):
         for nudge in pending:
-            target, lead = renewal_due(nudge.occurrence)
+            target = renewal_day(nudge.occurrence)
             text = renewal_text(client.name, policy.product_type, policy.annual_premium,
-                                policy.payment_years, policy.start_date.year, target, lead)
+                                policy.payment_years, policy.start_date.year, target,
+                                (target - nudge.due_date).days)  # as made: late, or on time
             if text is None:
                 nudges.remove(nudge)
             else:

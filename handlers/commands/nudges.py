@@ -63,7 +63,9 @@ def snooze(ctx: Context, args: str) -> list[Reply]:
     if nudge.status == PAUSED:
         return [Reply("这条提醒的保单不在有效状态，已暂停；保单改回「有效」后会恢复提醒。")]
     if nudge.status == SUPERSEDED:
-        return [Reply("这位客户已有更新的一条跟进提醒，请发送 /today 查看。")]
+        newer = ("这位客户已有更新的一条跟进提醒" if nudge.kind == "followup"
+                 else "这笔续期已有更近的一条提醒")
+        return [Reply(f"{newer}，请发送 /today 查看。")]
     nudge.show_on = ctx.today + timedelta(days=days)
     nudge.status = "open"
     ctx.audit("nudge_snooze", None, f"{nudge.id}:{days}")

@@ -1,0 +1,218 @@
+"""Lead reminders (the gift time before a birthday, the renewal reminders before a premium,
+a salon's invitee list) for what is recorded, raised to a top tier or swept after the lead
+day: made once by the next sweep while the event is still ahead, for the nearest lead, saying
+the days truly left; never for an event gone by, never again once done, never a pile after
+downtime."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+
+from storage.models import Nudge, OutboxMessage
+from tests.support.rows import rows
+
+
+def record(chat, name: str, birthday: str) -> None:
+    chat.send(f"/record {name}")
+    chat.script("女", birthday, "保存")
+
+
+def add_policy(chat, name: str, start: str) -> None:
+    chat.script(f"/policy {name}", "是", "重疾", start, "1万", "3", "跳过", "跳过", "有效")
+
+
+def of_kind(app, kind: str) -> list[Nudge]:
+    return [n for n in rows(app, Nudge) if n.kind == kind]
+
+
+def tick_daily(app, clock, until: date) -> None:
+    """A tick each morning at 09:00 (Shanghai) and each evening at 20:00, up to ``until``."""
+    day = clock.now().date()
+    while day <= until:
+        for hour in (1, 12):
+            moment = datetime(day.year, day.month, day.day, hour, 0)
+            if moment > clock.now():
+                clock.set(moment)
+                app.nudges.tick()
+        day += timedelta(days=1)
+
+
+def test_a_top_client_recorded_three_days_before_her_birthday_gets_the_gift_reminder(
+    app, chat, clock
+):
+    clock.set(datetime(2027, 3, 3, 0, 0))  # 08:00 on 3 March: the morning's sweep
+    app.nudges.tick()
+    clock.set(datetime(2027, 3, 3, 2, 0))  # 10:00: recorded, birthday on 6 March
+    record(chat, "林静", "1985-3-6")
+    chat.send("/tier 林静 精选 大客户")
+    clock.advance(minutes=30)
+    app.nudges.tick()  # the next sweep
+    (gift,) = of_kind(app, "birthday_ahead")
+    assert (gift.due_date, gift.occurrence, gift.status) == (date(2027, 3, 3), "2027-03-06",
+                                                             "open")
+    assert gift.text == "🎁 林静 3天后（3月6日）生日，【精选】客户，可以准备礼物了"
+    assert "林静 3天后（3月6日）生日" in chat.send("/today")
+    digests = [m.payload[0]["text"] for m in rows(app, OutboxMessage) if m.kind == "digest"]
+    assert any("林静 3天后" in text for text in digests)
+    tick_daily(app, clock, date(2027, 3, 7))
+    assert len(of_kind(app, "birthday_ahead")) == 1  # once
+    assert [n.due_date for n in of_kind(app, "birthday")] == [date(2027, 3, 6)]
+
+
+def test_a_client_raised_to_a_top_tier_after_the_lead_day_gets_it_then(app, chat, clock):
+    record(chat, "孙明", "1980-12-1")
+    tick_daily(app, clock, date(2026, 11, 26))
+    assert of_kind(app, "birthday_ahead") == []  # 普通: no gift time
+    clock.set(datetime(2026, 11, 27, 3, 0))
+    chat.send("/tier 孙明 核心 转介绍多")
+    app.nudges.tick()
+    (gift,) = of_kind(app, "birthday_ahead")
+    assert gift.due_date == date(2026, 11, 27)
+    assert gift.text.startswith("🎁 孙明 4天后（12月1日）生日，【核心】客户")
+
+
+def test_a_family_members_birthday_recorded_late(app, chat, clock):
+    record(chat, "王芳芳", "1980-6-1")
+    chat.send("/tier 王芳芳 精选 大客户")
+    app.nudges.tick()
+    chat.script("/family 王芳芳", "女儿", "王小雨", "2015-11-26", "跳过", "是", "保存")
+    app.nudges.tick()
+    (gift,) = of_kind(app, "birthday_ahead")
+    assert gift.subject.startswith("m:")
+    assert gift.text.startswith("🎁 王芳芳的女儿 王小雨 2天后（11月26日）生日")
+
+
+def test_a_policy_recorded_20_days_before_its_renewal_is_reminded_now_then_7_and_1_days_before(
+    app, chat, clock
+):
+    chat.script("/record 孙明", "男", "保存")
+    app.nudges.tick()
+    add_policy(chat, "孙明", "2025-12-14")  # premium due on 2026-12-14, in 20 days
+    app.nudges.tick()
+    (now,) = of_kind(app, "renewal")
+    assert (now.due_date, now.occurrence) == (date(2026, 11, 24), "2026-12-14/30")
+    assert now.text == "💰 孙明 的重疾 20天后（12月14日）续期，年缴1万元（第2/3期）"
+    tick_daily(app, clock, date(2026, 12, 20))
+    found = [(n.due_date, n.occurrence, n.status, n.text.split()[3].split("续期")[0])
+             for n in of_kind(app, "renewal")]
+    assert found == [
+        (date(2026, 11, 24), "2026-12-14/30", "superseded", "20天后（12月14日）"),
+        (date(2026, 12, 7), "2026-12-14/7", "superseded", "7天后（12月14日）"),
+        (date(2026, 12, 13), "2026-12-14/1", "open", "1天后（12月14日）"),
+    ]  # one open reminder per premium, the nearest
+    assert chat.send("/today").count("孙明 的重疾") == 1
+    first = of_kind(app, "renewal")[0]
+    assert "已有更近的一条提醒" in chat.send(f"/snooze {first.id} 3")
+
+
+def test_a_policy_recorded_5_days_before_gets_the_7_day_reminder_late_and_the_1_day_one(
+    app, chat, clock
+):
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "2025-11-29")
+    tick_daily(app, clock, date(2026, 11, 30))
+    found = [(n.due_date, n.occurrence, n.text.split()[3][:4]) for n in of_kind(app, "renewal")]
+    assert found == [(date(2026, 11, 24), "2026-11-29/7", "5天后（"),
+                     (date(2026, 11, 28), "2026-11-29/1", "1天后（")]
+
+
+def test_a_premium_due_today_is_reminded_one_due_yesterday_is_not(app, chat, clock):
+    chat.script("/record 今天", "男", "保存")
+    add_policy(chat, "今天", "2025-11-24")
+    chat.script("/record 昨天", "男", "保存")
+    add_policy(chat, "昨天", "2025-11-23")
+    chat.script("/record 首年", "男", "保存")
+    add_policy(chat, "首年", "2026-11-30")  # the first premium was paid at the start
+    tick_daily(app, clock, date(2026, 11, 25))
+    (today,) = of_kind(app, "renewal")
+    assert today.text.startswith("💰 今天 的重疾 今天（11月24日）续期")
+    assert today.occurrence == "2026-11-24/1"
+
+
+def test_a_done_or_snoozed_late_reminder_is_not_made_again(app, chat, clock):
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "2025-12-14")
+    record(chat, "林静", "1980-11-27")
+    chat.send("/tier 林静 精选 大客户")
+    app.nudges.tick()
+    renewal, = of_kind(app, "renewal")
+    gift, = of_kind(app, "birthday_ahead")
+    chat.send(f"/done {renewal.id}")
+    chat.send(f"/snooze {gift.id} 1")
+    tick_daily(app, clock, date(2026, 11, 26))
+    assert [(n.id, n.status) for n in of_kind(app, "renewal")] == [(renewal.id, "done")]
+    assert [(n.id, n.show_on) for n in of_kind(app, "birthday_ahead")] == [
+        (gift.id, date(2026, 11, 25))]
+
+
+def test_downtime_over_lead_days_leaves_one_reminder_the_nearest(app, chat, clock):
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "2025-12-24")  # 30 days ahead: reminded today
+    chat.script("/record 李雷", "男", "保存")
+    add_policy(chat, "李雷", "2026-1-25")  # 62 days ahead: nothing yet
+    app.nudges.tick()
+    clock.set(datetime(2026, 12, 21, 1, 0))  # down until three days before 孙明's premium
+    app.nudges.tick()
+    sun = {(n.due_date, n.occurrence, n.status, n.text.split()[3][:4])
+           for n in of_kind(app, "renewal")}
+    assert sun == {(date(2026, 11, 24), "2026-12-24/30", "superseded", "30天后"),
+                   (date(2026, 12, 21), "2026-12-24/7", "open", "3天后（")}
+    clock.set(datetime(2027, 1, 22, 1, 0))  # down again, over 李雷's 30- and 7-day lead
+    app.nudges.tick()                        # days, and 孙明's 1-day one and premium
+    (lilei,) = [n for n in of_kind(app, "renewal") if "李雷" in n.text]
+    assert (lilei.due_date, lilei.occurrence) == (date(2027, 1, 22), "2027-01-25/7")
+    assert "3天后（1月25日）续期" in lilei.text
+    assert len(of_kind(app, "renewal")) == 3  # nothing for 孙明's premium, gone by
+    digest = [m for m in rows(app, OutboxMessage) if m.kind == "digest"][-1]
+    assert digest.payload[0]["text"].count("李雷 的重疾") == 1
+
+
+def test_no_gift_reminder_after_downtime_past_the_birthday(app, chat, clock):
+    record(chat, "过了", "1980-12-5")
+    chat.send("/tier 过了 精选 大客户")
+    record(chat, "还早", "1980-12-13")
+    chat.send("/tier 还早 精选 大客户")
+    app.nudges.tick()  # 11-24: neither is within 7 days
+    clock.set(datetime(2026, 12, 7, 1, 0))  # down over 过了's lead day and birthday
+    app.nudges.tick()
+    (gift,) = of_kind(app, "birthday_ahead")  # 还早: its lead day is today
+    assert "还早 6天后（12月13日）生日" in gift.text
+    assert [n.text.split()[1] for n in of_kind(app, "birthday")] == ["过了"]
+
+
+def test_a_salon_set_up_for_tomorrow_gets_its_invitee_list(app, chat, clock):
+    chat.script("/record 张丽华", "女", "保存")
+    app.nudges.tick()
+    chat.send("/salon 2026-11-25 19:30 亲子教育")
+    app.nudges.tick()
+    (salon,) = of_kind(app, "salon")
+    assert salon.due_date == date(2026, 11, 24)
+    assert "11月25日 19:30 沙龙「亲子教育」，建议邀请：张丽华【普通】" in salon.text
+    tick_daily(app, clock, date(2026, 11, 26))
+    assert len(of_kind(app, "salon")) == 1
+
+
+def test_a_corrected_premium_keeps_the_days_the_late_reminder_gave(app, chat, clock):
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "2025-12-14")
+    app.nudges.tick()
+    chat.script("/policy 孙明 修改 保费", "2万")
+    (renewal,) = of_kind(app, "renewal")
+    assert renewal.text == "💰 孙明 的重疾 20天后（12月14日）续期，年缴2万元（第2/3期）"
+
+
+def test_two_sweeps_racing_make_each_late_reminder_once(make_app, chat):
+    for n in range(20):
+        record(chat, f"精选{n}", "1970-11-27")
+        chat.send(f"/tier 精选{n} 精选 大客户")
+        chat.script(f"/record 保单{n}", "男", "保存")
+        add_policy(chat, f"保单{n}", "2025-12-10")
+    apps = [chat.app, make_app()]
+    today, now = date(2026, 11, 24), datetime(2026, 11, 24, 1, 0)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        inserted = list(pool.map(lambda a: a.nudges.sweeper.sweep_day(today, now), apps * 2))
+    assert sum(inserted) == 40
+    made = [n for n in rows(chat.app, Nudge) if n.kind in ("birthday_ahead", "renewal")]
+    assert len(made) == 40 == len({(n.kind, n.subject, n.occurrence) for n in made})
+    assert all(n.due_date == today and ("3天后" in n.text or "16天后" in n.text) for n in made)
