@@ -130,3 +130,26 @@ def test_deleting_one_of_two_referred_wang_fangs_keeps_the_others_referral_line(
     assert _referral_lines(app, first) == [("由孙明介绍", first_at)]
     _delete(chat, first)
     assert _referral_lines(app, referrer) == []
+
+
+def test_going_down_from_0017_keeps_nudge_ids_never_reused(app, chat, database_url):
+    """The downgrade rebuilds the nudges table on SQLite: still AUTOINCREMENT (revision 0006),
+    and the lists' texts stay."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.migrate import alembic_config, upgrade
+
+    _two_wang_fang(chat, app)
+    chat.send("/salon 周四 19:30 读书会")
+    app.nudges.tick()
+    before = _open_lists(app)["salon"]
+    assert "王芳【普通】、王芳【普通】" in before
+    app.dispose()
+    command.downgrade(alembic_config(database_url), "0016")
+    upgrade(database_url)
+    assert _open_lists(app)["salon"] == before
+    if database_url.startswith("sqlite"):
+        with app.uow.engine.connect() as connection:
+            assert "AUTOINCREMENT" in connection.execute(text(
+                "SELECT sql FROM sqlite_master WHERE name = 'nudges'")).scalar()

@@ -29,5 +29,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('nudges', schema=None) as batch_op:
+    # On SQLite the batch rebuilds the table: it must stay AUTOINCREMENT (revision 0006), so
+    # that an old digest's "/nudge 12" never opens another reminder.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    with op.batch_alter_table('nudges', schema=None, recreate="always" if sqlite else "auto",
+                              table_kwargs={"sqlite_autoincrement": True} if sqlite else {}
+                              ) as batch_op:
         batch_op.drop_column('listed')
