@@ -25,8 +25,8 @@ _PARSERS: dict[str, _Parser] = {
     "multi": lambda t, c, _d: choice.parse_multi(t, c),
     "tags": lambda t, _c, _d: text.parse_tags(t),
     "phone": lambda t, _c, _d: phone.parse_phone(t),
-    # every date a form asks is one of the past (a start date, a birthday, an anniversary)
-    "date": lambda t, _c, d: dates.parse_solar(t, d),
+    # a policy's start (the one plain date a form asks): past, or next year's at the latest
+    "date": lambda t, _c, d: dates.parse_solar(t, d, "started"),
     "lunar_date": lambda t, _c, d: dates.parse_lunar(t, d),
     "birthday": lambda t, _c, d: dates.parse_birthday(t, d),
     "anniversary": lambda t, _c, d: dates.parse_anniversary(t, d),

@@ -87,20 +87,23 @@ def _date_value(calendar_name: str, year: int | None, month: int, day: int, leap
     return {"calendar": calendar_name, "year": year, "month": month, "day": day, "leap": leap}
 
 
-Direction = Literal["past", "ahead"]
+Direction = Literal["past", "started", "ahead"]
 
 
 def full_year(two: int, today: date | None, direction: Direction = "past") -> int:
     """The year a two-digit one (0-99) stands for, counted from ``today``: for a date that lies
-    in the past (a birth date, an anniversary, a policy's start), the latest year ending in
-    those digits that is not after today's (in 2026: 85 → 1985, 26 → 2026, 28 → 1928); for
-    one still to come (a salon), the nearest from today's on (in 2029: 30 → 2030). Without a
-    today (a parser used alone), below 30 is 20xx and the rest 19xx."""
+    in the past (a birth date, an anniversary), the latest year ending in those digits that is
+    not after today's (in 2026: 85 → 1985, 26 → 2026, 28 → 1928); for a policy's start
+    ("started"), which may also be next year's (开门红 policies start on 1 January), the latest
+    not after next year (in December 2026: 27 → 2027); for one still to come (a salon), the
+    nearest from today's on (in 2029: 30 → 2030). Without a today (a parser used alone), below
+    30 is 20xx and the rest 19xx."""
     if today is None:
         return two + (2000 if two < 30 else 1900)
     if direction == "ahead":
         return today.year + (two - today.year) % 100
-    return today.year - (today.year - two) % 100
+    latest = today.year + (1 if direction == "started" else 0)
+    return latest - (latest - two) % 100
 
 
 def _parts(match: re.Match[str], today: date | None, direction: Direction

@@ -1,8 +1,8 @@
 """Two-digit years as agents type them (85年, 28年3月5日, 76.8.15, 农历76年八月十五), through
-the real router: a date that must lie in the past (a birth date, an anniversary, a policy's
-start) takes the latest year ending in those digits that is not in the future, counted from
-the clock's today (2026-11-24 in Shanghai), never a fixed cut-off; a salon's day takes the
-nearest year ahead."""
+the real router: a date that must lie in the past (a birth date, an anniversary) takes the
+latest year ending in those digits that is not in the future, a policy's start the latest not
+after next year, counted from the clock's today (2026-11-24 in Shanghai), never a fixed
+cut-off; a salon's day takes the nearest year ahead."""
 
 from __future__ import annotations
 
@@ -93,6 +93,17 @@ def test_a_policy_started_in_a_two_digit_year(chat, app):
     assert policy.start_date == date(1929, 6, 1)
     chat.script("/policy 孙明", "是", "年金", "26年12月1日", "保存")  # this year: next week
     assert rows(app, Policy)[1].start_date == date(2026, 12, 1)
+
+
+def test_a_policy_starting_next_january_is_not_put_a_century_back(chat, app, clock):
+    """开门红: recorded in late December, it starts on 1 January; 27.1.1 is 2027, not 1927 (its
+    renewals would never come)."""
+    clock.set(datetime(2026, 12, 28, 2, 0))
+    chat.script("/record 孙明", "男", "保存")
+    chat.script("/policy 孙明", "是", "年金", "27.1.1", "保存")
+    assert rows(app, Policy)[0].start_date == date(2027, 1, 1)
+    chat.script("/policy 孙明", "是", "重疾", "28年3月1日", "保存")  # not next year: the past
+    assert rows(app, Policy)[1].start_date == date(1928, 3, 1)
 
 
 def test_a_note_with_a_two_digit_year(chat, app):

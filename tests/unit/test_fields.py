@@ -623,6 +623,7 @@ def test_two_digit_years_with_nian(text, expected):
 def test_a_two_digit_year_counts_from_today(two: int, past: int, ahead: int) -> None:
     assert full_year(two, NOV_2026) == past
     assert full_year(two, NOV_2026, "ahead") == ahead
+    assert full_year(two, NOV_2026, "started") == (2027 if two == 27 else past)
 
 
 @given(st.integers(0, 99), st.integers(1950, 2090))
