@@ -43,13 +43,19 @@ MENTION = re.compile(
     rf"|(?:(?P<count>{_COUNT})个|(?P<pre>俩|双胞胎))?(?P<rel>{RELATION_PATTERN})(?P<post>俩)?"
     rf"|(?P<twins>双胞胎)"
 )
+# 是18年的, 女儿18年的: a bare 年的 right after 是 or a child
+_BARE_YEAR_OF = "|".join(rf"(?<={re.escape(word)}\d\d年)的|(?<={re.escape(word)}\d{{4}}年)的"
+                         for word in ("是", *RELATIONS))
 AGE = re.compile(
     r"(?P<each>[各都])?是?(?:"
     r"(?P<years>\d{1,3}|[一二两三四五六七八九十]{1,3})周?岁半?了?(?P<of>的)?"
     r"|(?P<months>\d{1,2}|[一二两三四五六七八九十]{1,3})个多?月大?(?P<of_m>的)?"
-    # a birth year: 18年出生, 2018年生的, 是18年的, 18年的儿子
-    r"|(?<!\d)(?P<born>\d{4}|\d{2})年(?=出生|生|的)(?:出生|生)?"
-    rf"(?:(?P<of_b>的)(?={RELATION_PATTERN})|的)?)"
+    # a birth year: 18年出生, 2018年生的, 18年的儿子, 是18年的, 女儿18年的; no other bare 年的,
+    # which is also "for N years" (结婚12年的, 学了10年的钢琴)
+    r"|(?<!\d)(?P<born>\d{4}|\d{2})年(?:"
+    rf"(?:出生|生)(?:(?P<of_b>的)(?={RELATION_PATTERN})|的)?"
+    rf"|(?P<of_b2>的)(?={RELATION_PATTERN})"
+    rf"|{_BARE_YEAR_OF}))"
 )
 NO_CHILDREN = re.compile(
     r"^(?:没有?|无|暂无|还没有?)(?:孩子|小孩|子女)?(?:呢|的)?$|^(?:丁克|未育|无子女)$"
@@ -188,7 +194,7 @@ def parse_children(text: str, today: date | None = None) -> list[dict[str, Any]]
             continue  # no today to count from: the year is not read
         if age is None or not 0 <= age <= MAX_CHILD_AGE:
             raise ParseError(f"孩子的年龄看起来不对，请核对一下。{ACCEPTED}")
-        if age_match["of"] or age_match["of_m"] or age_match["of_b"]:
+        if age_match["of"] or age_match["of_m"] or age_match["of_b"] or age_match["of_b2"]:
             # 8岁的儿子, 18年的女儿: binds to the next mention
             chunk = min(bisect_left(starts, age_match.end()), len(starts) - 1)
         else:

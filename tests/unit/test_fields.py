@@ -453,6 +453,7 @@ def test_children(text: str, expected: list[dict]) -> None:
     ("女儿18年出生", [8]), ("儿子是05年的", [21]), ("儿子2018年生的", [8]),
     ("儿子9岁，女儿18年的", [9, 8]), ("18年的儿子和20年的女儿", [8, 6]),
     ("儿子在美国10年了", [None]),  # years, not a birth year
+    ("儿子5岁，结婚12年的", [5]), ("一个女儿，学了10年的钢琴", [None]),  # "for N years"
 ])
 def test_children_by_birth_year(text: str, ages: list[int | None]) -> None:
     assert [child["age"] for child in parse("children", text, today=NOV_2026)] == ages
