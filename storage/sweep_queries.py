@@ -230,6 +230,35 @@ class SweepQueries:
         )
         return [DateRow(*row) for row in self._session.execute(query)]
 
+    def birthday_keys(self, solar: SolarKeys, lunar: LunarKeys, tiers: list[str]
+                      ) -> set[tuple[str, int, int, bool]]:
+        """Which of the keys are the birthdays of clients of ``tiers`` or of their family:
+        (calendar, month, day, leap) of each (two queries, whatever the number of keys)."""
+        solar, lunar = list(solar), list(lunar)
+        client_days = select(Client.birth_calendar, Client.birth_month, Client.birth_day,
+                             Client.birth_leap).where(
+            _date_match(Client.birth_calendar, Client.birth_month, Client.birth_day,
+                        Client.birth_leap, solar, lunar), Client.tier.in_(tiers))
+        member_days = (select(FamilyMember.birth_calendar, FamilyMember.birth_month,
+                              FamilyMember.birth_day, FamilyMember.birth_leap)
+                       .join(Client, Client.id == FamilyMember.client_id)
+                       .where(_date_match(FamilyMember.birth_calendar, FamilyMember.birth_month,
+                                          FamilyMember.birth_day, FamilyMember.birth_leap,
+                                          solar, lunar), Client.tier.in_(tiers)))
+        found = set()
+        for query in (client_days, member_days):
+            found |= {(r[0], r[1], r[2], bool(r[3]))
+                      for r in self._session.execute(query.distinct())}
+        return found
+
+    def policy_days(self, solar: SolarKeys) -> set[tuple[int, int]]:
+        """Which of the (month, day) keys own in-force policies started on (one query)."""
+        terms = [and_(Policy.start_month == m, Policy.start_day == d) for m, d in solar]
+        query = select(Policy.start_month, Policy.start_day).where(
+            or_(*terms) if terms else false(), Policy.is_own.is_(True),
+            Policy.status == "有效", Policy.start_date.is_not(None)).distinct()
+        return {(r[0], r[1]) for r in self._session.execute(query)}
+
     def own_policies_on(self, solar: SolarKeys, earliest_only: bool = False,
                         tiers: list[str] | None = None,
                         not_reminded: Reminder = None) -> list[PolicyRow]:
