@@ -48,6 +48,7 @@ _MEMBER_COLUMNS = (Client.agent_id, Client.id, Client.name, Client.tier, FamilyM
                    FamilyMember.name, FamilyMember.relation, FamilyMember.birth_calendar,
                    FamilyMember.birth_year, FamilyMember.birth_month, FamilyMember.birth_day,
                    FamilyMember.birth_leap)
+_SUBJECTS_PER_QUERY = 500  # within SQLite's bound parameters, whatever its build
 _WINDOWS_PER_QUERY = 100  # SQLite parses a long OR as a tree at most 1,000 deep
 SolarKeys = Iterable[tuple[int, int]]
 LunarKeys = Iterable[tuple[int, int, bool]]
@@ -273,7 +274,6 @@ class SweepQueries:
             .where(or_(*terms) if terms else false(), Policy.is_own.is_(True),
                    Policy.status == "有效", Policy.start_date.is_not(None))
         )
-        query = _not_reminded(query, not_reminded, Policy, "p:", Policy.id)
         if tiers is not None:
             query = query.where(Client.tier.in_(tiers))
         if earliest_only:
@@ -284,7 +284,24 @@ class SweepQueries:
                 or_(earlier.start_date < Policy.start_date,
                     and_(earlier.start_date == Policy.start_date, earlier.id < Policy.id)),
             ))
-        return [PolicyRow(*row) for row in self._session.execute(query)]
+        found = [PolicyRow(*row) for row in self._session.execute(query)]
+        if not_reminded is None:
+            return found
+        # Left out afterwards, not by an outer join as for birthdays: PostgreSQL planned that
+        # join over every nudge, 1.5 s for each of a month's days (42 s a sweep).
+        made = self._reminded(not_reminded, [f"p:{row.policy_id}" for row in found])
+        return [row for row in found if f"p:{row.policy_id}" not in made]
+
+    def _reminded(self, reminder: tuple[str, str], subjects: list[str]) -> set[str]:
+        """Which of ``subjects`` have the nudge ``reminder`` (kind, occurrence) already: index
+        lookups on the nudges' unique key, a chunk of subjects at a time."""
+        kind, occurrence = reminder
+        made: set[str] = set()
+        for first in range(0, len(subjects), _SUBJECTS_PER_QUERY):
+            chunk = subjects[first:first + _SUBJECTS_PER_QUERY]
+            made.update(self._session.scalars(select(Nudge.subject).where(
+                Nudge.kind == kind, Nudge.subject.in_(chunk), Nudge.occurrence == occurrence)))
+        return made
 
     def oldest_contact(self, tier: str) -> datetime | None:
         """The earliest last contact among a tier's clients, or creation for those never
