@@ -262,9 +262,10 @@ class SweepQueries:
 
     def own_policies_on(self, solar: SolarKeys, earliest_only: bool = False,
                         tiers: list[str] | None = None,
-                        not_reminded: Reminder = None) -> list[PolicyRow]:
+                        not_reminded: Reminder = None,
+                        created_since: datetime | None = None) -> list[PolicyRow]:
         """Own in-force policies whose start anniversary falls on the keys' day (without the
-        nudge ``not_reminded`` yet)."""
+        nudge ``not_reminded`` yet; recorded at or after ``created_since``, when given)."""
         terms = [and_(Policy.start_month == m, Policy.start_day == d) for m, d in solar]
         query = (
             select(Client.agent_id, Client.id, Client.name, Client.tier, Policy.id,
@@ -276,6 +277,8 @@ class SweepQueries:
         )
         if tiers is not None:
             query = query.where(Client.tier.in_(tiers))
+        if created_since is not None:
+            query = query.where(Policy.created_at >= created_since)
         if earliest_only:
             earlier = aliased(Policy)
             query = query.where(~exists().where(
@@ -415,6 +418,10 @@ class SweepQueries:
 
     def last_swept_day(self) -> date | None:
         return self._session.scalar(select(SweepDay.day).order_by(SweepDay.day.desc()).limit(1))
+
+    def first_swept_at(self, day: date) -> datetime | None:
+        """When ``day`` was first swept (None: never, e.g. the bot was down)."""
+        return self._session.scalar(select(SweepDay.finished_at).where(SweepDay.day == day))
 
     def mark_swept(self, day: date, now: datetime) -> None:
         self._session.execute(insert_ignoring_conflicts(
