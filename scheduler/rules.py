@@ -356,8 +356,7 @@ def _birthdays_among(targets: list[date], q: SweepQueries, tiers: list[str]) -> 
     found = q.birthday_keys([k for solar, _ in day_keys.values() for k in solar],
                             [k for _, lunar in day_keys.values() for k in lunar], tiers)
     return [target for target, (solar, lunar) in day_keys.items()
-            if any(("solar", m, d, False) in found or ("solar", m, d, True) in found
-                   for m, d in solar)
+            if any(("solar", m, d, False) in found for m, d in solar)
             or any(("lunar", m, d, leap) in found for m, d, leap in lunar)]
 
 

@@ -121,6 +121,13 @@ def _not_reminded(query: Select[Any], reminder: Reminder, left: Any, prefix: str
     ).where(made.id.is_(None))
 
 
+def _own_in_force_on(solar: SolarKeys) -> tuple[Any, ...]:
+    """Own in-force policies whose start anniversary falls on one of the (month, day) keys."""
+    terms = [and_(Policy.start_month == m, Policy.start_day == d) for m, d in solar]
+    return (or_(*terms) if terms else false(), Policy.is_own.is_(True),
+            Policy.status == "有效", Policy.start_date.is_not(None))
+
+
 def _date_match(calendar_col: Any, month_col: Any, day_col: Any, leap_col: Any,
                 solar: SolarKeys, lunar: LunarKeys) -> Any:
     solar_terms = [and_(month_col == m, day_col == d) for m, d in solar]
@@ -234,31 +241,25 @@ class SweepQueries:
     def birthday_keys(self, solar: SolarKeys, lunar: LunarKeys, tiers: list[str]
                       ) -> set[tuple[str, int, int, bool]]:
         """Which of the keys are the birthdays of clients of ``tiers`` or of their family:
-        (calendar, month, day, leap) of each (two queries, whatever the number of keys)."""
+        (calendar, month, day, leap; False for solar) of each (two queries, whatever the number
+        of keys)."""
         solar, lunar = list(solar), list(lunar)
-        client_days = select(Client.birth_calendar, Client.birth_month, Client.birth_day,
-                             Client.birth_leap).where(
-            _date_match(Client.birth_calendar, Client.birth_month, Client.birth_day,
-                        Client.birth_leap, solar, lunar), Client.tier.in_(tiers))
-        member_days = (select(FamilyMember.birth_calendar, FamilyMember.birth_month,
-                              FamilyMember.birth_day, FamilyMember.birth_leap)
-                       .join(Client, Client.id == FamilyMember.client_id)
-                       .where(_date_match(FamilyMember.birth_calendar, FamilyMember.birth_month,
-                                          FamilyMember.birth_day, FamilyMember.birth_leap,
-                                          solar, lunar), Client.tier.in_(tiers)))
         found = set()
-        for query in (client_days, member_days):
-            found |= {(r[0], r[1], r[2], bool(r[3]))
+        for person in (Client, FamilyMember):
+            query = select(person.birth_calendar, person.birth_month, person.birth_day,
+                           person.birth_leap).where(
+                _date_match(person.birth_calendar, person.birth_month, person.birth_day,
+                            person.birth_leap, solar, lunar), Client.tier.in_(tiers))
+            if person is FamilyMember:
+                query = query.join(Client, Client.id == FamilyMember.client_id)
+            found |= {(r[0], r[1], r[2], r[0] == "lunar" and bool(r[3]))
                       for r in self._session.execute(query.distinct())}
         return found
 
     def policy_days(self, solar: SolarKeys) -> set[tuple[int, int]]:
         """Which of the (month, day) keys own in-force policies started on (one query)."""
-        terms = [and_(Policy.start_month == m, Policy.start_day == d) for m, d in solar]
-        query = select(Policy.start_month, Policy.start_day).where(
-            or_(*terms) if terms else false(), Policy.is_own.is_(True),
-            Policy.status == "有效", Policy.start_date.is_not(None)).distinct()
-        return {(r[0], r[1]) for r in self._session.execute(query)}
+        query = select(Policy.start_month, Policy.start_day).where(*_own_in_force_on(solar))
+        return {(r[0], r[1]) for r in self._session.execute(query.distinct())}
 
     def own_policies_on(self, solar: SolarKeys, earliest_only: bool = False,
                         tiers: list[str] | None = None,
@@ -266,14 +267,12 @@ class SweepQueries:
                         created_since: datetime | None = None) -> list[PolicyRow]:
         """Own in-force policies whose start anniversary falls on the keys' day (without the
         nudge ``not_reminded`` yet; recorded at or after ``created_since``, when given)."""
-        terms = [and_(Policy.start_month == m, Policy.start_day == d) for m, d in solar]
         query = (
             select(Client.agent_id, Client.id, Client.name, Client.tier, Policy.id,
                    Policy.product_type, Policy.start_date, Policy.annual_premium,
                    Policy.payment_years)
             .join(Client, Client.id == Policy.client_id)
-            .where(or_(*terms) if terms else false(), Policy.is_own.is_(True),
-                   Policy.status == "有效", Policy.start_date.is_not(None))
+            .where(*_own_in_force_on(solar))
         )
         if tiers is not None:
             query = query.where(Client.tier.in_(tiers))
