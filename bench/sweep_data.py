@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Engine
 
@@ -18,9 +18,10 @@ def _clients(agents: int, clients: int, rng: random.Random) -> Iterator[tuple]:
         month = rng.randint(1, 12)
         day = rng.randint(1, 30 if lunar else 28)
         contact = NOW - timedelta(days=rng.randint(0, 120), minutes=rng.randint(0, 1440))
+        added = contact - timedelta(days=client_id % 1000)  # clients of the last few years
         yield (client_id, (client_id % agents) + 1, f"客户{client_id}", f"kehu{client_id}", "kh",
                "lunar" if lunar else "solar", rng.randint(1950, 2000), month, day,
-               lunar and rng.random() < 0.03, rng.choice(TIERS), "[]", "{}", contact, NOW, NOW)
+               lunar and rng.random() < 0.03, rng.choice(TIERS), "[]", "{}", contact, added, NOW)
 
 
 def _members(clients: int, rng: random.Random) -> Iterator[tuple]:
@@ -38,7 +39,8 @@ def _policies(clients: int, rng: random.Random) -> Iterator[tuple]:
     for policy_id, client_id in enumerate(range(1, clients + 1, 2), start=1):
         start = date(rng.randint(2015, 2025), rng.randint(1, 12), rng.randint(1, 28))
         yield (policy_id, client_id, True, "本公司", "重疾", start, start.month, start.day,
-               rng.choice([10000, 30000, 60000]), rng.choice([10, 20]), "有效", NOW)
+               rng.choice([10000, 30000, 60000]), rng.choice([10, 20]), "有效",
+               datetime.combine(start, time(10)))  # recorded when it started
 
 
 def _dates(clients: int, rng: random.Random) -> Iterator[tuple]:
