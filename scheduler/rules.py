@@ -131,9 +131,10 @@ def _renewals(q: SweepQueries, day: date, target: date, lead: int,
     occurrence = renewal_occurrence(target, lead)
     unless: Reminder = ("renewal", occurrence) if late else None
     # Late, when the lead day was swept in time (not by a catch-up after downtime, which makes
-    # no lead reminders): only a policy recorded since can lack its reminder (a day's margin,
-    # for time zones and one committed while that sweep read). Reading all a day's premiums
-    # again on every tick made a day's sweep of 1,000,000 clients on PostgreSQL 2 s slower.
+    # no lead reminders): only a policy recorded or edited since (back in force, another start
+    # day) can lack its reminder (a day's margin, for time zones and one committed while that
+    # sweep read). Reading all a day's premiums again on every tick made a day's sweep of
+    # 1,000,000 clients on PostgreSQL 2 s slower.
     lead_day = target - timedelta(days=lead)
     swept = q.first_swept_at(lead_day) if late else None
     in_time = swept is not None and swept < datetime.combine(lead_day + timedelta(days=2),
@@ -141,7 +142,7 @@ def _renewals(q: SweepQueries, day: date, target: date, lead: int,
     since = swept - timedelta(days=1) if swept is not None and in_time else None
     due = []
     for p in q.own_policies_on(cal.solar_keys_falling_on(target), not_reminded=unless,
-                               created_since=since):
+                               changed_since=since):
         text = renewal_text(p.client_name, p.product_type, p.annual_premium, p.payment_years,
                             p.start_date.year, target, (target - day).days)
         if text is not None:

@@ -241,7 +241,7 @@ class ClientRepository:
         return member
 
     def add_policy(self, client: Client, now: datetime, **fields: Any) -> Policy:
-        policy = Policy(client=client, created_at=now, **fields)
+        policy = Policy(client=client, created_at=now, changed_at=now, **fields)
         self._session.add(policy)
         return policy
 

@@ -204,6 +204,7 @@ class Policy(Base):
     __table_args__ = (
         Index("ix_policies_start_md", "start_month", "start_day"),
         Index("ix_policies_client_start", "client_id", "start_date"),
+        Index("ix_policies_changed_at", "changed_at"),  # the late renewals' recent changes
         NEVER_REUSED_IDS,
     )
 
@@ -222,6 +223,9 @@ class Policy(Base):
     beneficiary_relation: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="有效")
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Recorded or last edited: a policy back in force, or given another start day, after its
+    # renewal reminder's lead day is due a late one, as a policy recorded then is.
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
 
     client: Mapped[Client] = relationship(back_populates="policies")
 

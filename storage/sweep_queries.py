@@ -264,9 +264,10 @@ class SweepQueries:
     def own_policies_on(self, solar: SolarKeys, earliest_only: bool = False,
                         tiers: list[str] | None = None,
                         not_reminded: Reminder = None,
-                        created_since: datetime | None = None) -> list[PolicyRow]:
+                        changed_since: datetime | None = None) -> list[PolicyRow]:
         """Own in-force policies whose start anniversary falls on the keys' day (without the
-        nudge ``not_reminded`` yet; recorded at or after ``created_since``, when given)."""
+        nudge ``not_reminded`` yet; recorded or edited at or after ``changed_since``, when
+        given)."""
         query = (
             select(Client.agent_id, Client.id, Client.name, Client.tier, Policy.id,
                    Policy.product_type, Policy.start_date, Policy.annual_premium,
@@ -276,8 +277,8 @@ class SweepQueries:
         )
         if tiers is not None:
             query = query.where(Client.tier.in_(tiers))
-        if created_since is not None:
-            query = query.where(Policy.created_at >= created_since)
+        if changed_since is not None:
+            query = query.where(Policy.changed_at >= changed_since)
         if earliest_only:
             earlier = aliased(Policy)
             query = query.where(~exists().where(

@@ -68,7 +68,7 @@ def set_status(ctx: Context, client: Client, policy: Policy, status: str) -> str
     or let out again, the reviews counted from another policy if need be, the tier checked.
     Returns the sentence that tells the agent."""
     anchor = review_anchor(client)
-    policy.status = status
+    policy.status, policy.changed_at = status, ctx.now
     nudges, subject = ctx.uow.nudges(ctx.agent.id), f"p:{policy.id}"
     if status == IN_FORCE:
         nudges.resume_subject(subject, ctx.today)

@@ -168,6 +168,7 @@ def _save_policy(ctx: Context, client: Client, policy: Policy, attrs: dict[str, 
     status = attrs.pop("status", None)
     start = attrs.pop("start_date", None)
     anchor = review_anchor(client)
+    policy.changed_at = ctx.now
     # Renewals fall on the start date's month and day, for own policies only.
     moved = (start is not None and (start["month"], start["day"]) != (
         policy.start_month, policy.start_day)) or "is_own" in attrs

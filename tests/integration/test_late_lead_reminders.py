@@ -216,3 +216,63 @@ def test_two_sweeps_racing_make_each_late_reminder_once(make_app, chat):
     made = [n for n in rows(chat.app, Nudge) if n.kind in ("birthday_ahead", "renewal")]
     assert len(made) == 40 == len({(n.kind, n.subject, n.occurrence) for n in made})
     assert all(n.due_date == today and ("3天后" in n.text or "16天后" in n.text) for n in made)
+
+
+def test_a_policy_back_in_force_after_its_lead_day_is_reminded_then(app, chat, clock):
+    clock.set(datetime(2026, 11, 10, 1, 0))
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "2025-12-14")  # premium due on 2026-12-14
+    chat.send("/policy 孙明 失效")
+    tick_daily(app, clock, date(2026, 11, 26))  # its lead day (11-14) swept while lapsed
+    assert of_kind(app, "renewal") == []
+    clock.set(datetime(2026, 11, 27, 3, 0))
+    assert "续期提醒照常" in chat.send("/policy 孙明 有效")  # the premium was paid after all
+    app.nudges.tick()
+    (late,) = of_kind(app, "renewal")
+    assert (late.due_date, late.occurrence) == (date(2026, 11, 27), "2026-12-14/30")
+    assert late.text.startswith("💰 孙明 的重疾 17天后（12月14日）续期")
+
+
+def test_a_start_date_moved_to_a_premium_whose_lead_day_went_by_is_reminded_then(
+    app, chat, clock
+):
+    clock.set(datetime(2026, 11, 8, 1, 0))
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "2025-3-1")
+    tick_daily(app, clock, date(2026, 11, 26))  # 11-10, the new date's lead day, swept
+    assert of_kind(app, "renewal") == []
+    clock.set(datetime(2026, 11, 27, 3, 0))
+    chat.send("/policy 孙明 修改 生效日期")
+    chat.send("2025-12-10")  # mistyped: the premium is due in 13 days
+    app.nudges.tick()
+    (late,) = of_kind(app, "renewal")
+    assert (late.due_date, late.occurrence) == (date(2026, 11, 27), "2026-12-10/30")
+    assert late.text.startswith("💰 孙明 的重疾 13天后（12月10日）续期")
+
+
+def test_going_down_from_0018_and_up_again_keeps_policies_and_their_ids(app, chat, clock,
+                                                                        database_url):
+    """Stored policies take the time they were recorded as their change; on SQLite the
+    rebuilt table stays AUTOINCREMENT (revision 0006)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.migrate import alembic_config, upgrade
+    from storage.models import Policy
+
+    chat.script("/record 孙明", "男", "保存")
+    add_policy(chat, "孙明", "2025-12-14")
+    clock.advance(days=2)
+    chat.send("/policy 孙明 失效")
+    (before,) = rows(app, Policy)
+    assert (before.created_at, before.changed_at) == (datetime(2026, 11, 24, 1, 0),
+                                                      datetime(2026, 11, 26, 1, 0))
+    app.dispose()
+    command.downgrade(alembic_config(database_url), "0017")
+    upgrade(database_url)
+    (after,) = rows(app, Policy)
+    assert (after.id, after.status, after.changed_at) == (before.id, "失效", before.created_at)
+    if database_url.startswith("sqlite"):
+        with app.uow.engine.connect() as connection:
+            assert "AUTOINCREMENT" in connection.execute(text(
+                "SELECT sql FROM sqlite_master WHERE name = 'policies'")).scalar()
