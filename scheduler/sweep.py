@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.series import make_occurrence
-from handlers.when import local_now
+from handlers.when import local_now, zone_of
 from scheduler import rules as r
 from scheduler.config import NudgeRules
 from storage.sweep_queries import SweepQueries
@@ -62,13 +62,12 @@ class Sweeper:
 
     def _make_salons(self, uow: UnitOfWork, queries: SweepQueries, day: date,
                      now: datetime) -> None:
-        """The occurrences of recurring salons whose invitees fall due on ``day`` (none in the
-        past: a day caught up after downtime makes none that are over)."""
+        """The occurrences of recurring salons whose invitees fall due on ``day``; none over
+        in its agent's time zone (a day caught up after downtime makes none that are over,
+        nor today's whose time has gone by)."""
         target = day + timedelta(days=self._rules.salon_invite_days_before)
-        if target < local_now(now, self.zone).date():
-            return
-        for series in queries.series_on(target):
-            make_occurrence(uow.series(series.agent_id), series, target, now)
+        for series, zone in queries.series_on(target):
+            make_occurrence(uow.series(series.agent_id), series, target, now, zone_of(zone))
 
     def catch_up(self, now: datetime) -> int:
         """Sweep the days missed since the last sweep (at most ``catch_up_days`` back), then

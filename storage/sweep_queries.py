@@ -358,13 +358,15 @@ class SweepQueries:
         query = _not_reminded(query, not_reminded, Salon, "s:", Salon.id)
         return list(self._session.scalars(query))
 
-    def series_on(self, day: date) -> list[SalonSeries]:
-        """Series still running that meet on ``day``'s weekday, oldest first (two sweepers
-        then make occurrences in the same order and never wait on each other in a circle)."""
-        query = select(SalonSeries).where(
+    def series_on(self, day: date) -> list[tuple[SalonSeries, str]]:
+        """Series still running that meet on ``day``'s weekday, each with its agent's time
+        zone (as stored), oldest first (two sweepers then make occurrences in the same order
+        and never wait on each other in a circle)."""
+        query = select(SalonSeries, Agent.timezone).join(
+            Agent, Agent.id == SalonSeries.agent_id).where(
             SalonSeries.stopped_at.is_(None), SalonSeries.starts_on <= day,
             SalonSeries.weekdays.contains(str(day.weekday())))
-        return list(self._session.scalars(query.order_by(SalonSeries.id)))
+        return [(row[0], row[1]) for row in self._session.execute(query.order_by(SalonSeries.id))]
 
     def salon_invitees(self, salon_id: int) -> list[tuple[int, str, str]]:
         """(client, name, tier) of a salon's invitees, leaving out those who declined."""

@@ -24,7 +24,7 @@ def create(ctx: Context, parsed: NewSalon) -> list[Reply]:
     series = repo.add(parsed.weekdays, parsed.time, parsed.topic, parsed.tags, parsed.tiers,
                       _first_day(ctx, parsed.time), ctx.now)
     lead = ctx.config.salon_invite_days_before
-    make_upcoming(repo, ctx.today, lead, ctx.now)
+    make_upcoming(repo, ctx.today, lead, ctx.now, ctx.zone)
     ctx.audit("salon_series_create", detail=f"系列{series.id} {series.weekdays} {series.topic}")
     first_day = next_meeting(series.weekdays, series.starts_on)
     made = repo.occurrences(series, ctx.today)
@@ -78,7 +78,7 @@ def running(ctx: Context) -> Reply | None:
 def make_due(ctx: Context) -> None:
     """Occurrences the sweep would have made by now (the list shows them at once)."""
     make_upcoming(ctx.uow.series(ctx.agent.id), ctx.today, ctx.config.salon_invite_days_before,
-                  ctx.now)
+                  ctx.now, ctx.zone)
 
 
 def _first_day(ctx: Context, time: str) -> date:

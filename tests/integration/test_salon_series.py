@@ -7,6 +7,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
+import pytest
 from sqlalchemy import delete, select, text
 
 from storage.models import Agent, AuditEntry, Client, Nudge, Salon, SalonInvite, SalonSeries
@@ -151,6 +152,49 @@ def test_upcoming_salons_are_made_when_the_agent_looks(app, chat, clock):
     app.nudges.tick()
     assert _series_days(app) == [(1, TUE), (1, THU), (1, SAT)]
     assert [len(ids) for ids in _occurrences(app).values()] == [2, 2, 2]
+
+
+def _lists_for(app, day: date) -> list[date]:
+    """The due dates of the invitee lists pushed for the series' salon on ``day``."""
+    salons = {f"s:{s.id}" for s in rows(app, Salon) if s.day == day}
+    return [n.due_date for n in rows(app, Nudge) if n.kind == "salon" and n.subject in salons]
+
+
+@pytest.mark.parametrize(("hour", "made"), [(20, False), (19, True)])
+def test_after_downtime_todays_salon_is_made_only_while_its_time_is_ahead(app, chat, clock,
+                                                                          hour, made):
+    _add_clients(app, 2, tier="筛选")
+    chat.send(SERIES)  # Tuesday 09:00: Tuesday's and Thursday's are made
+    app.nudges.tick()  # Tuesday, and Wednesday as tomorrow
+    clock.set(_at(SAT, hour))  # down until Saturday evening; its salon is at 19:30
+    app.nudges.tick()  # catches up Thursday (whose sweep makes Saturday's) to Sunday
+    days = [day for _, day in _series_days(app)]
+    assert (SAT in days) is made
+    assert _lists_for(app, SAT) == ([SAT] if made else [])
+    assert days[-1] == date(2026, 12, 1)  # Sunday's sweep (as tomorrow) makes Tuesday's
+
+
+@pytest.mark.parametrize(("zone", "now", "made"), [
+    ("Asia/Tokyo", datetime(2026, 11, 28, 10, 45), False),  # 19:45 there, 18:45 in Shanghai
+    ("Europe/London", datetime(2026, 11, 28, 12, 0), True),  # 12:00 there, 20:00 in Shanghai
+])
+def test_a_salon_over_is_counted_in_the_agents_time_zone(app, chat, clock, zone, now, made):
+    chat.send(f"/settings 时区 {zone}")
+    chat.send(SERIES)
+    app.nudges.tick()
+    clock.set(now)  # Saturday; the sweep's own zone is Shanghai
+    app.nudges.tick()
+    assert ((1, SAT) in _series_days(app)) is made
+
+
+def test_a_salon_over_today_is_not_made_when_the_agent_looks(app, chat, clock):
+    chat.send(SERIES)
+    clock.set(_at(SAT, 20))  # no sweep has run since Tuesday
+    assert "11月28日" not in chat.send("/salon")
+    assert _series_days(app) == [(1, TUE), (1, THU)]
+    clock.set(_at(date(2026, 12, 5), 19))  # Saturday a week later, before 19:30
+    chat.send("/salon")
+    assert (1, date(2026, 12, 5)) in _series_days(app)
 
 
 def test_stopping_a_series_keeps_its_salons_and_makes_no_more(app, chat, clock):
