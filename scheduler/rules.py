@@ -21,7 +21,7 @@ from scheduler import calendar as cal
 from scheduler import texts
 from scheduler.config import NudgeRules
 from storage.nudges import TOP_TIERS_FIRST, followup_occurrence, list_entry
-from storage.sweep_queries import PersonRow, Reminder, SweepQueries
+from storage.sweep_queries import PersonRow, Reminded, Reminder, SweepQueries
 
 LEAD_KINDS = ("birthday_ahead", "renewal", "salon")  # made days before their event
 
@@ -83,12 +83,13 @@ def _gift_leads(rules: NudgeRules) -> list[tuple[int, list[str]]]:
 
 
 def _gifts(q: SweepQueries, day: date, target: date, tiers: list[str],
-           late: bool = False) -> list[DueNudge]:
+           late: bool = False, again: bool = False) -> list[DueNudge]:
     """The gift-time reminders made on ``day`` for the birthdays on ``target`` of the
-    clients of ``tiers`` and their family (``late``: only those not reminded yet)."""
+    clients of ``tiers`` and their family (``late``: only those not reminded yet; see
+    ``_late`` for ``again``)."""
     solar, lunar = keys(target)
     occurrence = target.isoformat()
-    unless: Reminder = ("birthday_ahead", occurrence) if late else None
+    unless = _late("birthday_ahead", occurrence, day, again) if late else None
     people = (q.client_birthdays(solar, lunar, tiers, unless)
               + q.member_birthdays(solar, lunar, tiers, unless))
     ahead = days_ahead((target - day).days)
@@ -125,11 +126,11 @@ def renewals(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
 
 
 def _renewals(q: SweepQueries, day: date, target: date, lead: int,
-              late: bool = False) -> list[DueNudge]:
+              late: bool = False, again: bool = False) -> list[DueNudge]:
     """The ``lead``-day renewal reminders, made on ``day``, of the premiums due on ``target``
-    (``late``: only those not reminded yet)."""
+    (``late``: only those not reminded yet; see ``_late`` for ``again``)."""
     occurrence = renewal_occurrence(target, lead)
-    unless: Reminder = ("renewal", occurrence) if late else None
+    unless = _late("renewal", occurrence, day, again) if late else None
     # Late, when the lead day was swept in time (not by a catch-up after downtime, which makes
     # no lead reminders): only a policy recorded or edited since (back in force, another start
     # day) can lack its reminder (a day's margin, for time zones and one committed while that
@@ -310,10 +311,10 @@ def salons(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
 
 
 def _salon_lists(q: SweepQueries, day: date, target: date,
-                 late: bool = False) -> list[DueNudge]:
+                 late: bool = False, again: bool = False) -> list[DueNudge]:
     """The invitee lists, made on ``day``, of the salons held on ``target`` (``late``: only
-    those not made yet)."""
-    unless: Reminder = ("salon", target.isoformat()) if late else None
+    those not made yet; see ``_late`` for ``again``)."""
+    unless = _late("salon", target.isoformat(), day, again) if late else None
     due = []
     for salon in q.salons_on(target, unless):
         invitees = q.salon_invitees(salon.id)[:20]
@@ -326,27 +327,35 @@ def _salon_lists(q: SweepQueries, day: date, target: date,
     return due
 
 
-def late_leads(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
+def late_leads(q: SweepQueries, day: date, rules: NudgeRules,
+               again: bool = False) -> list[DueNudge]:
     """The lead reminders whose lead day went by without them, made on ``day`` (today) for
     the events still ahead: a birthday, policy or salon recorded after it, a client raised to
     a tier with gift time after it, the bot down on it. One per event, the nearest lead day
     gone by (a premium in 20 days: its 30-day reminder; in 5 days: its 7-day one), saying the
     days truly left; made once (its unique key: those made already, done or not, are not even
     read). None for an event gone by, nor a gift reminder on the birthday itself (the
-    birthday's own reminder is due then)."""
+    birthday's own reminder is due then). With ``again`` (a preview), those made on ``day``
+    already are listed again, as the sweep made them."""
     due = []
     for lead, tiers in _gift_leads(rules):
         for target in _birthdays_among([day + timedelta(days=d) for d in range(1, lead)],
                                        q, tiers):
-            due += _gifts(q, day, target, tiers, late=True)
+            due += _gifts(q, day, target, tiers, late=True, again=again)
     leads = sorted(set(rules.renewal_days_before))
     late_days = [days for days in range(max(leads, default=0)) if days not in leads]
     for target in _premiums_among([day + timedelta(days=days) for days in late_days], q):
         nearest = next(lead for lead in leads if lead > (target - day).days)
-        due += _renewals(q, day, target, nearest, late=True)
+        due += _renewals(q, day, target, nearest, late=True, again=again)
     for days in range(rules.salon_invite_days_before):
-        due += _salon_lists(q, day, day + timedelta(days=days), late=True)
+        due += _salon_lists(q, day, day + timedelta(days=days), late=True, again=again)
     return due
+
+
+def _late(kind: str, occurrence: str, day: date, again: bool) -> Reminder:
+    """The late reminder to leave out where made already: on any day, or (``again``) on a
+    day before ``day``, so that a preview of ``day`` still lists those its sweep made."""
+    return Reminded(kind, occurrence, day if again else None)
 
 
 def _birthdays_among(targets: list[date], q: SweepQueries, tiers: list[str]) -> list[date]:

@@ -56,7 +56,7 @@ class NudgeService:
         return self.sweeper.sweep_day(self._today(), self._clock.now())
 
     def preview(self, day: date) -> list[DueNudge]:
-        return self.sweeper.preview(day)
+        return self.sweeper.preview(day, self._clock.now())
 
     def _today(self) -> date:
         return local_now(self._clock.now(), self.sweeper.zone).date()

@@ -18,15 +18,16 @@ DAY_RULES = (r.birthdays, r.anniversaries, r.renewals, r.reviews, r.followups, r
              r.festivals, r.salons)
 
 
-def compute(q: SweepQueries, day: date, rules: NudgeRules,
-            late: bool = False) -> list[r.DueNudge]:
+def compute(q: SweepQueries, day: date, rules: NudgeRules, late: bool = False,
+            again: bool = False) -> list[r.DueNudge]:
     """Every nudge that falls due on ``day`` (reads only); with ``late`` (``day`` is today),
-    also the lead reminders whose lead day went by without them."""
+    also the lead reminders whose lead day went by without them (with ``again``, those made
+    today already too, for a preview)."""
     due: list[r.DueNudge] = []
     for rule in DAY_RULES:
         due += rule(q, day, rules)
     if late:
-        due += r.late_leads(q, day, rules)
+        due += r.late_leads(q, day, rules, again)
     return due
 
 
@@ -36,10 +37,15 @@ class Sweeper:
         self._rules = rules
         self.zone = zone
 
-    def preview(self, day: date) -> list[r.DueNudge]:
-        """What falls due on ``day``, without writing anything."""
+    def preview(self, day: date, now: datetime) -> list[r.DueNudge]:
+        """What the sweep of ``day`` makes, without writing anything: the day's nudges, made
+        yet or not; on today, the late lead reminders too; on a day gone by, no lead
+        reminders (a catch-up makes none, today's late ones stand for them)."""
+        today = local_now(now, self.zone).date()
         with self._uow() as uow:
-            return compute(SweepQueries(uow.session), day, self._rules)
+            due = compute(SweepQueries(uow.session), day, self._rules, late=day == today,
+                          again=True)
+        return [nudge for nudge in due if not r.is_stale(nudge, today)]
 
     def sweep_day(self, day: date, now: datetime) -> int:
         """Insert the day's nudges (existing ones are skipped); returns how many were new."""

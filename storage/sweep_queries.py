@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Select,
@@ -52,8 +52,19 @@ _SUBJECTS_PER_QUERY = 500  # within SQLite's bound parameters, whatever its buil
 _WINDOWS_PER_QUERY = 100  # SQLite parses a long OR as a tree at most 1,000 deep
 SolarKeys = Iterable[tuple[int, int]]
 LunarKeys = Iterable[tuple[int, int, bool]]
-# (kind, occurrence) of a reminder: the rows that have it already are left out (late ones).
-Reminder = tuple[str, str] | None
+
+
+class Reminded(NamedTuple):
+    """A late reminder, (kind, occurrence): the rows that have it already are left out; with
+    ``before``, only those that got it on an earlier day (a preview of that day lists again
+    the ones its sweep made)."""
+
+    kind: str
+    occurrence: str
+    before: date | None = None
+
+
+Reminder = Reminded | None
 
 
 # Timeline kinds that record what the agent learned (after a meeting: no reminder needed).
@@ -112,13 +123,13 @@ def _not_reminded(query: Select[Any], reminder: Reminder, left: Any, prefix: str
     read every client of the tiers instead of those born on the day."""
     if reminder is None:
         return query
-    kind, occurrence = reminder
+    kind, occurrence, before = reminder
     made = aliased(Nudge)
-    return query.outerjoin_from(
-        left, made, and_(made.kind == kind,
-                         made.subject == literal(prefix) + cast(id_column, String),
-                         made.occurrence == occurrence),
-    ).where(made.id.is_(None))
+    match = [made.kind == kind, made.subject == literal(prefix) + cast(id_column, String),
+             made.occurrence == occurrence]
+    if before is not None:
+        match.append(made.due_date < before)
+    return query.outerjoin_from(left, made, and_(*match)).where(made.id.is_(None))
 
 
 def _own_in_force_on(solar: SolarKeys) -> tuple[Any, ...]:
@@ -295,15 +306,18 @@ class SweepQueries:
         made = self._reminded(not_reminded, [f"p:{row.policy_id}" for row in found])
         return [row for row in found if f"p:{row.policy_id}" not in made]
 
-    def _reminded(self, reminder: tuple[str, str], subjects: list[str]) -> set[str]:
+    def _reminded(self, reminder: Reminded, subjects: list[str]) -> set[str]:
         """Which of ``subjects`` have the nudge ``reminder`` (kind, occurrence) already: index
         lookups on the nudges' unique key, a chunk of subjects at a time."""
-        kind, occurrence = reminder
+        kind, occurrence, before = reminder
         made: set[str] = set()
         for first in range(0, len(subjects), _SUBJECTS_PER_QUERY):
             chunk = subjects[first:first + _SUBJECTS_PER_QUERY]
-            made.update(self._session.scalars(select(Nudge.subject).where(
-                Nudge.kind == kind, Nudge.subject.in_(chunk), Nudge.occurrence == occurrence)))
+            query = select(Nudge.subject).where(
+                Nudge.kind == kind, Nudge.subject.in_(chunk), Nudge.occurrence == occurrence)
+            if before is not None:
+                query = query.where(Nudge.due_date < before)
+            made.update(self._session.scalars(query))
         return made
 
     def oldest_contact(self, tier: str) -> datetime | None:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.e2e.conftest import ROOT, bot
@@ -40,6 +40,25 @@ def test_nudges_lists_what_falls_due_without_sending(env, database_url):
     text = bot(env, "nudges", "--date", "2027-03-05").stdout
     assert "2027-03-05 [王芳] 🎂 张丽华 今天生日" in text
     assert "扫描完成" in bot(env, "sweep").stdout
+
+
+def test_nudges_for_today_lists_the_late_reminders_the_sweep_makes(env, database_url):
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    birthday = today + timedelta(days=3)  # the 7-day gift time went by without her
+    _setup(env, database_url, f"1984-{birthday.month}-{birthday.day}")
+    assert bot(env, "chat", "--agent", "王芳", stdin="/tier 张丽华 精选 大客户\n").returncode == 0
+
+    def gifts(day) -> list[tuple[str, str, str]]:
+        result = bot(env, "nudges", "--date", day.isoformat(), "--json")
+        assert result.returncode == 0, result.stderr
+        return [(row["date"], row["client"], row["text"]) for row in json.loads(result.stdout)
+                if row["kind"] == "birthday_ahead"]
+
+    (gift,) = gifts(today)
+    assert gift[:2] == (today.isoformat(), "张丽华") and "张丽华 3天后" in gift[2]
+    assert gifts(today + timedelta(days=1)) == []
+    assert "扫描完成" in bot(env, "sweep").stdout
+    assert gifts(today) == [gift]  # made now, and listed as the sweep made it
 
 
 def test_run_shows_pushes_in_the_terminal_as_they_arrive(env, database_url):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
+from bot.queries import preview_nudges
+from scheduler.rules import LEAD_KINDS
 from storage.models import Nudge, OutboxMessage
 from tests.support.rows import rows
 
@@ -58,6 +60,47 @@ def test_a_top_client_recorded_three_days_before_her_birthday_gets_the_gift_remi
     tick_daily(app, clock, date(2027, 3, 7))
     assert len(of_kind(app, "birthday_ahead")) == 1  # once
     assert [n.due_date for n in of_kind(app, "birthday")] == [date(2027, 3, 6)]
+
+
+def test_the_preview_of_today_lists_the_late_reminders_as_the_sweep_makes_them(
+    app, chat, clock
+):
+    clock.set(datetime(2027, 3, 3, 0, 0))  # 08:00 on 3 March: the morning's sweep
+    app.nudges.tick()
+    clock.set(datetime(2027, 3, 3, 2, 0))  # 10:00: each recorded after its lead day
+    record(chat, "林静", "1985-3-6")
+    chat.send("/tier 林静 精选 大客户")
+    add_policy(chat, "林静", "2025-3-23")  # premium in 20 days: the 30-day reminder, late
+    chat.send("/salon 明天 19:30 读书会")  # its invitee list was due yesterday
+    today = date(2027, 3, 3)
+
+    def previewed() -> list[tuple[str, str, str, str]]:
+        return sorted((row["kind"], row["client"] or "", row["date"], row["text"])
+                      for row in preview_nudges(app, today, 1, "王芳")
+                      if row["kind"] in LEAD_KINDS)
+
+    before = previewed()
+    assert [(kind, client) for kind, client, _, _ in before] == [
+        ("birthday_ahead", "林静"), ("renewal", "林静"), ("salon", "")]
+    assert "林静 3天后（3月6日）生日" in before[0][3] and "20天后（3月23日）续期" in before[1][3]
+    assert rows(app, Nudge) == []  # the preview writes nothing
+    tomorrow = [row["kind"] for row in preview_nudges(app, today + timedelta(days=1), 1, None)]
+    assert not set(tomorrow) & set(LEAD_KINDS)  # late only on the day swept as today
+    app.nudges.tick()
+    made = sorted((n.kind, "林静" if n.client_id else "", n.due_date.isoformat(), n.text)
+                  for n in rows(app, Nudge) if n.kind in LEAD_KINDS)
+    assert made == before
+    assert previewed() == before  # still listed once made, as the day's other reminders
+
+
+def test_the_preview_of_a_day_gone_by_has_no_lead_reminders(app, chat, clock):
+    record(chat, "林静", "1985-3-6")
+    chat.send("/tier 林静 精选 大客户")
+    clock.set(datetime(2027, 3, 3, 2, 0))
+    lead_day = date(2027, 2, 27)  # 7 days before: a sweep of it now (a catch-up) makes none
+    assert not [n for n in app.nudges.preview(lead_day) if n.kind == "birthday_ahead"]
+    assert [n.kind for n in app.nudges.preview(date(2028, 2, 28))
+            if n.kind == "birthday_ahead"] == ["birthday_ahead"]  # one still ahead: listed
 
 
 def test_a_client_raised_to_a_top_tier_after_the_lead_day_gets_it_then(app, chat, clock):
