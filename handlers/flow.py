@@ -8,14 +8,13 @@ when the outcome is "save".
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
 from handlers import fields
 from handlers.fields import money
-from handlers.fields.dates import born_after
+from handlers.fields.dates import unborn_reason
 from handlers.template import FieldSpec, Templates
 from handlers.types import Option, Reply
 
@@ -178,20 +177,11 @@ def _required(spec: FieldSpec) -> str:
     return f"「{spec.label}」必须填写，填好才能保存（也可回复 取消 放弃本次记录）。"
 
 
-_FOUR_DIGIT_YEAR = re.compile(r"\d{4}|[〇零一二三四五六七八九]{4}")
-
-
 def _check_born(birthday: dict[str, Any], today: date, typed: str) -> None:
-    """Refuse a birth date still to come; one typed with a two-digit year (this year's) is
-    told how to write a century earlier."""
-    if not born_after(birthday, today):
-        return
-    shown = fields.display("birthday", birthday)
-    if _FOUR_DIGIT_YEAR.search(typed) is None:
-        earlier = fields.display("birthday", {**birthday, "year": birthday["year"] - 100})
-        raise fields.ParseError(f"这个生日（{shown}）还没到。如果是{earlier}，"
-                                "请写四位年份。")
-    raise fields.ParseError(f"这个生日（{shown}）还没到，请检查年份。")
+    """Refuse a birth date still to come."""
+    reason = unborn_reason(birthday, today, typed)
+    if reason is not None:
+        raise fields.ParseError(reason)
 
 
 def _advance(draft: FormDraft, templates: Templates) -> Step:

@@ -13,6 +13,7 @@ class Fact:
     target: str  # where it would be saved, e.g. "client.birthday", "tag.need"
     value: Any  # JSON-serialisable, same shapes as handlers.fields.parse produces
     label: str  # shown to the agent, e.g. "生日：农历八月十五", "需求标签：教育规划（留学）"
+    typed: str = field(default="", compare=False)  # a date's words as the note has them
 
     def __hash__(self) -> int:  # values may be dicts or lists: hash their JSON form
         return hash((self.target, fact_json(self.value), self.label))

@@ -41,16 +41,16 @@ log = logging.getLogger(__name__)
 # --- extractors: each returns (position, fact) pairs ----------------------------------------------
 
 
-def _date_in(clause: str, today: date | None) -> dict[str, Any] | None:
-    """The first readable date in a clause; 农历 anywhere in the clause makes it lunar. A date
-    of the past: a two-digit year is the latest not after ``today``'s."""
+def _date_in(clause: str, today: date | None) -> tuple[dict[str, Any], str] | None:
+    """The first readable date in a clause, and its words; 农历 anywhere in the clause makes it
+    lunar. A date of the past: a two-digit year is the latest not after ``today``'s."""
     lunar = bool(LUNAR_MARK.search(clause))
     for match in DATE_IN_TEXT.finditer(clause):
         candidate = match.group()
         if lunar and not LUNAR_MARK.search(candidate):
             candidate = "农历" + candidate
         try:
-            return parse_birthday(candidate, today)
+            return parse_birthday(candidate, today), match.group()
         except ParseError:
             continue
     return None
@@ -63,19 +63,24 @@ def _dates(text: str, today: date | None) -> Found:
         position = clause_match.start()
         earlier = text[:position]
         if "结婚纪念日" in clause:
-            value = _date_in(clause.split("结婚纪念日", 1)[1], today) or _date_in(clause, today)
-            if value:
-                found.append((position, Fact("date.wedding", value, _dated("结婚纪念日", value))))
+            dated = _date_in(clause.split("结婚纪念日", 1)[1], today) or _date_in(clause, today)
+            if dated:
+                value, typed = dated
+                fact = Fact("date.wedding", value, _dated("结婚纪念日", value), typed)
+                found.append((position, fact))
         elif anniversary := ANNIVERSARY.search(clause):
-            value = _date_in(clause, today)
-            if value:
+            dated = _date_in(clause, today)
+            if dated:
+                value, typed = dated
                 name = _anniversary_name(clause[: anniversary.start()])
-                fact = Fact("date.custom", {**value, "label": name}, _dated(name, value))
+                fact = Fact("date.custom", {**value, "label": name}, _dated(name, value), typed)
                 found.append((position, fact))
         elif word := BIRTHDAY_WORD.search(clause):
-            value = _date_in(clause, today)
-            if value and not not_the_clients(earlier + clause[: word.start()]):
-                found.append((position, Fact("client.birthday", value, _dated("生日", value))))
+            dated = _date_in(clause, today)
+            if dated and not not_the_clients(earlier + clause[: word.start()]):
+                value, typed = dated
+                fact = Fact("client.birthday", value, _dated("生日", value), typed)
+                found.append((position, fact))
     return found
 
 

@@ -8,7 +8,7 @@ from handlers import fields
 from handlers.apply import apply_to_client
 from handlers.commands import item_edit
 from handlers.context import Context
-from handlers.fields.dates import born_after
+from handlers.fields.dates import unborn_reason
 from handlers.lookup import sound_alikes
 from handlers.note_changes import with_replacements
 from handlers.note_subject import not_the_clients
@@ -52,21 +52,38 @@ def quick_note(ctx: Context, args: str) -> list[Reply]:
     ctx.clients.add_timeline(client, "note", mask_numbers(text), ctx.now)  # never in full
     ctx.touch(client)
     ctx.audit("note", client)
-    facts = [fact for fact in extract_facts(text, ctx.config.note_keywords.to_keywords(), ctx.today)
-             if not (fact.target == "client.birthday" and born_after(fact.value, ctx.today))]
+    facts, unborn = _born_or_not(ctx, client.name,
+                                 extract_facts(text, ctx.config.note_keywords.to_keywords(),
+                                               ctx.today))
     phone = mobile_in(text)
     if phone is not None:
         facts.insert(0, Fact("client.phone", phone, f"手机：{phone['masked']}"))
     facts = with_replacements(ctx.clients, client, facts, ctx.today.year)
-    saved = Reply(f"📝 已记下「{client.name}」的笔记。")
+    saved = [Reply(f"📝 已记下「{client.name}」的笔记。"), *unborn]
     if not facts:
-        return [saved]
+        return saved
     ctx.pending = {
         "kind": "facts",
         "client_id": client.id,
         "facts": [{"target": f.target, "value": f.value, "label": f.label} for f in facts],
     }
-    return [saved, _facts_question(ctx.pending, "我从笔记里识别到这些信息，要存进档案吗？")]
+    return [*saved, _facts_question(ctx.pending, "我从笔记里识别到这些信息，要存进档案吗？")]
+
+
+def _born_or_not(ctx: Context, name: str, facts: list[Fact]) -> tuple[list[Fact], list[Reply]]:
+    """The facts without the birthdays still to come, and a word about each of those: told as
+    the guided record tells it, not silently dropped."""
+    kept: list[Fact] = []
+    told: list[Reply] = []
+    for fact in facts:
+        reason = (unborn_reason(fact.value, ctx.today, fact.typed)
+                  if fact.target == "client.birthday" else None)
+        if reason is None:
+            kept.append(fact)
+        else:
+            told.append(Reply(f"⚠️ 笔记已保存，但其中的日期没有记为生日：{reason}"
+                              f"核对后可以用 /record {name} 生日 填写。"))
+    return kept, told
 
 
 def _no_such_client(ctx: Context, name: str, text: str) -> Reply:

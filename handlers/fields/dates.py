@@ -284,6 +284,22 @@ def born_after(value: dict[str, Any], today: date) -> bool:
     return year > today.year or (solar_day(value) or today) > today
 
 
+_FOUR_DIGIT_YEAR = re.compile(r"\d{4}|[〇零一二三四五六七八九]{4}")
+
+
+def unborn_reason(value: dict[str, Any], today: date, typed: str) -> str | None:
+    """Why a birth date (``typed`` as the agent wrote it) cannot be one: it is still to come;
+    written with a two-digit year (this year's), how to write a century earlier. None for a
+    date gone by."""
+    if not born_after(value, today):
+        return None
+    shown = display_date(value)
+    if _FOUR_DIGIT_YEAR.search(typed) is None:
+        earlier = display_date({**value, "year": value["year"] - 100})
+        return f"这个生日（{shown}）还没到。如果是{earlier}，请写四位年份。"
+    return f"这个生日（{shown}）还没到，请检查年份。"
+
+
 def lunar_day_name(day: int) -> str:
     if day <= 10:
         return "初" + _DIGITS[day - 1]

@@ -88,3 +88,24 @@ def test_an_answer_that_picks_nobody_asks_again_and_keeps_the_note(chat, app):
     assert "有 2 位叫「张三」的客户" in reply
     assert "已记下「张三」的笔记" in chat.send("女的")  # the one option that says so
     assert "儿子明年高考" in chat.send("/notes #1")  # she was recorded first
+
+
+def test_a_future_birthday_in_a_note_is_told_not_dropped(chat, app):
+    chat.script("/record 孙明", "男", "保存")
+    reply = chat.send("/note 孙明 他说生日是2030年3月5日，在跑马拉松")
+    assert "📝 已记下「孙明」的笔记" in reply
+    assert "这个生日（2030年3月5日）还没到，请检查年份" in reply
+    assert "没有记为生日" in reply and "/record 孙明 生日" in reply
+    assert "生日：2030" not in reply and "马拉松" in reply  # the other facts are still proposed
+    assert "✅ 已存入" in chat.send("全部保存")
+    assert show_client(app, "王芳", "孙明")["birthday"] is None
+    assert "2030年3月5日" in chat.send("/notes 孙明")  # the note itself is kept whole
+
+
+def test_a_note_whose_only_fact_is_a_future_birthday(chat, app):
+    chat.script("/record 孙明", "男", "保存")
+    reply = chat.send("/note 孙明 生日2026年12月25日")  # this year, a month from today
+    assert "📝 已记下「孙明」的笔记" in reply
+    assert "这个生日（2026年12月25日）还没到，请检查年份" in reply
+    assert chat.options == [] and "要存进档案吗" not in reply  # nothing left to ask
+    assert show_client(app, "王芳", "孙明")["birthday"] is None

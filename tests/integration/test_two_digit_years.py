@@ -118,3 +118,14 @@ def test_a_salon_in_a_two_digit_year_is_in_the_nearest_year_ahead(chat, app, clo
     assert "已创建沙龙" in chat.send("/salon 29.12.27 19:30 年终答谢会")  # this year
     first, second = rows(app, Salon)
     assert (first.day, second.day) == (date(2030, 1, 5), date(2029, 12, 27))
+
+
+def test_a_note_with_a_birthday_this_year_still_to_come(chat, app):
+    chat.script("/record 钱七", "女", "保存")
+    reply = chat.send("/note 钱七 她26年12月5日生日，喜欢瑜伽")  # today is 2026-11-24
+    assert "这个生日（2026年12月5日）还没到。如果是1926年12月5日，请写四位年份" in reply
+    assert "没有记为生日" in reply and "瑜伽" in reply
+    reply = chat.send("/note 钱七 农历26年腊月初一生日")  # 2027-01-08 in the solar calendar
+    assert "这个生日（农历2026年腊月初一）还没到。如果是农历1926年腊月初一，请写四位年份" in reply
+    reply = chat.send("/note 钱七 农历26年九月初一生日")  # 2026-10-21: gone by, proposed
+    assert "生日：农历2026年九月初一" in reply and "还没到" not in reply
