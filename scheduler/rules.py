@@ -20,10 +20,8 @@ from handlers.when import local_now, to_utc, zone_of
 from scheduler import calendar as cal
 from scheduler import texts
 from scheduler.config import NudgeRules
-from storage.nudges import TOP_TIERS_FIRST, followup_occurrence, list_entry
+from storage.nudges import LEAD_KINDS, TOP_TIERS_FIRST, followup_occurrence, list_entry
 from storage.sweep_queries import PersonRow, Reminded, Reminder, SweepQueries
-
-LEAD_KINDS = ("birthday_ahead", "renewal", "salon")  # made days before their event
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ class Sweeper:
                 queries.retire_replaced(moved_day)
             if day <= today:  # not before the new one shows
                 queries.retire_replaced(day)
+            if day == today:
+                queries.retire_gone_by(_agents_today(queries, now))
             queries.mark_swept(day, now)
             uow.commit()
         log.info("swept %s: %d due, %d new", day, len(due), inserted)
@@ -106,3 +108,8 @@ class Sweeper:
         with self._uow() as uow:
             SweepQueries(uow.session).retire_replaced(day)
             uow.commit()
+
+
+def _agents_today(queries: SweepQueries, now: datetime) -> dict[str, date]:
+    """The local today of each time zone agents chose, as stored."""
+    return {name: local_now(now, zone_of(name)).date() for name in queries.agent_zones()}

@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 from storage.models import Agent, Client, Identity, Nudge, SalonInvite
 
 PAUSED = "paused"
-SUPERSEDED = "superseded"  # a follow-up or renewal reminder replaced by a later one
+# a follow-up or renewal reminder replaced by a later one, or a lead reminder whose event is over
+SUPERSEDED = "superseded"
+LEAD_KINDS = ("birthday_ahead", "renewal", "salon")  # made days before their event
+EVENT_DAY = 10  # a lead reminder's occurrence opens with its event's ISO day: "2026-12-14/7"
 TOP_TIERS_FIRST = ("核心", "精选", "成交", "筛选", "普通")  # handlers.template.TIERS, reversed
 LIST_KINDS = ("festival", "salon")  # one nudge naming many clients
 TIER_KINDS = ("birthday_ahead", "review", "followup")  # their texts name the client's tier
@@ -27,6 +30,14 @@ def followup_occurrence(since: datetime, days: int) -> str:
     which a change of the agent's time zone moves (2026-11-24 01:00 is 11-23 in Los Angeles):
     the same follow-up keeps its key whatever the zone, and a later contact gives new ones."""
     return f"{since:%Y%m%dT%H%M%S.%f}Z/{days}"
+
+
+def event_day(nudge: Nudge) -> date | None:
+    """The day of a lead reminder's event (the birthday, the premium, the salon); None for
+    other kinds."""
+    if nudge.kind not in LEAD_KINDS:
+        return None
+    return date.fromisoformat(nudge.occurrence[:EVENT_DAY])
 
 
 def list_entry(name: str, tier: str) -> str:

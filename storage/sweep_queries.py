@@ -6,7 +6,7 @@ scheduler.calendar, fallbacks included) so that one indexed query finds all matc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    case,
     cast,
     exists,
     extract,
@@ -42,7 +43,7 @@ from storage.models import (
     SweepDay,
     TimelineEntry,
 )
-from storage.nudges import SUPERSEDED
+from storage.nudges import EVENT_DAY, LEAD_KINDS, SUPERSEDED
 
 _MEMBER_COLUMNS = (Client.agent_id, Client.id, Client.name, Client.tier, FamilyMember.id,
                    FamilyMember.name, FamilyMember.relation, FamilyMember.birth_calendar,
@@ -419,14 +420,32 @@ class SweepQueries:
         again = select(Nudge.subject).where(Nudge.kind == "followup", Nudge.due_date == day)
         self._supersede(Nudge.kind == "followup", Nudge.due_date < day, Nudge.subject.in_(again))
         nearer = aliased(Nudge)
-        premium_day = 10  # the ISO date before "/"
         renewed = select(Nudge.subject).where(Nudge.kind == "renewal", Nudge.due_date == day)
         same_premium = exists().where(
             nearer.kind == "renewal", nearer.subject == Nudge.subject, nearer.due_date == day,
-            func.substr(nearer.occurrence, 1, premium_day)
-            == func.substr(Nudge.occurrence, 1, premium_day))
+            func.substr(nearer.occurrence, 1, EVENT_DAY)
+            == func.substr(Nudge.occurrence, 1, EVENT_DAY))
         self._supersede(Nudge.kind == "renewal", Nudge.due_date < day,
                         Nudge.subject.in_(renewed), same_premium)
+
+    def retire_gone_by(self, today_in: Mapping[str, date]) -> None:
+        """The open lead reminders (gift time, renewal, salon list), snoozed or not, whose
+        event (the day their occurrence opens with) is before their agent's today, retired:
+        one statement. ``today_in``: the local today of each time zone agents chose (an agent
+        west of the bot is still on the event's day). A lead reminder falls due on or before
+        its event, so only those due before the latest today are read."""
+        if not today_in:
+            return
+        zones_on: dict[date, list[str]] = {}
+        for name, day in today_in.items():
+            zones_on.setdefault(day, []).append(name)
+        # the agent's today by a key lookup; a zone chosen since ``today_in`` was read: the
+        # earliest (one parameter a zone: SQLite may allow only 999)
+        agents_today = select(case(
+            *[(Agent.timezone.in_(names), day.isoformat()) for day, names in zones_on.items()],
+            else_=min(zones_on).isoformat())).where(Agent.id == Nudge.agent_id).scalar_subquery()
+        self._supersede(Nudge.kind.in_(LEAD_KINDS), Nudge.due_date < max(zones_on),
+                        func.substr(Nudge.occurrence, 1, EVENT_DAY) < agents_today)
 
     def _supersede(self, *where: Any) -> None:
         self._session.execute(

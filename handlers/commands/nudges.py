@@ -9,7 +9,8 @@ from handlers.fields.numbers import small_int
 from handlers.nudge_list import month_day, numbered
 from handlers.resolve import MAX_ID
 from handlers.types import Option, Reply
-from storage.nudges import PAUSED, SUPERSEDED
+from storage.models import Nudge
+from storage.nudges import PAUSED, SUPERSEDED, event_day
 
 SNOOZE_DAYS = (1, 3, 7)
 
@@ -29,7 +30,15 @@ def menu(ctx: Context, args: str) -> list[Reply]:
     if nudge.client_id:
         options.append(Option("查看档案", f"/card #{nudge.client_id}"))
     state = {"done": "（已完成）", SUPERSEDED: "（已有更新的一条）"}.get(nudge.status, "")
+    if _gone_by(nudge, ctx):
+        state = "（日子已过）"
     return [Reply(f"{nudge.text}{state}", tuple(options))]
+
+
+def _gone_by(nudge: Nudge, ctx: Context) -> bool:
+    """A lead reminder retired because its event (birthday, premium, salon) is over."""
+    day = event_day(nudge)
+    return nudge.status == SUPERSEDED and day is not None and day < ctx.today
 
 
 def done(ctx: Context, args: str) -> list[Reply]:
@@ -62,6 +71,8 @@ def snooze(ctx: Context, args: str) -> list[Reply]:
         return [Reply("这条提醒已经完成了，不用再推迟。")]
     if nudge.status == PAUSED:
         return [Reply("这条提醒的保单不在有效状态，已暂停；保单改回「有效」后会恢复提醒。")]
+    if _gone_by(nudge, ctx):
+        return [Reply("这条提醒的日子已经过了，不用再推迟。")]
     if nudge.status == SUPERSEDED:
         newer = ("这位客户已有更新的一条跟进提醒" if nudge.kind == "followup"
                  else "这笔续期已有更近的一条提醒")

@@ -61,7 +61,7 @@ def _open_lists(app) -> dict[str, str]:
 def test_festival_and_salon_lists_forget_a_deleted_client(app, chat, clock):
     for name in ("孙明", "李四"):
         chat.script(f"/record {name}", "男", "保存")
-    chat.send("/salon 周四 19:30 读书会")  # Thursday 11-26: the invitation list is due today
+    chat.send("/salon 2027-1-2 19:30 读书会")  # its list is open on 元旦 (one over is retired)
     app.nudges.tick()
     clock.set(datetime(2027, 1, 1, 1, 0))  # 元旦, 09:00 in Shanghai: the digest goes out
     app.nudges.tick()

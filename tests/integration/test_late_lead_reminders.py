@@ -136,7 +136,7 @@ def test_a_policy_recorded_20_days_before_its_renewal_is_reminded_now_then_7_and
     (now,) = of_kind(app, "renewal")
     assert (now.due_date, now.occurrence) == (date(2026, 11, 24), "2026-12-14/30")
     assert now.text == "💰 孙明 的重疾 20天后（12月14日）续期，年缴1万元（第2/3期）"
-    tick_daily(app, clock, date(2026, 12, 20))
+    tick_daily(app, clock, date(2026, 12, 14))  # the premium day (after it, all are retired)
     found = [(n.due_date, n.occurrence, n.status, n.text.split()[3].split("续期")[0])
              for n in of_kind(app, "renewal")]
     assert found == [
