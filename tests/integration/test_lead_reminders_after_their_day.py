@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import event
+
 from storage.models import Nudge, OutboxMessage
+from storage.sweep_queries import SweepQueries
 from tests.support.rows import rows
 
 
@@ -97,3 +100,33 @@ def test_an_agent_west_of_the_bot_keeps_it_through_their_own_day(app, chat, cloc
     app.nudges.tick()
     assert [n.status for n in of_kind(app, "birthday_ahead")] == ["superseded"]
     assert gift.id == of_kind(app, "birthday_ahead")[0].id
+
+
+def test_retiring_them_reads_the_open_lead_reminders_by_index(app, database_url):
+    """Over a million clients' nudges, history included: the statement must not read every
+    nudge of the lead kinds (revision 0020's index). PostgreSQL plans an empty table by scan:
+    only that the index is usable is checked there."""
+    statements: list[tuple[str, object]] = []
+
+    def grab(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        if statement.lstrip().upper().startswith("UPDATE"):
+            statements.append((statement, parameters))
+
+    engine = app.uow.engine
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        with app.uow() as uow:
+            SweepQueries(uow.session).retire_gone_by({"Asia/Shanghai": date(2026, 11, 24),
+                                                      "America/Los_Angeles": date(2026, 11, 23)})
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+    ((statement, parameters),) = statements
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            lines = [row[-1] for row in plan]
+        else:
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            lines = [row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}",
+                                                                  parameters)]
+    assert any("ix_nudges_status_kind_due" in line for line in lines), lines
