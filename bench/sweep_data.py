@@ -38,9 +38,10 @@ def _policies(clients: int, rng: random.Random) -> Iterator[tuple]:
     # half of the clients hold a policy
     for policy_id, client_id in enumerate(range(1, clients + 1, 2), start=1):
         start = date(rng.randint(2015, 2025), rng.randint(1, 12), rng.randint(1, 28))
+        recorded = datetime.combine(start, time(10))  # when it started, unchanged since
         yield (policy_id, client_id, True, "本公司", "重疾", start, start.month, start.day,
-               rng.choice([10000, 30000, 60000]), rng.choice([10, 20]), "有效",
-               datetime.combine(start, time(10)))  # recorded when it started
+               rng.choice([10000, 30000, 60000]), rng.choice([10, 20]), "有效", recorded,
+               recorded)
 
 
 def _dates(clients: int, rng: random.Random) -> Iterator[tuple]:
@@ -59,7 +60,7 @@ TABLES = {
     "family_members": ("id, client_id, relation, name, birth_calendar, birth_year, birth_month,"
                        " birth_day, birth_leap"),
     "policies": ("id, client_id, is_own, insurer, product_type, start_date, start_month,"
-                 " start_day, annual_premium, payment_years, status, created_at"),
+                 " start_day, annual_premium, payment_years, status, created_at, changed_at"),
     "client_dates": "id, client_id, kind, label, calendar, year, month, day, leap",
 }
 
