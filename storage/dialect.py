@@ -39,15 +39,16 @@ def insert_rows_ignoring_conflicts(session: Session, model: Any,
     """Insert many rows, skipping conflicts; returns how many were new.
 
     PostgreSQL gets one statement over unnest()ed arrays (one round trip, no per-row
-    statement work); SQLite gets executemany with one cached statement.
+    statement work); SQLite gets the driver's executemany of one statement, counted by the
+    rows it changed (with RETURNING, SQLAlchemy batches rows into multi-row statements: a
+    third of the time of a sweep's 50,000 inserts went into that).
     """
     if not rows:
         return 0
     table = model.__table__
     primary = next(iter(table.primary_key.columns))
     if session.get_bind().dialect.name != "postgresql":
-        statement = insert_ignoring_conflicts(session, model).returning(primary)
-        return len(session.execute(statement, rows).all())
+        return int(session.execute(insert_ignoring_conflicts(session, model), rows).rowcount)
     dialect = session.get_bind().dialect
     columns = [column for column in table.columns if column.name in rows[0]]
     arrays = ", ".join(
