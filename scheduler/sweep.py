@@ -51,6 +51,7 @@ class Sweeper:
         """Insert the day's nudges (existing ones are skipped); returns how many were new."""
         today = local_now(now, self.zone).date()
         with self._uow() as uow:
+            uow.widen_page_cache()
             queries = SweepQueries(uow.session)
             self._make_salons(uow, queries, day, now)
             due = [nudge for nudge in compute(queries, day, self._rules, late=day == today)

@@ -30,6 +30,8 @@ from storage.outbox import Outbox
 from storage.salon_series import SalonSeriesRepository
 from storage.send_counts import SendCountRepository
 
+WIDE_PAGE_CACHE_KIB = 256 * 1024
+
 
 class UnitOfWork:
     """``with uow_factory() as uow: ...; uow.commit()`` — anything uncommitted is rolled back."""
@@ -47,6 +49,7 @@ class UnitOfWork:
         self._connection: Connection | None = None  # SQLAlchemy's, made for the ORM session
         self._session: Session | None = None
         self._open_work = False  # done since the last commit (or begun to be)
+        self._page_cache_before: int | None = None  # SQLite's, while widened
         cache = loop.conversations if loop is not None else None
         self.conversations = ConversationStore(self._driver, cipher, statements, cache)
 
@@ -63,6 +66,7 @@ class UnitOfWork:
             self.rollback()
         finally:
             try:
+                self._restore_page_cache()
                 if self._session is not None:
                     self._session.close()
             finally:
@@ -90,6 +94,23 @@ class UnitOfWork:
                 self._driver_connection = self._pooled.driver_connection
             begin(self._engine.dialect, self._driver_connection)
         return self._driver_connection  # type: ignore[no-any-return]
+
+    def widen_page_cache(self) -> None:
+        """SQLite: a page cache of ``WIDE_PAGE_CACHE_KIB`` on this unit's connection until the
+        unit ends (SQLite's default is 2 MB). A day's sweep of a million clients' archive
+        rewrites pages all over the nudges' indexes: with the default it read many of them
+        again, 1.6 s of a 7 s sweep. Pages are kept only as they are read, so a small archive
+        uses little of it; every other connection keeps the default."""
+        if self._engine.dialect.name != "sqlite" or self._page_cache_before is not None:
+            return
+        driver = self._driver()
+        self._page_cache_before = int(driver.execute("PRAGMA cache_size").fetchone()[0])
+        driver.execute(f"PRAGMA cache_size=-{WIDE_PAGE_CACHE_KIB}")
+
+    def _restore_page_cache(self) -> None:
+        if self._page_cache_before is not None and self._driver_connection is not None:
+            self._driver_connection.execute(f"PRAGMA cache_size={self._page_cache_before}")
+            self._page_cache_before = None
 
     @property
     def session(self) -> Session:

@@ -1,10 +1,11 @@
-"""The sweep's steps that touch stored nudges find them by index, never by reading all of a
-kind: after a month, a million clients' archive holds over a million nudges (SQLite plans
-without statistics, as the bot never runs ANALYZE; PostgreSQL keeps its own)."""
+"""How the sweep reads a large archive (after a month, a million clients' archive holds over
+a million nudges): its steps that touch stored nudges find them by index, never by reading all
+of a kind (SQLite plans without statistics, as the bot never runs ANALYZE; PostgreSQL keeps its
+own), and on SQLite it reads with a wide page cache, given back after."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import event
@@ -41,3 +42,31 @@ def test_retiring_the_replaced_reads_the_days_nudges_and_their_subjects_by_index
     assert nudge_reads
     assert all(line.endswith(("(kind=? AND subject=?)", "(due_date=? AND kind=?)"))
                for line in nudge_reads), plans
+
+
+def test_a_sweep_reads_with_a_wide_page_cache_and_gives_the_connection_back_as_it_was(
+        app, chat, database_url):
+    from storage.uow import WIDE_PAGE_CACHE_KIB
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's page cache")
+    chat.script("/record 孙明", "男", "保存")
+    during: list[int] = []
+    returned: list[int] = []
+
+    def on_statement(_conn, cursor, statement, *_args) -> None:
+        if "PRAGMA" not in statement:
+            during.append(cursor.connection.execute("PRAGMA cache_size").fetchone()[0])
+
+    def on_checkin(dbapi_connection, _record) -> None:
+        returned.append(dbapi_connection.execute("PRAGMA cache_size").fetchone()[0])
+
+    event.listen(app.uow.engine, "before_cursor_execute", on_statement)
+    event.listen(app.uow.engine, "checkin", on_checkin)
+    try:
+        app.nudges.sweeper.sweep_day(date(2027, 3, 1), datetime(2027, 3, 1, 1, 0))
+    finally:
+        event.remove(app.uow.engine, "before_cursor_execute", on_statement)
+        event.remove(app.uow.engine, "checkin", on_checkin)
+    assert during and set(during) == {-WIDE_PAGE_CACHE_KIB}
+    assert returned and set(returned) == {-2000}  # SQLite's default
