@@ -330,10 +330,8 @@ class Nudge(Base):
     __table_args__ = (
         UniqueConstraint("kind", "subject", "occurrence", name="uq_nudges_occurrence"),
         Index("ix_nudges_agent_show", "agent_id", "status", "show_on"),
-        # A day's nudges of a kind: those that replace older ones (retire_replaced). Not
-        # (kind, due_date): without statistics, SQLite would scan every older one by it.
-        Index("ix_nudges_due_kind", "due_date", "kind"),
-        # the sweep's retiring of lead reminders whose event is over (revision 0020)
+        # the sweep's retiring of open reminders: replaced ones, and lead reminders whose
+        # event is over (revision 0019)
         Index("ix_nudges_status_kind_due", "status", "kind", "due_date"),
         NEVER_REUSED_IDS,
     )

@@ -104,7 +104,7 @@ def test_an_agent_west_of_the_bot_keeps_it_through_their_own_day(app, chat, cloc
 
 def test_retiring_them_reads_the_open_lead_reminders_by_index(app, database_url):
     """Over a million clients' nudges, history included: the statement must not read every
-    nudge of the lead kinds (revision 0020's index). PostgreSQL plans an empty table by scan:
+    nudge of the lead kinds (revision 0019's index). PostgreSQL plans an empty table by scan:
     only that the index is usable is checked there."""
     statements: list[tuple[str, object]] = []
 

@@ -40,7 +40,7 @@ def test_retiring_the_replaced_reads_the_days_nudges_and_their_subjects_by_index
     plans = _plans_of(app, lambda q: q.retire_replaced(date(2026, 11, 24)))
     nudge_reads = [line for line in plans if " nudges" in line or " anon" in line]
     assert nudge_reads
-    assert all(line.endswith(("(kind=? AND subject=?)", "(due_date=? AND kind=?)"))
+    assert all(line.endswith(("(kind=? AND subject=?)", "(status=? AND kind=? AND due_date=?)"))
                for line in nudge_reads), plans
 
 
