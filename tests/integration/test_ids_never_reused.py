@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from storage.db import make_engine
-from storage.models import AuditEntry, Base, Client, OutboxMessage
+from storage.models import AuditEntry, Base, Client, Nudge, OutboxMessage
 
 
 def _client_id(app, name: str) -> int:
@@ -194,3 +194,45 @@ def _alter(url: str, statement: str) -> None:
             connection.execute(text(statement))
     finally:
         engine.dispose()
+
+
+def _policy_ids(app) -> list[int]:
+    from storage.models import Policy
+
+    with app.uow() as uow:
+        return sorted(uow.session.scalars(select(Policy.id)))
+
+
+def _add_policy(chat, name: str) -> None:
+    chat.script(f"/policy {name}", "是", "重疾", "2025-12-1", "1万", "3", "跳过", "跳过", "有效")
+
+
+def test_ids_deleted_before_a_migration_rebuilds_the_table_are_not_given_again(
+        app, chat, database_url):
+    """Revisions 0017 (down) and 0018 (both ways) rebuild nudges and policies on SQLite: the
+    rebuilt table keeps its counter, not only the word AUTOINCREMENT."""
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    chat.script("/record 孙明", "男", "保存")
+    _add_policy(chat, "孙明")
+    _add_policy(chat, "孙明")
+    newest_policy = _policy_ids(app)[-1]
+    chat.script("/delete 孙明", "2", "确认删除")  # the second policy: the largest id goes
+    app.nudges.tick()  # 孙明's renewal reminder
+    chat.script("/record 李四", "女", "保存")
+    _add_policy(chat, "李四")
+    app.nudges.tick()  # hers: the newest
+    with app.uow() as uow:
+        newest_nudge = uow.session.scalar(select(func.max(Nudge.id)))
+        assert uow.session.get(Nudge, newest_nudge).text.startswith("💰 李四")
+    delete_client(chat, "李四")  # with her reminder
+    app.dispose()
+    command.downgrade(alembic_config(database_url), "0016")
+    upgrade(database_url)
+    _add_policy(chat, "孙明")
+    assert _policy_ids(app)[-1] > newest_policy
+    app.nudges.tick()  # the new policy's renewal reminder
+    with app.uow() as uow:
+        assert uow.session.scalar(select(func.max(Nudge.id))) > newest_nudge

@@ -16,6 +16,8 @@ Create Date: 2026-12-07 06:00:00
 from alembic import op
 import sqlalchemy as sa
 
+from storage.sqlite_counters import counter_kept
+
 
 revision = '0017'
 down_revision = '0016'
@@ -32,7 +34,7 @@ def downgrade() -> None:
     # On SQLite the batch rebuilds the table: it must stay AUTOINCREMENT (revision 0006), so
     # that an old digest's "/nudge 12" never opens another reminder.
     sqlite = op.get_bind().dialect.name == "sqlite"
-    with op.batch_alter_table('nudges', schema=None, recreate="always" if sqlite else "auto",
-                              table_kwargs={"sqlite_autoincrement": True} if sqlite else {}
-                              ) as batch_op:
+    with counter_kept('nudges'), op.batch_alter_table(
+            'nudges', schema=None, recreate="always" if sqlite else "auto",
+            table_kwargs={"sqlite_autoincrement": True} if sqlite else {}) as batch_op:
         batch_op.drop_column('listed')

@@ -15,6 +15,8 @@ Create Date: 2026-12-07 09:00:00
 from alembic import op
 import sqlalchemy as sa
 
+from storage.sqlite_counters import counter_kept
+
 
 revision = '0018'
 down_revision = '0017'
@@ -26,8 +28,8 @@ policies = sa.table('policies', sa.column('created_at', sa.DateTime),
 
 
 def _keeping_autoincrement() -> dict:
-    # On SQLite a change of nullability rebuilds the table: it must stay AUTOINCREMENT
-    # (revision 0006), so that a deleted policy's id is never given to another.
+    # On SQLite a change of nullability rebuilds the table: it must stay AUTOINCREMENT, with
+    # its counter (revision 0006), so that a deleted policy's id is never given to another.
     sqlite = op.get_bind().dialect.name == "sqlite"
     return {"recreate": "auto", "table_kwargs": {"sqlite_autoincrement": True} if sqlite else {}}
 
@@ -36,12 +38,14 @@ def upgrade() -> None:
     with op.batch_alter_table('policies', schema=None) as batch_op:
         batch_op.add_column(sa.Column('changed_at', sa.DateTime(), nullable=True))
     op.execute(policies.update().values(changed_at=policies.c.created_at))
-    with op.batch_alter_table('policies', schema=None, **_keeping_autoincrement()) as batch_op:
+    with counter_kept('policies'), op.batch_alter_table(
+            'policies', schema=None, **_keeping_autoincrement()) as batch_op:
         batch_op.alter_column('changed_at', existing_type=sa.DateTime(), nullable=False)
         batch_op.create_index('ix_policies_changed_at', ['changed_at'], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('policies', schema=None, **_keeping_autoincrement()) as batch_op:
+    with counter_kept('policies'), op.batch_alter_table(
+            'policies', schema=None, **_keeping_autoincrement()) as batch_op:
         batch_op.drop_index('ix_policies_changed_at')
         batch_op.drop_column('changed_at')
