@@ -414,15 +414,16 @@ class SweepQueries:
         again on ``day`` supersedes its open follow-ups of earlier days, and a renewal
         reminder due on ``day`` (nearer the premium) the open ones of earlier days for the
         same premium (its day opens the occurrence, "2026-12-14/7")."""
-        # Driven by the day's own nudges (open: this sweep made them, a few thousand), each
-        # finding its subject's older ones by the unique key: not by reading every older
-        # nudge of the kind (a month of a million clients' follow-ups made this take seconds).
-        again = select(Nudge.subject).where(Nudge.status == "open", Nudge.kind == "followup",
-                                            Nudge.due_date == day)
+        # Driven by the day's own nudges (a few thousand: open, or done already by an agent
+        # ahead of the bot's zone), each finding its subject's older ones by the unique key,
+        # not by reading every older nudge of the kind (a month of a million clients'
+        # follow-ups made this take seconds).
+        made = Nudge.status.in_(("open", "done"))
+        again = select(Nudge.subject).where(made, Nudge.kind == "followup", Nudge.due_date == day)
         self._supersede(Nudge.kind == "followup", Nudge.due_date < day, Nudge.subject.in_(again),
                         by_subject=True)
         nearer = aliased(Nudge)
-        renewed = select(Nudge.subject).where(Nudge.status == "open", Nudge.kind == "renewal",
+        renewed = select(Nudge.subject).where(made, Nudge.kind == "renewal",
                                               Nudge.due_date == day)
         same_premium = exists().where(
             nearer.kind == "renewal", nearer.subject == Nudge.subject, nearer.due_date == day,
