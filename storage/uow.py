@@ -108,9 +108,17 @@ class UnitOfWork:
         driver.execute(f"PRAGMA cache_size=-{WIDE_PAGE_CACHE_KIB}")
 
     def _restore_page_cache(self) -> None:
-        if self._page_cache_before is not None and self._driver_connection is not None:
-            self._driver_connection.execute(f"PRAGMA cache_size={self._page_cache_before}")
-            self._page_cache_before = None
+        """Back to the page cache it had; a connection that cannot be set back (it broke) is
+        dropped from the pool rather than lent out wide, and the error that ended the unit
+        of work, if any, is the one raised."""
+        before, self._page_cache_before = self._page_cache_before, None
+        if before is None or self._driver_connection is None:
+            return
+        try:
+            self._driver_connection.execute(f"PRAGMA cache_size={before}")
+        except Exception:
+            if self._pooled is not None:
+                self._pooled.invalidate()
 
     @property
     def session(self) -> Session:

@@ -5,6 +5,7 @@ own), and on SQLite it reads with a wide page cache, given back after."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime
 
 import pytest
@@ -70,3 +71,38 @@ def test_a_sweep_reads_with_a_wide_page_cache_and_gives_the_connection_back_as_i
         event.remove(app.uow.engine, "checkin", on_checkin)
     assert during and set(during) == {-WIDE_PAGE_CACHE_KIB}
     assert returned and set(returned) == {-2000}  # SQLite's default
+
+
+class _RefusingPragmas:
+    """The driver's connection, failing to set a pragma (as a broken connection does)."""
+
+    def __init__(self, driver) -> None:
+        self._driver = driver
+
+    def execute(self, statement: str, *args):
+        if statement.startswith("PRAGMA cache_size="):
+            raise sqlite3.OperationalError("disk I/O error")
+        return self._driver.execute(statement, *args)
+
+    def __getattr__(self, name: str):
+        return getattr(self._driver, name)
+
+
+def test_a_connection_that_cannot_be_set_back_is_dropped_and_the_units_error_stands(
+        app, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's page cache")
+    dropped: list[object] = []
+
+    def on_invalidate(dbapi_connection, _record, _error) -> None:
+        dropped.append(dbapi_connection)
+
+    event.listen(app.uow.engine, "invalidate", on_invalidate)
+    try:
+        with pytest.raises(LookupError, match="the sweep's own error"), app.uow() as uow:
+            uow.widen_page_cache()
+            uow._driver_connection = _RefusingPragmas(uow._driver_connection)
+            raise LookupError("the sweep's own error")
+    finally:
+        event.remove(app.uow.engine, "invalidate", on_invalidate)
+    assert len(dropped) == 1  # not lent out again with a 256 MB cache
