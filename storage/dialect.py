@@ -45,10 +45,10 @@ def insert_rows_ignoring_conflicts(session: Session, model: Any,
     """
     if not rows:
         return 0
-    table = model.__table__
-    primary = next(iter(table.primary_key.columns))
     if session.get_bind().dialect.name != "postgresql":
         return int(session.execute(insert_ignoring_conflicts(session, model), rows).rowcount)
+    table = model.__table__
+    primary = next(iter(table.primary_key.columns))
     dialect = session.get_bind().dialect
     columns = [column for column in table.columns if column.name in rows[0]]
     arrays = ", ".join(

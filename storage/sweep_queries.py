@@ -418,19 +418,19 @@ class SweepQueries:
         # ahead of the bot's zone), each finding its subject's older ones by the unique key,
         # not by reading every older nudge of the kind (a month of a million clients'
         # follow-ups made this take seconds).
-        made = Nudge.status.in_(("open", "done"))
-        again = select(Nudge.subject).where(made, Nudge.kind == "followup", Nudge.due_date == day)
-        self._supersede(Nudge.kind == "followup", Nudge.due_date < day, Nudge.subject.in_(again),
-                        by_subject=True)
+        def made_on_day(kind: str) -> Any:
+            return Nudge.subject.in_(select(Nudge.subject).where(
+                Nudge.status.in_(("open", "done")), Nudge.kind == kind, Nudge.due_date == day))
+
+        self._supersede(Nudge.kind == "followup", Nudge.due_date < day,
+                        made_on_day("followup"), by_subject=True)
         nearer = aliased(Nudge)
-        renewed = select(Nudge.subject).where(made, Nudge.kind == "renewal",
-                                              Nudge.due_date == day)
         same_premium = exists().where(
             nearer.kind == "renewal", nearer.subject == Nudge.subject, nearer.due_date == day,
             func.substr(nearer.occurrence, 1, EVENT_DAY)
             == func.substr(Nudge.occurrence, 1, EVENT_DAY))
         self._supersede(Nudge.kind == "renewal", Nudge.due_date < day,
-                        Nudge.subject.in_(renewed), same_premium, by_subject=True)
+                        made_on_day("renewal"), same_premium, by_subject=True)
 
     def retire_gone_by(self, today_in: Mapping[str, date]) -> None:
         """The open lead reminders (gift time, renewal, salon list), snoozed or not, whose
