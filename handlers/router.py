@@ -82,11 +82,12 @@ class Router:
         now = self._clock.now()
         with self._uow_factory() if wait else self._uow_factory.on_loop() as uow:
             talk = uow.conversations
+            conversation = talk.by_identity(incoming.platform, incoming.user_id)
+            direct = None if incoming.is_group else conversation  # its row keeps the ids
             if incoming.message_id and not talk.claim_message(
-                incoming.platform, incoming.message_id, now
+                incoming.platform, incoming.message_id, now, direct
             ):
                 return []
-            conversation = talk.by_identity(incoming.platform, incoming.user_id)
             readable = incoming.kind in offered.READABLE
             if conversation is None:
                 replies = handle_unknown(uow, incoming, now) if readable else []

@@ -30,6 +30,7 @@ class _Entry(NamedTuple):
     version: int
     options: list[Offered]
     draft_json: bytes | None  # the draft kept as JSON, so no caller shares it
+    recent: str | None
 
 
 class ConversationCache:
@@ -56,15 +57,15 @@ class ConversationCache:
         if entry is None:
             return None
         draft = None if entry.draft_json is None else orjson.loads(entry.draft_json)
-        return Conversation(entry.agent, entry.version, draft, list(entry.options))
+        return Conversation(entry.agent, entry.version, draft, list(entry.options), entry.recent)
 
     def put(self, identity: Identity, agent: AgentInfo, version: int, options: list[Offered],
-            draft_json: bytes | None) -> None:
+            draft_json: bytes | None, recent: str | None = None) -> None:
         """After the commit that wrote this state (the draft as ``draft_json``)."""
         if len(self._states) >= MAX_AGENTS and agent.id not in self._states:
             self.clear()  # a bound on memory (drafts are client data); refilled as they write
         self._agent_of[identity] = agent.id
-        self._states[agent.id] = _Entry(agent, version, list(options), draft_json)
+        self._states[agent.id] = _Entry(agent, version, list(options), draft_json, recent)
 
     def clear(self) -> None:
         self._agent_of.clear()

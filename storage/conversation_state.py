@@ -22,9 +22,12 @@ class AgentInfo(NamedTuple):
 
 
 class Conversation(NamedTuple):
-    """The agent and the conversation state as read; ``version`` None: no state row yet."""
+    """The agent and the conversation state as read; ``version`` None: no state row yet.
+    ``recent``: the ids of the agent's latest messages, as stored (a JSON list of
+    "platform:id"); None while the row keeps none (see ``ConversationStore.claim_message``)."""
 
     agent: AgentInfo
     version: int | None
     draft: dict[str, Any] | None
     options: list[Offered]
+    recent: str | None = None

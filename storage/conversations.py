@@ -34,8 +34,11 @@ class ConcurrentUpdate(Exception):
 
 _AGENT_COLUMNS = (
     "a.id, a.name, a.is_leader, a.timezone, a.digest_hour, a.quiet_start, a.quiet_end, "
-    "a.unreachable, s.version, s.sealed, s.draft, s.options"
+    "a.unreachable, s.version, s.sealed, s.draft, s.options, s.recent_messages"
 )
+# How many of an agent's latest message ids the conversation row keeps: far more than a
+# channel redelivers after a reconnect or a restart (the messages in flight then).
+RECENT_KEPT = 20
 
 
 class Statements:
@@ -45,9 +48,10 @@ class Statements:
         postgres = dialect.name == "postgresql"
         mark = "%s" if postgres else "?"
         as_json = f"{mark}::json" if postgres else mark
+        same = "IS NOT DISTINCT FROM" if postgres else "IS"  # equal, NULL to NULL too
 
         def sql(text: str) -> str:
-            return text.replace("?", mark).replace("<json>", as_json)
+            return text.replace("?", mark).replace("<json>", as_json).replace("<same>", same)
 
         self.claim = sql(
             "INSERT INTO processed_messages (platform, message_id, at) VALUES (?, ?, ?) "
@@ -59,12 +63,16 @@ class Statements:
         self.by_agent = sql(
             f"SELECT {_AGENT_COLUMNS} FROM agents a "
             "LEFT JOIN agent_sessions s ON s.agent_id = a.id WHERE a.id = ?")
+        # Guarded by the version and the message ids read: an optimistic lock across processes.
         self.update = sql(
-            "UPDATE agent_sessions SET sealed = ?, draft = NULL, options = <json>, version = ? "
-            "WHERE agent_id = ? AND version = ?")
+            "UPDATE agent_sessions SET sealed = ?, draft = NULL, options = <json>, version = ?, "
+            "recent_messages = ? WHERE agent_id = ? AND version = ? AND recent_messages <same> ?")
         self.insert = sql(
-            "INSERT INTO agent_sessions (agent_id, sealed, options, version) "
-            "VALUES (?, ?, <json>, 1) ON CONFLICT DO NOTHING")
+            "INSERT INTO agent_sessions (agent_id, sealed, options, version, recent_messages) "
+            "VALUES (?, ?, <json>, 1, ?) ON CONFLICT DO NOTHING")
+        self.remember = sql(
+            "UPDATE agent_sessions SET recent_messages = ? "
+            "WHERE agent_id = ? AND version = ? AND recent_messages = ?")
         self.reachable = sql("UPDATE agents SET unreachable = ? WHERE id = ?")
         self.forget = sql("DELETE FROM processed_messages WHERE at < ?")
         # Datetimes as the ORM stores them (SQLite: text in SQLAlchemy's format).
@@ -104,8 +112,10 @@ class ConversationStore:
         self._sql = statements
         self._cache = cache
         self._read: tuple[Identity, int] | None = None  # by identity: (identity, agent id)
-        # As written: agent, version, options, the draft's JSON.
-        self._saved: tuple[AgentInfo, int, list[str], bytes | None] | None = None
+        # As written: agent, version, options, the draft's JSON, the message ids.
+        self._saved: tuple[AgentInfo, int, list[Offered], bytes | None, str | None] | None = None
+        # The message claimed in its agent's row, not written there yet (see claim_message).
+        self._message: tuple[Conversation, str] | None = None
         self._untracked = False  # this transaction wrote something the cache does not follow
         self._shared = False  # an ORM session writes in this unit's transactions too
 
@@ -118,10 +128,28 @@ class ConversationStore:
         finally:
             cursor.close()
 
-    def claim_message(self, platform: str, message_id: str, now: datetime) -> bool:
-        """Claim a platform message id; False when it was handled before (a redelivery)."""
+    def claim_message(self, platform: str, message_id: str, now: datetime,
+                      conversation: Conversation | None = None) -> bool:
+        """Claim a platform message id; False when it was handled before (a redelivery).
+
+        ``conversation``: the agent's, as just read, for a message in their direct chat. Its row,
+        written on every such message anyway, keeps the ids of the agent's latest messages
+        (``RECENT_KEPT``); the claim is added there by ``save``, or before the commit. That
+        spares a second B-tree (a random page of it) on every message. Other messages (a
+        stranger's, a group's) and an agent's first since the row began keeping ids are claimed
+        in processed_messages, kept a week."""
+        key = f"{platform}:{message_id}"
+        if conversation is not None and conversation.recent is not None:
+            if key in orjson.loads(conversation.recent):
+                return False
+            self._message = (conversation, key)
+            return True
         row, _ = self._run(self._sql.claim, (platform, message_id, self._sql.timestamp(now)))
-        return row is not None
+        if row is None:
+            return False
+        if conversation is not None:  # the row starts its list when it is saved
+            self._message = (conversation, key)
+        return True
 
     def forget_messages(self, before: datetime) -> int:
         """Forget the ids of messages claimed before ``before`` (past any redelivery); returns
@@ -153,16 +181,44 @@ class ConversationStore:
         agent_id, version = conversation.agent.id, conversation.version
         draft_json = _dumps(draft) if draft else None
         sealed = self._cipher.seal(draft_json, bound_to(agent_id)) if draft_json else None
+        recent = self._recent_after(conversation)
         if version is None:
-            _, written = self._run(self._sql.insert, (agent_id, sealed, _json(options)))
+            _, written = self._run(self._sql.insert, (agent_id, sealed, _json(options), recent))
         else:
-            _, written = self._run(self._sql.update, (sealed, _json(options), version + 1,
-                                                      agent_id, version))
+            _, written = self._run(self._sql.update, (
+                sealed, _json(options), version + 1, recent, agent_id, version,
+                conversation.recent))
         if written != 1:
             raise ConcurrentUpdate(agent_id)
         if self._read is None or self._read[1] != agent_id:
             self._untracked = True
-        self._saved = (conversation.agent, (version or 0) + 1, options, draft_json)
+        self._saved = (conversation.agent, (version or 0) + 1, options, draft_json, recent)
+
+    def _recent_after(self, conversation: Conversation) -> str | None:
+        """The message ids ``conversation``'s row keeps once written: with the message claimed
+        for its agent (then no longer pending)."""
+        if self._message is None or self._message[0].agent.id != conversation.agent.id:
+            return conversation.recent
+        key = self._message[1]
+        self._message = None
+        kept = orjson.loads(conversation.recent) if conversation.recent is not None else []
+        return _json([*kept[-(RECENT_KEPT - 1):], key])
+
+    def before_commit(self) -> None:
+        """Add the message claimed in its agent's row, if nothing saved the row (an answer that
+        leaves the state as it was); the version stays, so the options offered still stand."""
+        if self._message is None:
+            return
+        conversation = self._message[0]
+        if conversation.recent is None:  # claimed in processed_messages
+            self._message = None
+            return
+        recent = self._recent_after(conversation)
+        _, written = self._run(self._sql.remember, (recent, conversation.agent.id,
+                                                    conversation.version, conversation.recent))
+        if written != 1:
+            raise ConcurrentUpdate(conversation.agent.id)
+        self._untracked = True  # rare (a note, a refusal): the next message reads the row
 
     def offer_options(self, agent_id: int, values: list[Offered]) -> None:
         """A push just offered these options: a bare number in the next message picks one —
@@ -197,21 +253,21 @@ class ConversationStore:
         self._end_transaction()
 
     def _end_transaction(self) -> None:
-        self._read = self._saved = None
+        self._read = self._saved = self._message = None
         self._untracked = False
 
     def _conversation(self, row: tuple[Any, ...] | None) -> Conversation | None:
         if row is None:
             return None
         (agent_id, name, is_leader, timezone, digest_hour, quiet_start, quiet_end, unreachable,
-         version, sealed, stored, options) = row
+         version, sealed, stored, options, recent) = row
         agent = AgentInfo(agent_id, name, bool(is_leader), timezone, digest_hour, quiet_start,
                           quiet_end, bool(unreachable))
         if sealed is not None:
             draft = orjson.loads(self._cipher.open(bytes(sealed), bound_to(agent_id)))
         else:
             draft = self._earlier_draft(agent_id, _parsed(stored))
-        return Conversation(agent, version, draft, list(_parsed(options) or []))
+        return Conversation(agent, version, draft, list(_parsed(options) or []), recent)
 
     def _earlier_draft(self, agent_id: int, stored: dict[str, Any] | None) -> dict[str, Any] | None:
         """A draft as earlier versions wrote it into the JSON column ``draft``."""

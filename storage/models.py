@@ -297,6 +297,9 @@ class AgentSession(Base):
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # the draft, sealed (AES-GCM)
     options: Mapped[list[str]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # The ids of the agent's latest messages ("platform:id", JSON, newest last): a redelivery
+    # is known here (storage/conversations.py, claim_message). NULL: none kept yet.
+    recent_messages: Mapped[str | None] = mapped_column(Text)
 
 
 class ProcessedMessage(Base):

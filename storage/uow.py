@@ -169,6 +169,7 @@ class UnitOfWork:
         return NudgeRepository(self.session, agent_id)
 
     def commit(self) -> None:
+        self.conversations.before_commit()
         if self._session is not None:
             self._session.commit()  # flushes, and commits the connection's transaction
         if self._driver_connection is not None:

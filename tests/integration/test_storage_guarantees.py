@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import stat
 import threading
 from datetime import date
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from handlers.types import Incoming
 from storage.conversations import ConcurrentUpdate
 from storage.crypto import create_key_file, read_key
+from tests.support.chat import ChatDriver
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(app, database_url):
@@ -212,16 +214,38 @@ def test_message_ids_survive_the_table_rebuild_both_ways(app, chat, database_url
     assert chat.send("/help", message_id="before-0005") == ""  # still known: not answered twice
 
 
-def test_message_ids_are_forgotten_after_a_week(app, chat, clock):
-    chat.send("/help", message_id="old")
+def test_message_ids_claimed_apart_are_forgotten_after_a_week(app, clock):
+    """A stranger's messages (and groups', and an agent's first) are claimed in
+    processed_messages, kept a week."""
+    stranger = ChatDriver(app, "陌生人")
+    assert stranger.send("你好", message_id="old")
     clock.advance(days=6, hours=23)
-    chat.send("/help", message_id="recent")
+    assert stranger.send("你好", message_id="recent")
     assert app.housekeeping.forget_message_ids() == 0
-    assert chat.send("/help", message_id="old") == ""  # within the week: a redelivery
+    assert stranger.send("你好", message_id="old") == ""  # within the week: a redelivery
     clock.advance(hours=2)
     assert app.housekeeping.forget_message_ids() == 1
-    assert chat.send("/help", message_id="recent") == ""
-    assert "/record" in chat.send("/help", message_id="old")  # forgotten: handled as new
+    assert stranger.send("你好", message_id="recent") == ""
+    assert stranger.send("你好", message_id="old")  # forgotten: handled as new
+
+
+def test_an_agents_latest_message_ids_are_kept_in_their_conversation_row(app, chat, clock):
+    from storage.conversations import RECENT_KEPT
+
+    chat.send("/help", message_id="first")  # the first: claimed apart, and the row's list begins
+    ids = [f"m{n}" for n in range(RECENT_KEPT + 1)]
+    for message_id in ids:
+        assert "/record" in chat.send("/help", message_id=message_id)
+    with app.uow() as uow:
+        claimed = uow.session.execute(text(
+            "SELECT message_id FROM processed_messages ORDER BY message_id")).scalars().all()
+        kept = uow.session.execute(text("SELECT recent_messages FROM agent_sessions")).scalar()
+    assert claimed == ["first"]
+    assert json.loads(kept) == [f"terminal:{message_id}" for message_id in ids[1:]]
+    clock.advance(days=30)
+    app.housekeeping.forget_message_ids()
+    assert all(chat.send("/help", message_id=message_id) == "" for message_id in ids[1:])
+    assert "/record" in chat.send("/help", message_id="m0")  # the oldest: beyond the list
 
 
 def test_the_write_ahead_log_is_checkpointed_off_the_event_loop(app, chat, database_url,
@@ -242,8 +266,12 @@ def test_the_write_ahead_log_is_checkpointed_off_the_event_loop(app, chat, datab
         copy = tmp_path / "copy.db"
         shutil.copy(sqlite_path(database_url), copy)
         with contextlib.closing(sqlite3.connect(copy)) as connection:
-            return connection.execute("SELECT count(*) FROM processed_messages "
-                                      "WHERE message_id LIKE 'wal-%'").fetchone()[0]
+            claimed = connection.execute("SELECT message_id FROM processed_messages "
+                                         "WHERE message_id LIKE 'wal-%'").fetchall()
+            kept = connection.execute("SELECT recent_messages FROM agent_sessions").fetchone()
+        ids = {f"terminal:{message_id}" for (message_id,) in claimed}
+        ids |= set(json.loads(kept[0]) if kept and kept[0] else [])  # (the first: both)
+        return sum(key.startswith("terminal:wal-") for key in ids)
 
     for n in range(5):
         assert app.router.handle_now(Incoming("terminal", "王芳", "王芳", "/help",
@@ -283,3 +311,38 @@ def test_send_counts_add_up_across_processes_and_start_again_on_a_new_day(make_a
     # (clocks apart, or a slow exchange across midnight): the new day's count stands
     assert add(first, "wechat:a", today, 5) == 1
     assert add(second, "wechat:a", tomorrow, 2) == 3
+
+
+def test_a_message_that_leaves_the_state_as_it_was_is_still_known_and_the_offer_stands(
+    app, chat
+):
+    from handlers.router import MAX_TEXT
+
+    chat.send("/help", message_id="first")
+    chat.send("/record 张丽华", message_id="record")
+    with app.uow() as uow:
+        version = uow.session.execute(text("SELECT version FROM agent_sessions")).scalar()
+    too_long = "很" * (MAX_TEXT + 1)
+    assert "太长" in chat.send(too_long, message_id="long")
+    assert chat.send(too_long, message_id="long") == ""  # a redelivery: not answered twice
+    with app.uow() as uow:
+        assert uow.session.execute(text("SELECT version FROM agent_sessions")).scalar() == version
+    assert "第2/" in chat.send("1", message_id="answer")  # the options offered still stand
+
+
+def test_a_downgrade_claims_the_ids_the_rows_kept(app, chat, database_url):
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    chat.send("/help", message_id="first")  # claimed apart
+    chat.send("/help", message_id="kept")  # kept in the agent's row
+    app.dispose()
+    command.downgrade(alembic_config(database_url), "0019")
+    upgrade(database_url)
+    with app.uow() as uow:
+        claimed = uow.session.execute(text(
+            "SELECT message_id FROM processed_messages ORDER BY message_id")).scalars().all()
+    assert claimed == ["first", "kept"]
+    assert chat.send("/help", message_id="kept") == ""
+    assert chat.send("/help", message_id="first") == ""
