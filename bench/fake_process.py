@@ -7,12 +7,17 @@ would pay for that contention where a bare echo bot answering on the event loop 
 
 Round trips are timed inside the fake's process: from just before the message is injected to
 the arrival of the reply, both on the system-wide monotonic clock. The pipe is not timed.
+
+``cores``: the CPU cores the fake may run on (``separate_cores``). A real service runs on
+another machine; on a small one the kernel may otherwise place the fake on the bot's core,
+where its work waits for the bot's or interrupts it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import time
 from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
@@ -70,7 +75,20 @@ async def _wechat(setup: dict[str, Any]) -> tuple[Any, dict[str, Any], dict[str,
 _KINDS = {"telegram": _telegram, "wechat": _wechat}
 
 
-def _serve(conn: Connection, kind: str, setup: dict[str, Any]) -> None:
+def separate_cores() -> tuple[set[int], set[int]] | None:
+    """The cores for the bench's process and those for the fake (the last one), or None when
+    this process may run on one core only (or the system cannot tell)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None
+    return set(cores[:-1]), {cores[-1]}
+
+
+def _serve(conn: Connection, kind: str, setup: dict[str, Any], cores: set[int] | None) -> None:
+    if cores:
+        os.sched_setaffinity(0, cores)
     asyncio.run(_serve_async(conn, kind, setup))
 
 
@@ -105,10 +123,11 @@ async def _serve_async(conn: Connection, kind: str, setup: dict[str, Any]) -> No
 class FakeProcess:
     """``info`` (where to connect) once started; ``await call(op, *args)`` runs an op."""
 
-    def __init__(self, kind: str, setup: dict[str, Any] | None = None) -> None:
+    def __init__(self, kind: str, setup: dict[str, Any] | None = None,
+                 cores: set[int] | None = None) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, kind, setup or {}),
+        self._process = context.Process(target=_serve, args=(child, kind, setup or {}, cores),
                                         daemon=True)
         self.info: dict[str, Any] = {}
 
