@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_ignoring_conflicts
-from storage.models import Agent, Identity, Invite, InviteAttempts
+from storage.models import Agent, AgentSession, Identity, Invite, InviteAttempts
 
 
 class IdentityTaken(Exception):
@@ -62,6 +62,10 @@ class AgentRepository:
                     agent_id=agent.id, platform=platform, external_id=external_id, chat_id=chat_id
                 )
             )
+            # The account's messages so far were claimed apart (a stranger's): the agent's
+            # list of message ids begins again, so that a redelivery of one is looked for there.
+            self._session.execute(update(AgentSession).where(AgentSession.agent_id == agent.id)
+                                  .values(recent_messages=None))
         elif existing.agent_id != agent.id:
             # moving it would hand this chat account another agent's archive
             raise IdentityTaken(f"{platform}:{external_id}")

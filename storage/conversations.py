@@ -36,9 +36,9 @@ _AGENT_COLUMNS = (
     "a.id, a.name, a.is_leader, a.timezone, a.digest_hour, a.quiet_start, a.quiet_end, "
     "a.unreachable, s.version, s.sealed, s.draft, s.options, s.recent_messages"
 )
-# How many of an agent's latest message ids the conversation row keeps: far more than a
-# channel redelivers after a reconnect or a restart (the messages in flight then).
-RECENT_KEPT = 20
+# How many of an agent's latest message ids the conversation row keeps: more than a channel
+# redelivers of one agent after a reconnect or a restart (the messages in flight then).
+RECENT_KEPT = 50
 
 
 class Statements:
@@ -56,6 +56,13 @@ class Statements:
         self.claim = sql(
             "INSERT INTO processed_messages (platform, message_id, at) VALUES (?, ?, ?) "
             "ON CONFLICT DO NOTHING RETURNING message_id")
+        self.claimed = sql(
+            "SELECT 1 FROM processed_messages WHERE platform = ? AND message_id = ?")
+        # SQLite only: there every unit of work writes under BEGIN IMMEDIATE, so a redelivery
+        # racing into another process reads the row after the first commit. On PostgreSQL it
+        # would run the whole message before losing at the write (and could use up the
+        # retries); the claim's insert there waits for the first to commit instead.
+        self.ids_in_rows = not postgres
         self.by_identity = sql(
             f"SELECT {_AGENT_COLUMNS} FROM identities i JOIN agents a ON a.id = i.agent_id "
             "LEFT JOIN agent_sessions s ON s.agent_id = a.id "
@@ -132,23 +139,30 @@ class ConversationStore:
                       conversation: Conversation | None = None) -> bool:
         """Claim a platform message id; False when it was handled before (a redelivery).
 
-        ``conversation``: the agent's, as just read, for a message in their direct chat. Its row,
-        written on every such message anyway, keeps the ids of the agent's latest messages
-        (``RECENT_KEPT``); the claim is added there by ``save``, or before the commit. That
-        spares a second B-tree (a random page of it) on every message. Other messages (a
-        stranger's, a group's) and an agent's first since the row began keeping ids are claimed
-        in processed_messages, kept a week."""
+        ``conversation``: the agent's, as just read, for a message in their direct chat. On
+        SQLite its row, written on every such message anyway, keeps the ids of the agent's
+        latest messages (``RECENT_KEPT``); the claim is added there by ``save``, or before the
+        commit. That spares a random page of a second B-tree on every message. Other messages
+        (a stranger's, a group's, any on PostgreSQL) are claimed in processed_messages, kept a
+        week, and so is an agent's first since the row's list began (NULL: after the upgrade,
+        or a chat account bound since). Until the list is full, an id missing from it is looked
+        for there too: one claimed before the list began (the registration, say)."""
         key = f"{platform}:{message_id}"
-        if conversation is not None and conversation.recent is not None:
-            if key in orjson.loads(conversation.recent):
+        row_of = conversation if self._sql.ids_in_rows else None
+        if row_of is not None and row_of.recent is not None:
+            kept = orjson.loads(row_of.recent)
+            if key in kept:
                 return False
-            self._message = (conversation, key)
+            if len(kept) < RECENT_KEPT and self._run(self._sql.claimed,
+                                                     (platform, message_id))[0] is not None:
+                return False
+            self._message = (row_of, key)
             return True
         row, _ = self._run(self._sql.claim, (platform, message_id, self._sql.timestamp(now)))
         if row is None:
             return False
-        if conversation is not None:  # the row starts its list when it is saved
-            self._message = (conversation, key)
+        if row_of is not None:  # the row begins its list when it is saved
+            self._message = (row_of, key)
         return True
 
     def forget_messages(self, before: datetime) -> int:

@@ -2,9 +2,11 @@
 
 Every message of an agent claimed its id in processed_messages (a redelivery is not answered
 twice): on SQLite a random page of that B-tree to read and write, a third of the database work
-of a typical message. The agent's conversation row, written on every message anyway, now keeps
-the ids of their latest messages (a JSON list of "platform:id"); processed_messages keeps
-strangers' and groups' messages, and an agent's until the row's list begins (NULL: not yet).
+of a typical message. On SQLite the agent's conversation row, written on every message anyway,
+now keeps the ids of their latest messages (a JSON list of "platform:id"); processed_messages
+keeps strangers' and groups' messages, and an agent's until the row's list begins (NULL: not
+yet, or a chat account bound since). PostgreSQL claims every message there, as before
+(storage/conversations.py says why).
 
 Downgrading puts the ids kept in the rows back into processed_messages, so a message answered
 just before it is still known after.
