@@ -43,36 +43,32 @@ def test_a_strangers_message_redelivered_after_the_account_is_bound_is_not_handl
     assert _send(app, "888", "/help", "s1") == []  # not run as 王芳's command
 
 
-def test_the_same_unsaved_answer_racing_into_two_processes_is_handled_once(make_app, chat):
-    """The before_commit path (an answer that does not save the row), raced across processes."""
+def _race(apps, texts_by_id: dict[str, str]) -> list:
+    """Each message delivered to every app (process) at once; the non-empty answers."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from handlers.router import MAX_TEXT
-
-    chat.script("/help", "/help")  # the row keeps a list
-    apps = [chat.app, make_app()]
-    too_long = "很" * (MAX_TEXT + 1)
-    messages = [Incoming("terminal", "王芳", "王芳", too_long, message_id=f"t{n}")
-                for n in range(12)]
+    messages = [Incoming("terminal", "王芳", "王芳", body, message_id=message_id)
+                for message_id, body in texts_by_id.items()]
     jobs = [(app, message) for message in messages for app in apps]
     with ThreadPoolExecutor(max_workers=4) as pool:
         replies = list(pool.map(lambda job: job[0].router.handle(job[1]), jobs))
-    handled = [reply for reply in replies if reply]
+    return [reply for reply in replies if reply]
+
+
+def test_the_same_unsaved_answer_racing_into_two_processes_is_handled_once(make_app, chat):
+    """The before_commit path (an answer that does not save the row), raced across processes."""
+    from handlers.router import MAX_TEXT
+
+    chat.script("/help", "/help")  # the row keeps a list
+    too_long = "很" * (MAX_TEXT + 1)
+    handled = _race([chat.app, make_app()], {f"t{n}": too_long for n in range(12)})
     assert all("太长" in reply[0].text for reply in handled), handled
-    assert len(handled) == len(messages)
+    assert len(handled) == 12
 
 
 def test_the_same_help_racing_into_two_processes_is_handled_once(make_app, chat):
     """The same race on the save path (/help writes the row)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     chat.script("/help", "/help")
-    apps = [chat.app, make_app()]
-    messages = [Incoming("terminal", "王芳", "王芳", "/help", message_id=f"h{n}")
-                for n in range(12)]
-    jobs = [(app, message) for message in messages for app in apps]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        replies = list(pool.map(lambda job: job[0].router.handle(job[1]), jobs))
-    handled = [reply for reply in replies if reply]
+    handled = _race([chat.app, make_app()], {f"h{n}": "/help" for n in range(12)})
     assert all("/record" in reply[0].text for reply in handled), handled
-    assert len(handled) == len(messages)
+    assert len(handled) == 12
