@@ -202,13 +202,17 @@ async def bench_async(round_trips_each: int, rounds: int, warmup: int,
         "channel": functools.partial(run_channel, app=app, handler=free_answer()),
         "echo": run_echo,
     }
+    round_ratios: list[float] = []
     samples: dict[str, list[float]] = {name: [] for name in runners}
     texts = {name: script_texts() for name in runners}  # each bot: the whole script, in order
     try:
         for _ in range(rounds):  # in turns, so drift in machine speed affects all alike
+            medians: dict[str, float] = {}
             for name, runner in runners.items():
                 measured = await runner(fake, texts[name], warmup + round_trips_each // rounds)
                 samples[name] += measured[warmup:]
+                medians[name] = statistics.median(measured[warmup:])
+            round_ratios.append(medians["ours"] / medians["echo"])
     finally:
         await fake.stop()
         app.dispose()
@@ -218,6 +222,10 @@ async def bench_async(round_trips_each: int, rounds: int, warmup: int,
         result[f"{name}_mean_ms"] = statistics.mean(latencies) * 1000
     result["handler_p50_ms"] = percentile(in_round_trips, 0.5) * 1000
     result["ratio"] = result["ours_p50_ms"] / result["echo_p50_ms"]
+    # For reading the figures, not the target: each round's ratio, so that a slow spell of the
+    # host weighs on the two bots of one round alike.
+    result["round_ratio_p50"] = statistics.median(round_ratios)
+    result["round_ratio_max"] = max(round_ratios)
     result["channel_ratio"] = result["channel_p50_ms"] / result["echo_p50_ms"]
     return result
 
@@ -260,6 +268,8 @@ def main(argv: list[str] | None = None) -> None:
           f"ours p50 {r['ours_p50_ms']:.2f} ms (mean {r['ours_mean_ms']:.2f}), "
           f"echo p50 {r['echo_p50_ms']:.2f} ms (mean {r['echo_mean_ms']:.2f}), "
           f"ratio {r['ratio']:.2f} (target ≤ 1.3)")
+    print(f"  round by round (ours' median / the echo bot's in the same round; not the "
+          f"target): median {r['round_ratio_p50']:.2f}, highest {r['round_ratio_max']:.2f}")
     print(f"  of which the channel (the router replaced by an answer that costs nothing): "
           f"p50 {r['channel_p50_ms']:.2f} ms (mean {r['channel_mean_ms']:.2f}), "
           f"ratio {r['channel_ratio']:.2f}")
