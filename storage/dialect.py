@@ -13,12 +13,13 @@ from storage.db import json_dumps
 
 
 def upsert_insert(session: Session | Connection, model: Any) -> Any:
-    """INSERT into ``model``'s table in the dialect of ``session``'s database, which has
-    ``on_conflict_do_nothing`` / ``on_conflict_do_update`` and ``excluded``."""
+    """INSERT into ``model``'s table (or into ``model``, a Core table, as migrations name one)
+    in the dialect of ``session``'s database, which has ``on_conflict_do_nothing`` /
+    ``on_conflict_do_update`` and ``excluded``."""
     bind = session.get_bind() if isinstance(session, Session) else session
     module = postgresql if bind.dialect.name == "postgresql" else sqlite
     # The Core table, not the mapped class: skips the ORM bulk-insert machinery.
-    return module.insert(model.__table__)
+    return module.insert(getattr(model, "__table__", model))
 
 
 def insert_ignoring_conflicts(session: Session | Connection, model: Any,

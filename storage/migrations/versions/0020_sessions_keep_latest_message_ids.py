@@ -21,6 +21,8 @@ import orjson
 import sqlalchemy as sa
 from alembic import op
 
+from storage.dialect import insert_ignoring_conflicts
+
 
 revision = '0020'
 down_revision = '0019'
@@ -45,11 +47,7 @@ def _claim_kept_ids() -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
     kept = bind.execute(sa.text(
         "SELECT recent_messages FROM agent_sessions WHERE recent_messages IS NOT NULL"))
-    for (recent,) in kept.all():
-        for key in orjson.loads(recent):
-            platform, message_id = key.split(":", 1)
-            known = bind.execute(sa.select(processed.c.platform).where(
-                processed.c.platform == platform, processed.c.message_id == message_id)).first()
-            if known is None:
-                bind.execute(processed.insert().values(platform=platform, message_id=message_id,
-                                                       at=now))
+    rows = [dict(zip(("platform", "message_id"), key.split(":", 1), strict=True), at=now)
+            for (recent,) in kept.all() for key in orjson.loads(recent)]
+    if rows:
+        bind.execute(insert_ignoring_conflicts(bind, processed), rows)
