@@ -8,7 +8,8 @@ when the outcome is "save".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
@@ -29,7 +30,7 @@ FORM_NAMES = {"record": "档案", "policy": "保单", "family": "家人"}  # wha
 Outcome = Literal["continue", "save", "cancel"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FormDraft:
     """Where a guided form stands; stored as JSON after every message."""
 
@@ -57,7 +58,18 @@ class FormDraft:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FormDraft:
+        if "item_id" not in data:  # a new record, policy or family member: the usual draft
+            return cls(data["form"], data["client_name"], data["client_id"], data["tier"],
+                       data["queue"], data.get("pos", 0), data.get("answers", {}))
         return cls(**data)
+
+    def moved(self, pos: int, answers: dict[str, Any] | None = None) -> FormDraft:
+        """This draft at ``pos`` (with ``answers`` instead of its own). Drafts are never changed
+        in place: the copy shares the queue and, unless given, the answers. Built directly:
+        ``dataclasses.replace`` costs several times as much, twice on every answer."""
+        return FormDraft(self.form, self.client_name, self.client_id, self.tier, self.queue,
+                         pos, self.answers if answers is None else answers, self.item_id,
+                         self.original)
 
     def known_to(self, templates: Templates) -> FormDraft:
         """This draft without fields the template no longer has (config.yaml changed)."""
@@ -115,9 +127,12 @@ def question(draft: FormDraft, templates: Templates, warning: str | None = None)
     return Reply("\n".join(lines), _options(spec))
 
 
-def step(draft: FormDraft, text: str, templates: Templates, today: date | None = None) -> Step:
+def step(draft: FormDraft, text: str, templates: Templates,
+         today: date | Callable[[], date] | None = None) -> Step:
     """Advance the draft by one message. Bad input leaves the draft unchanged. ``today`` (the
-    agent's date) refuses birthdays still to come, and gives a two-digit year its century."""
+    agent's date) refuses birthdays still to come, and gives a two-digit year its century; it
+    may be a function giving it, called only for a field that reads dates (working out the
+    agent's local date costs more than reading most answers)."""
     word = text.strip()
     if word in CANCEL:
         return Step(draft, [], "cancel")
@@ -129,7 +144,7 @@ def step(draft: FormDraft, text: str, templates: Templates, today: date | None =
         pos = draft.pos - 1
         while pos > 0 and not applies(draft, draft.queue[pos], templates):
             pos -= 1
-        moved = _copy(draft, pos=max(0, pos))
+        moved = draft.moved(max(0, pos))
         return Step(moved, [question(moved, templates)], "continue")
     if word in SKIP and draft.item_id is not None:  # correcting: the value stays
         return _advance(draft, templates)
@@ -141,6 +156,8 @@ def step(draft: FormDraft, text: str, templates: Templates, today: date | None =
             return Step(draft, [question(draft, templates, warning=_required(spec))], "continue")
         return _advance(draft, templates)
     _, spec = _current(draft, templates)
+    if callable(today):
+        today = today() if spec.type in fields.DATED_TYPES else None
     try:
         value = fields.parse(spec.type, word, spec.choices, today=today)
         if spec.year_required and isinstance(value, dict) and value.get("year") is None:
@@ -151,8 +168,7 @@ def step(draft: FormDraft, text: str, templates: Templates, today: date | None =
             _check_born(value, today, word)
     except fields.ParseError as error:
         return Step(draft, [question(draft, templates, warning=error.message)], "continue")
-    answers = {**draft.answers, spec.key: value}
-    advanced = _advance(_copy(draft, answers=answers), templates)
+    advanced = _advance(draft, templates, {**draft.answers, spec.key: value})
     if spec.type == "money" and money.monthly(word):  # say how it was counted
         month, year = fields.display("money", round(value / 12)), fields.display("money", value)
         advanced.replies.insert(0, Reply(f"已按每月{month}计，{spec.label}记为每年{year}"
@@ -167,7 +183,7 @@ def _save_if_complete(draft: FormDraft, templates: Templates) -> Step:
         found = templates.find(draft.form, draft.tier, key)
         if found and found[1].required and key not in draft.answers \
                 and applies(draft, key, templates):
-            moved = _copy(draft, pos=pos)
+            moved = draft.moved(pos)
             return Step(moved, [question(moved, templates, warning=_required(found[1]))],
                         "continue")
     return Step(draft, [], "save")
@@ -184,11 +200,15 @@ def _check_born(birthday: dict[str, Any], today: date, typed: str) -> None:
         raise fields.ParseError(reason)
 
 
-def _advance(draft: FormDraft, templates: Templates) -> Step:
+def _advance(draft: FormDraft, templates: Templates,
+             answers: dict[str, Any] | None = None) -> Step:
+    """To the next question that applies (given ``answers``, the draft's own by default)."""
+    answers = draft.answers if answers is None else answers
+    index = templates.field_index(draft.form, draft.tier)
     pos = draft.pos + 1
-    while pos < len(draft.queue) and not applies(draft, draft.queue[pos], templates):
+    while pos < len(draft.queue) and not _asked(index.get(draft.queue[pos]), answers):
         pos += 1  # e.g. no spouse questions after 未婚
-    moved = _copy(draft, pos=pos)
+    moved = draft.moved(pos, answers)
     if moved.finished:
         return _save_if_complete(moved, templates)
     return Step(moved, [question(moved, templates)], "continue")
@@ -197,14 +217,18 @@ def _advance(draft: FormDraft, templates: Templates) -> Step:
 def applies(draft: FormDraft, key: str, templates: Templates) -> bool:
     """Whether the field's ask_if / unless_year_in conditions allow asking it, given this
     form's answers."""
-    found = templates.find(draft.form, draft.tier, key)
+    return _asked(templates.find(draft.form, draft.tier, key), draft.answers)
+
+
+def _asked(found: tuple[str, FieldSpec] | None, answers: dict[str, Any]) -> bool:
+    """``applies``, for a field as the template finds it (None: no longer in the template)."""
     if found is None:
         return True
     spec = found[1]
     for other, allowed in spec.ask_if.items():
-        if other in draft.answers and draft.answers[other] not in allowed:
+        if other in answers and answers[other] not in allowed:
             return False
-    dated = draft.answers.get(spec.unless_year_in) if spec.unless_year_in else None
+    dated = answers.get(spec.unless_year_in) if spec.unless_year_in else None
     return not (isinstance(dated, dict) and dated.get("year"))
 
 
@@ -222,8 +246,3 @@ def _options(spec: FieldSpec) -> tuple[Option, ...]:
     if spec.type == "yesno":
         return (Option("是", "是"), Option("否", "否"))
     return ()
-
-
-def _copy(draft: FormDraft, **changes: Any) -> FormDraft:
-    # Drafts are never changed in place: the copy may share the queue and answers.
-    return replace(draft, **changes)

@@ -11,7 +11,7 @@ from typing import Protocol
 TEXT, BUTTON, VOICE, MEDIA, EDIT = "text", "button", "voice", "media", "edit"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Incoming:
     """One message from an agent, whatever the platform."""
 
@@ -28,7 +28,7 @@ class Incoming:
     offer: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Option:
     """A choice offered with a reply: sending ``value`` has the same effect as pressing it.
 
@@ -41,7 +41,7 @@ class Option:
     value: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reply:
     text: str
     options: tuple[Option, ...] = field(default_factory=tuple)

@@ -121,8 +121,9 @@ class ConversationStore:
         self._read: tuple[Identity, int] | None = None  # by identity: (identity, agent id)
         # As written: agent, version, options, the draft's JSON, the message ids.
         self._saved: tuple[AgentInfo, int, list[Offered], bytes | None, str | None] | None = None
-        # The message claimed in its agent's row, not written there yet (see claim_message).
-        self._message: tuple[Conversation, str] | None = None
+        # The message claimed in its agent's row, not written there yet (see claim_message),
+        # with the ids the row keeps (as read, parsed once).
+        self._message: tuple[Conversation, str, list[str]] | None = None
         self._untracked = False  # this transaction wrote something the cache does not follow
         self._shared = False  # an ORM session writes in this unit's transactions too
 
@@ -156,13 +157,13 @@ class ConversationStore:
             if len(kept) < RECENT_KEPT and self._run(self._sql.claimed,
                                                      (platform, message_id))[0] is not None:
                 return False
-            self._message = (row_of, key)
+            self._message = (row_of, key, kept)
             return True
         row, _ = self._run(self._sql.claim, (platform, message_id, self._sql.timestamp(now)))
         if row is None:
             return False
         if row_of is not None:  # the row begins its list when it is saved
-            self._message = (row_of, key)
+            self._message = (row_of, key, [])
         return True
 
     def forget_messages(self, before: datetime) -> int:
@@ -213,9 +214,10 @@ class ConversationStore:
         for its agent (then no longer pending)."""
         if self._message is None or self._message[0].agent.id != conversation.agent.id:
             return conversation.recent
-        key = self._message[1]
+        claimed_in, key, kept = self._message
         self._message = None
-        kept = orjson.loads(conversation.recent) if conversation.recent is not None else []
+        if conversation.recent is not claimed_in.recent:  # read again since the claim
+            kept = orjson.loads(conversation.recent) if conversation.recent is not None else []
         return _json([*kept[-(RECENT_KEPT - 1):], key])
 
     def before_commit(self) -> None:

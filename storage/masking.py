@@ -33,6 +33,8 @@ def mask_numbers(text: str) -> str:
     three); separators inside the number are dropped. Dates and amounts stay. An ID or card
     number keeps only its last four: with a birth date on file, an ID's first digits would
     leave a handful of candidates."""
+    if sum(map(str.isdecimal, text)) < _SHORTEST:  # most text: no number long enough
+        return text
     dates: list[str] = []
 
     def set_aside(match: re.Match[str]) -> str:

@@ -202,7 +202,7 @@ def answer(ctx: Context, text: str) -> list[Reply]:
     if draft.finished:
         ctx.form = None
         return save(ctx, draft)
-    result = flow.step(draft, text, ctx.config.templates, ctx.today)
+    result = flow.step(draft, text, ctx.config.templates, lambda: ctx.today)
     if result.outcome == "cancel":
         ctx.form = None
         return [cancelled(draft)]

@@ -14,7 +14,7 @@ from typing import Any
 from . import children, choice, dates, money, numbers, phone, secrets, text
 from .errors import ParseError
 
-__all__ = ["FIELD_TYPES", "ParseError", "display", "hint", "parse"]
+__all__ = ["DATED_TYPES", "FIELD_TYPES", "ParseError", "display", "hint", "parse"]
 
 # (answer, choices, the agent's today: the dates' two-digit years count from it)
 _Parser = Callable[[str, Sequence[str], date | None], Any]
@@ -76,6 +76,9 @@ _HINTS: dict[str, str] = {
 }
 
 FIELD_TYPES: frozenset[str] = frozenset(_PARSERS)
+# The types whose parser reads ``today`` (a two-digit year, a date still to come, an age).
+DATED_TYPES: frozenset[str] = frozenset(
+    {"date", "lunar_date", "birthday", "anniversary", "children"})
 MAX_INPUT = 1000  # longer answers to a structured field are not read at all
 
 

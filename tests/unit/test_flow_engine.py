@@ -132,6 +132,35 @@ def test_a_future_birthday_is_refused_only_when_today_is_known():
     assert flow.step(draft, "2030-1-1", templates).draft.pos == 2  # no today: not checked
 
 
+def test_today_given_as_a_function_is_worked_out_only_for_a_field_that_reads_dates():
+    templates = _birthday_then_age()
+    draft = flow.begin("record", templates, "测试", None, "普通", filled=set())
+    asked: list[str] = []
+
+    def today() -> date:
+        asked.append("today")
+        return date(2026, 11, 24)
+
+    refused = flow.step(draft, "2030-1-1", templates, today)  # a birthday: needs the date
+    assert "还没到" in refused.replies[0].text and asked == ["today"]
+    at_city = flow.step(flow.step(draft, "3月5日", templates).draft, "35", templates).draft
+    asked.clear()
+    assert flow.step(at_city, "上海", templates, today).draft.answers["city"] == "上海"
+    assert asked == []  # a text field: the date is never worked out
+
+
+def test_a_draft_round_trips_through_json_and_moves_without_changing():
+    draft = flow.begin("record", TEMPLATES, "测试", 7, "普通", filled=set())
+    answered = flow.step(_draft_at("text"), "喜欢喝茶", TEMPLATES)
+    for kept in (draft, answered.draft, dataclasses.replace(draft, item_id=3, original={"a": 1})):
+        assert flow.FormDraft.from_json(kept.to_json()) == kept
+    moved = draft.moved(2, {"f_text": "茶"})
+    assert (moved.pos, moved.answers, moved.queue) == (2, {"f_text": "茶"}, draft.queue)
+    assert (draft.pos, draft.answers) == (0, {})  # the draft it came from is as it was
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        moved.pos = 3  # type: ignore[misc]
+
+
 def test_an_unknown_field_in_unless_year_in_refuses_the_template():
     fields = [{"key": "age", "label": "年龄", "type": "age", "target": "client.age",
                "unless_year_in": "nowhere"}]

@@ -37,7 +37,8 @@ def test_numbers_are_masked_whatever_the_separators(text: str, expected: str) ->
 @pytest.mark.parametrize(
     "text",
     ["2024-03-05 见面", "2024.3.5 签约", "生日 1985/12/01", "保费 12345.67 元", "年收入50万",
-     "儿子9岁，女儿3岁", "房贷每月1万，剩15年", "第 3.5 页", "123456", ""],
+     "儿子9岁，女儿3岁", "房贷每月1万，剩15年", "第 3.5 页", "123456",
+     "1-2-3 4-5-6", "１２３４５６", ""],
 )
 def test_dates_amounts_and_short_numbers_stay(text: str) -> None:
     assert mask_numbers(text) == text
