@@ -51,25 +51,41 @@ async def _telegram(setup: dict[str, Any]) -> tuple[Any, dict[str, Any], dict[st
 
 
 async def _wechat(setup: dict[str, Any]) -> tuple[Any, dict[str, Any], dict[str, Op]]:
+    """``setup["services"]`` puppet services (one WeChat account each, default 1), so that
+    several bots can be logged in at once; ops name the service by its index."""
     from tests.fakes.wechat_puppet import FakePuppetService
 
-    fake = FakePuppetService()
-    for contact_id, name in setup.get("contacts", {}).items():
-        fake.add_contact(contact_id, name)
-    await fake.start()
+    fakes = [FakePuppetService(self_id=f"wxid_bot{index}")
+             for index in range(setup.get("services", 1))]
+    for fake in fakes:
+        for contact_id, name in setup.get("contacts", {}).items():
+            fake.add_contact(contact_id, name)
+        await fake.start()
 
-    async def round_trip(contact_id: str, text: str) -> float:
+    async def round_trip(service: int, contact_id: str, text: str) -> float:
+        fake = fakes[service]
         before = len(fake.sent)
         started = time.monotonic()
         fake.inject_text(contact_id, text)
         sent = await fake.wait_for_sent(before + 1)
         return float(sent[before].at - started)
 
-    async def drop_stream() -> None:
-        fake.drop_stream()
+    async def drop_stream(service: int) -> None:
+        fakes[service].drop_stream()
 
-    return fake, {"endpoint": fake.endpoint}, {"round_trip": round_trip,
-                                               "drop_stream": drop_stream}
+    info = {"endpoints": [fake.endpoint for fake in fakes]}
+    return _Fakes(fakes), info, {"round_trip": round_trip, "drop_stream": drop_stream}
+
+
+class _Fakes:
+    """Several fakes stopped as one."""
+
+    def __init__(self, fakes: list[Any]) -> None:
+        self._fakes = fakes
+
+    async def stop(self) -> None:
+        for fake in self._fakes:
+            await fake.stop()
 
 
 _KINDS = {"telegram": _telegram, "wechat": _wechat}
