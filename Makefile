@@ -18,7 +18,7 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2  # two workers: most tests wait on sockets and subprocesses
 
 bench: install
 	$(BIN)/python -m bench

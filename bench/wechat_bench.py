@@ -68,7 +68,7 @@ from handlers.types import Incoming, Reply
 CONTACT = "wxid_bench"
 TOKEN = "bench_puppet_token"
 SETTLE = 0.005  # between round trips: lets the echo of each reply (a message event) be handled
-COLD_MEGABYTES = 32  # the L3 cache this machine reports (lscpu)
+COLD_MEGABYTES = 32  # far more than a core's own caches (lscpu: 2 MB of L2 here)
 
 
 class EchoBot(Wechaty):
