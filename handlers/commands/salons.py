@@ -22,7 +22,7 @@ from handlers.salon_text import (
 )
 from handlers.series_text import parse_stop, stop_hint
 from handlers.types import Option, Reply
-from handlers.when import local_now
+from handlers.when import has_passed, local_now
 from storage.events import EventRepository
 from storage.models import Client, Salon
 
@@ -53,7 +53,8 @@ def salon(ctx: Context, args: str) -> list[Reply]:
 def _upcoming(ctx: Context, events: EventRepository) -> list[Reply]:
     today = ctx.today
     salon_series.make_due(ctx)
-    salons = events.upcoming_salons(today)
+    now = local_now(ctx.now, ctx.zone)  # today's salons whose time has come are not upcoming
+    salons = [s for s in events.upcoming_salons(today) if not has_passed(s.day, s.time, now)]
     series = salon_series.running(ctx)
     if not salons:
         if series is None:

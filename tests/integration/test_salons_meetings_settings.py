@@ -75,6 +75,18 @@ def test_listing_offers_upcoming_salons_in_order(chat):
     assert "退休生活漫谈" in chat.send("1")
 
 
+def test_a_salon_whose_time_has_come_is_no_longer_listed(chat, clock):
+    clock.set(datetime(2026, 11, 24, 1, 0))  # 09:00 in Shanghai
+    evening = _salon_id(chat.send("/salon 今天 19:30 读书会"))
+    all_day = _salon_id(chat.send("/salon 今天 亲子手工"))  # no time: listed all day
+    chat.send("/salon")
+    assert chat.options == [f"/salon #{all_day}", f"/salon #{evening}"]
+    clock.set(datetime(2026, 11, 24, 11, 30))  # 19:30 in Shanghai: it begins
+    reply = chat.send("/salon")
+    assert "读书会" not in reply and chat.options == [f"/salon #{all_day}"]
+    assert "读书会" in chat.send(f"/salon #{evening}")  # still there by its number
+
+
 @pytest.mark.parametrize(("args", "expected"), [
     ("随便聊聊", "没看懂沙龙的日期"),
     ("周四", "请写上沙龙的主题"),
