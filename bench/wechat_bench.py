@@ -136,8 +136,7 @@ def memory_traffic(megabytes: int) -> Callable[[], None]:
 
 
 def free_answer() -> MessageHandler:
-    """The channel's part alone: ``message_handler`` on SQLite (on the event loop), minus the
-    router."""
+    """The channel's part alone: an answer that costs nothing, in place of the router."""
 
     async def on_message(incoming: Incoming) -> list[Reply]:
         return [Reply(incoming.text)]

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers import flow
-from handlers.fields import FIELD_TYPES
+from handlers import fields, flow
+from handlers.fields import DATED_TYPES, FIELD_TYPES
 from handlers.template import Templates
 
 CASES = {
@@ -147,6 +147,15 @@ def test_today_given_as_a_function_is_worked_out_only_for_a_field_that_reads_dat
     asked.clear()
     assert flow.step(at_city, "上海", templates, today).draft.answers["city"] == "上海"
     assert asked == []  # a text field: the date is never worked out
+
+
+@pytest.mark.parametrize("kind", sorted(FIELD_TYPES - DATED_TYPES))
+def test_a_field_outside_the_dated_types_reads_the_same_whatever_the_date(kind):
+    # step works out the agent's date only for DATED_TYPES: the others must not need it.
+    good, _ = CASES[kind]
+    choices = ["重疾", "医疗", "养老"]
+    assert fields.parse(kind, good, choices) == fields.parse(kind, good, choices,
+                                                             today=date(1990, 1, 1))
 
 
 def test_a_draft_round_trips_through_json_and_moves_without_changing():
