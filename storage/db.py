@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
+import logging
 import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
 BUSY_TIMEOUT_MS = 30_000
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseBusy(Exception):
@@ -46,13 +49,31 @@ def make_engine(url: str) -> Engine:
 
 
 def _create_private(path: Path) -> None:
-    """The archive holds client data: a folder made for it, and the database file itself
-    when new, are its owner's only (SQLite gives the -wal and -shm files the file's mode).
+    """The archive holds client data: a folder made for it, and the database file itself,
+    are its owner's only (SQLite gives the -wal and -shm files the file's mode). A file an
+    earlier version (or an operator's copy) left readable by others is made private.
     Processes starting at once may both create them."""
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with contextlib.suppress(FileExistsError):
+    try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        _make_private(path)
+
+
+def _make_private(database: Path) -> None:
+    """Take group's and others' access away from the database file and its journal files."""
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+            if mode & 0o077:
+                path.chmod(mode & 0o700)
+                log.warning("the database file %s was readable by others; made private", path)
+        except FileNotFoundError:
+            continue
+        except PermissionError:  # not ours: say so, the operator must fix it
+            log.warning("the database file %s is readable by others and not ours to change; "
+                        "run: chmod 600 %s", path, path)
 
 
 def make_single_connection_engine(url: str) -> Engine | None:

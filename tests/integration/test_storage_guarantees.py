@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 import stat
 import threading
 from datetime import date
@@ -141,6 +142,27 @@ def test_a_new_database_file_in_an_existing_folder_is_private_with_its_journal(t
     engine.dispose()
     assert modes["dangan.db"] == 0o600
     assert modes["dangan.db-wal"] == modes["dangan.db-shm"] == 0o600  # SQLite copies it
+
+
+def test_a_database_file_left_readable_by_others_is_made_private(tmp_path, caplog):
+    """An earlier version created the file with the process's umask (often 0644)."""
+    from storage.db import make_engine
+
+    database = tmp_path / "dangan.db"
+    with contextlib.closing(sqlite3.connect(database)) as old:  # as an old version left it
+        old.execute("CREATE TABLE t (x)")
+    for path in (database, tmp_path / "dangan.db-wal"):
+        path.touch()
+        path.chmod(0o644)
+    with caplog.at_level("WARNING"):
+        make_engine(f"sqlite:///{database}").dispose()
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "dangan.db-wal").stat().st_mode) == 0o600
+    assert "made private" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        make_engine(f"sqlite:///{database}").dispose()  # already private: nothing to say
+    assert "made private" not in caplog.text
 
 
 @pytest.mark.parametrize("version", ["fernet", "base64 in JSON"])
