@@ -62,13 +62,14 @@ async def _wechat(setup: dict[str, Any]) -> tuple[Any, dict[str, Any], dict[str,
             fake.add_contact(contact_id, name)
         await fake.start()
 
-    async def round_trip(service: int, contact_id: str, text: str) -> float:
+    async def round_trip(service: int, contact_id: str, text: str) -> tuple[float, float]:
+        """Inject a text; when, and when the first reply arrived."""
         fake = fakes[service]
         before = len(fake.sent)
         started = time.monotonic()
         fake.inject_text(contact_id, text)
         sent = await fake.wait_for_sent(before + 1)
-        return float(sent[before].at - started)
+        return started, float(sent[before].at)
 
     async def drop_stream(service: int) -> None:
         fakes[service].drop_stream()

@@ -28,6 +28,10 @@ the kernel otherwise often runs the fake on the bot's core while it answers, and
 for the bot that computes more: the fake's work then waits for the bot's, or interrupts it, and
 the comparison measures the kernel's placement as much as the bots.
 
+``--phases`` also splits each round trip where the bots' work begins and ends (the payload's
+fetch, the reply's send; bench/wechat_phases.py): the echo bot and ours differ only in the
+part between the two.
+
 Target: our p50 ≤ 1.3 × the echo bot's p50.
 """
 
@@ -47,6 +51,7 @@ from typing import Any
 from bench.fake_process import FakeProcess, separate_cores
 from bench.fixtures import make_bench_app
 from bench.router_bench import RECORD_SCRIPT, percentile
+from bench.wechat_phases import PHASES, PhaseMarks, marking
 from bot.agents_admin import add_agent
 from bot.bootstrap import App
 from bot.channels.base import MessageHandler
@@ -175,8 +180,9 @@ async def stop_echo(fake: FakeProcess, service: int, bot: EchoBot,
 BOTS = ("ours", "channel", "echo")  # service index = position
 
 
-async def bench_async(round_trips_each: int, warmup: int,
-                      fake_cores: set[int] | None) -> dict[str, float]:
+async def bench_async(round_trips_each: int, warmup: int, fake_cores: set[int] | None,
+                      marks: PhaseMarks) -> dict[str, float]:
+    """The three bots' round trips in turn; ``marks`` splits them when it is ``marking``."""
     setup = {"contacts": {CONTACT: "压测"}, "services": len(BOTS)}
     fake = await FakeProcess("wechat", setup, fake_cores).start()
     endpoints = fake.info["endpoints"]
@@ -200,10 +206,13 @@ async def bench_async(round_trips_each: int, warmup: int,
         # weighs on the three alike.
         for n in range(warmup + round_trips_each):
             for service, name in enumerate(BOTS):
-                latency = await fake.call("round_trip", service, CONTACT, next(texts[name]))
+                marks.begin()
+                injected, arrived = await fake.call("round_trip", service, CONTACT,
+                                                    next(texts[name]))
+                marks.end(name, injected, arrived)
                 await asyncio.sleep(SETTLE)
                 if n >= warmup:
-                    samples[name].append(latency)
+                    samples[name].append(arrived - injected)
     finally:
         for channel in channels.values():
             await channel.stop()
@@ -222,18 +231,26 @@ async def bench_async(round_trips_each: int, warmup: int,
 
 
 def bench_wechat(
-    round_trips_each: int = 1000, warmup: int = 30, shared_cores: bool = False
+    round_trips_each: int = 1000, warmup: int = 30, shared_cores: bool = False,
+    phases: bool = False,
 ) -> dict[str, float]:
     cores = None if shared_cores else separate_cores()
     before = os.sched_getaffinity(0) if cores else None
     if cores:
         os.sched_setaffinity(0, cores[0])
     try:
-        result = asyncio.run(bench_async(round_trips_each, warmup, cores[1] if cores else None))
+        marks = PhaseMarks()
+        with marking(marks) if phases else contextlib.nullcontext():
+            result = asyncio.run(bench_async(round_trips_each, warmup,
+                                             cores[1] if cores else None, marks))
     finally:
         if before:
             os.sched_setaffinity(0, before)
     result["separate_cores"] = float(cores is not None)
+    if phases:
+        for name in BOTS:
+            for phase, value in marks.medians_us(name, warmup).items():
+                result[f"{name}_{phase}_us"] = value
     for name, between in (("hot", None), ("cold", memory_traffic(COLD_MEGABYTES))):
         app = make_bench_app()
         add_agent(app, "压测", None, CONTACT, False)
@@ -248,10 +265,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared-cores", action="store_true",
                         help="do not keep the fake service on a core of its own")
+    parser.add_argument("--phases", action="store_true",
+                        help="also split each round trip into its phases (bench/wechat_phases.py)")
     args = parser.parse_args(argv)
     # once per bot start: "there is not registed blueprint in the plugins" (we use no plugins)
     logging.getLogger("wechaty.plugin").setLevel(logging.ERROR)
-    r = bench_wechat(shared_cores=args.shared_cores)
+    r = bench_wechat(shared_cores=args.shared_cores, phases=args.phases)
     placement = ("the fake service on a core of its own" if r["separate_cores"]
                  else "the fake service and the bots on any core")
     print(f"wechat round trip ({r['n']:.0f} each, {placement}): "
@@ -265,6 +284,10 @@ def main(argv: list[str] | None = None) -> None:
           f"{r['handler_p50_ms']:.2f} ms; the same messages one after another, caches warm: "
           f"p50 {r['hot_handler_p50_ms']:.2f} ms; one after another with {COLD_MEGABYTES} MB "
           f"of other memory traffic before each: p50 {r['cold_handler_p50_ms']:.2f} ms")
+    if args.phases:
+        print("  phases, p50 in µs (" + " / ".join(PHASES) + "): " + "; ".join(
+            f"{name} " + " / ".join(f"{r[f'{name}_{phase}_us']:.0f}" for phase in PHASES)
+            for name in BOTS))
 
 
 if __name__ == "__main__":
