@@ -16,7 +16,7 @@ from handlers import reminder_texts
 from handlers.ages import completed_years
 from handlers.fields.children import CHILD_RELATIONS
 from handlers.reminder_texts import days_ahead, renewal_occurrence, renewal_text
-from handlers.when import local_now, to_utc, zone_of
+from handlers.when import has_passed, local_now, to_utc, zone_of
 from scheduler import calendar as cal
 from scheduler import texts
 from scheduler.config import NudgeRules
@@ -308,13 +308,17 @@ def salons(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     return _salon_lists(q, day, day + timedelta(days=rules.salon_invite_days_before))
 
 
-def _salon_lists(q: SweepQueries, day: date, target: date,
-                 late: bool = False, again: bool = False) -> list[DueNudge]:
+def _salon_lists(q: SweepQueries, day: date, target: date, late: bool = False,
+                 again: bool = False, now: datetime | None = None) -> list[DueNudge]:
     """The invitee lists, made on ``day``, of the salons held on ``target`` (``late``: only
-    those not made yet; see ``_late`` for ``again``)."""
+    those not made yet; see ``_late`` for ``again``); with ``now``, none for a salon over by
+    then in its agent's time zone (as ``/salon`` counts it)."""
     unless = _late("salon", target.isoformat(), day, again) if late else None
     due = []
-    for salon in q.salons_on(target, unless):
+    for salon, zone_name in q.salons_on(target, unless):
+        if now is not None and has_passed(salon.day, salon.time,
+                                          local_now(now, zone_of(zone_name))):
+            continue
         invitees = q.salon_invitees(salon.id)[:20]
         listed = "、".join(list_entry(name, tier) for _, name, tier in invitees)
         listed = listed or "（暂无建议人选）"
@@ -325,16 +329,18 @@ def _salon_lists(q: SweepQueries, day: date, target: date,
     return due
 
 
-def late_leads(q: SweepQueries, day: date, rules: NudgeRules,
+def late_leads(q: SweepQueries, day: date, rules: NudgeRules, now: datetime,
                again: bool = False) -> list[DueNudge]:
     """The lead reminders whose lead day went by without them, made on ``day`` (today) for
     the events still ahead: a birthday, policy or salon recorded after it, a client raised to
     a tier with gift time after it, the bot down on it. One per event, the nearest lead day
     gone by (a premium in 20 days: its 30-day reminder; in 5 days: its 7-day one), saying the
     days truly left; made once (its unique key: those made already, done or not, are not even
-    read). None for an event gone by, nor a gift reminder on the birthday itself (the
+    read). None for an event gone by (a salon today whose time has come by ``now``, in its
+    agent's time zone, included), nor a gift reminder on the birthday itself (the
     birthday's own reminder is due then). With ``again`` (a preview), those made on ``day``
-    already are listed again, as the sweep made them."""
+    already are listed again, as the sweep made them (a salon's list only while the salon is
+    ahead)."""
     due = []
     for lead, tiers in _gift_leads(rules):
         for target in _birthdays_among([day + timedelta(days=d) for d in range(1, lead)],
@@ -346,7 +352,8 @@ def late_leads(q: SweepQueries, day: date, rules: NudgeRules,
         nearest = next(lead for lead in leads if lead > (target - day).days)
         due += _renewals(q, day, target, nearest, late=True, again=again)
     for days in range(rules.salon_invite_days_before):
-        due += _salon_lists(q, day, day + timedelta(days=days), late=True, again=again)
+        due += _salon_lists(q, day, day + timedelta(days=days), late=True, again=again,
+                            now=now)
     return due
 
 

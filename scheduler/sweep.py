@@ -18,16 +18,16 @@ DAY_RULES = (r.birthdays, r.anniversaries, r.renewals, r.reviews, r.followups, r
              r.festivals, r.salons)
 
 
-def compute(q: SweepQueries, day: date, rules: NudgeRules, late: bool = False,
-            again: bool = False) -> list[r.DueNudge]:
+def compute(q: SweepQueries, day: date, rules: NudgeRules, now: datetime,
+            late: bool = False, again: bool = False) -> list[r.DueNudge]:
     """Every nudge that falls due on ``day`` (reads only); with ``late`` (``day`` is today),
-    also the lead reminders whose lead day went by without them (with ``again``, those made
-    today already too, for a preview)."""
+    also the lead reminders whose lead day went by without them, for the events still ahead
+    at ``now`` (with ``again``, those made today already too, for a preview)."""
     due: list[r.DueNudge] = []
     for rule in DAY_RULES:
         due += rule(q, day, rules)
     if late:
-        due += r.late_leads(q, day, rules, again)
+        due += r.late_leads(q, day, rules, now, again)
     return due
 
 
@@ -43,7 +43,7 @@ class Sweeper:
         reminders (a catch-up makes none, today's late ones stand for them)."""
         today = local_now(now, self.zone).date()
         with self._uow() as uow:
-            due = compute(SweepQueries(uow.session), day, self._rules, late=day == today,
+            due = compute(SweepQueries(uow.session), day, self._rules, now, late=day == today,
                           again=True)
         return [nudge for nudge in due if not r.is_stale(nudge, today)]
 
@@ -54,7 +54,7 @@ class Sweeper:
             uow.widen_page_cache()
             queries = SweepQueries(uow.session)
             self._make_salons(uow, queries, day, now)
-            due = [nudge for nudge in compute(queries, day, self._rules, late=day == today)
+            due = [nudge for nudge in compute(queries, day, self._rules, now, late=day == today)
                    if not r.is_stale(nudge, today)]
             moved = r.followups_moved_back(queries, day, self._rules)
             inserted = queries.insert_nudges([nudge.row(now) for nudge in due + moved])

@@ -368,10 +368,12 @@ class SweepQueries:
         query = select(Client.agent_id, Client.id, Client.name, Client.tier)
         return [(r[0], r[1], r[2], r[3]) for r in self._session.execute(query)]
 
-    def salons_on(self, day: date, not_reminded: Reminder = None) -> list[Salon]:
-        query = select(Salon).where(Salon.day == day)
+    def salons_on(self, day: date, not_reminded: Reminder = None) -> list[tuple[Salon, str]]:
+        """The salons held on ``day``, each with its agent's time zone (as stored)."""
+        query = select(Salon, Agent.timezone).join(Agent, Agent.id == Salon.agent_id).where(
+            Salon.day == day)
         query = _not_reminded(query, not_reminded, Salon, "s:", Salon.id)
-        return list(self._session.scalars(query))
+        return [(row[0], row[1]) for row in self._session.execute(query)]
 
     def series_on(self, day: date) -> list[tuple[SalonSeries, str]]:
         """Series still running that meet on ``day``'s weekday, each with its agent's time

@@ -9,6 +9,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from bot.queries import preview_nudges
 from scheduler.rules import LEAD_KINDS
 from storage.models import Nudge, OutboxMessage
@@ -234,6 +236,45 @@ def test_a_salon_set_up_for_tomorrow_gets_its_invitee_list(app, chat, clock):
     assert "11月25日 19:30 沙龙「亲子教育」，建议邀请：张丽华【普通】" in salon.text
     tick_daily(app, clock, date(2026, 11, 26))
     assert len(of_kind(app, "salon")) == 1
+
+
+def _salon_lists(app) -> list[tuple[date, str]]:
+    """(due date, topic) of each salon invitee list made, by topic."""
+    return sorted((n.due_date, n.text.split("「")[1].split("」")[0])
+                  for n in of_kind(app, "salon"))
+
+
+def test_a_salon_over_today_gets_no_late_invitee_list(app, chat, clock):
+    """Recorded in the morning, no sweep until 10:00 (the bot down): the 09:30 salon is over
+    by then; the evening one, the one without a time (not over all day) and tomorrow's one
+    still get their lists, late."""
+    chat.script("/record 张丽华", "女", "保存")
+    for salon in ("今天 9:30 早茶会", "今天 19:30 读书会", "今天 亲子手工", "明天 8:00 晨跑"):
+        assert "已创建沙龙" in chat.send(f"/salon {salon}")
+    clock.set(datetime(2026, 11, 24, 2, 0))  # 10:00 in Shanghai
+    expected = [(date(2026, 11, 24), topic) for topic in ("亲子手工", "晨跑", "读书会")]
+    previewed = sorted((row["date"], row["text"].split("「")[1].split("」")[0])
+                       for row in preview_nudges(app, date(2026, 11, 24), 1, "王芳")
+                       if row["kind"] == "salon")
+    assert previewed == [(day.isoformat(), topic) for day, topic in expected]
+    app.nudges.tick()
+    assert _salon_lists(app) == expected
+    assert "早茶会" not in chat.send("/today")
+    tick_daily(app, clock, date(2026, 11, 26))
+    assert _salon_lists(app) == expected  # never made later, the others once
+
+
+@pytest.mark.parametrize(("zone", "now", "made"), [
+    ("Asia/Tokyo", datetime(2026, 11, 24, 10, 45), False),  # 19:45 there, 18:45 in Shanghai
+    ("Europe/London", datetime(2026, 11, 24, 12, 0), True),  # 12:00 there, 20:00 in Shanghai
+])
+def test_a_salon_over_is_counted_in_the_agents_time_zone(app, chat, clock, zone, now, made):
+    chat.send(f"/settings 时区 {zone}")
+    clock.set(datetime(2026, 11, 24, 8, 0))  # 08:00 in London, 17:00 in Tokyo
+    assert "已创建沙龙" in chat.send("/salon 今天 19:30 读书会")
+    clock.set(now)
+    app.nudges.tick()
+    assert [topic for _, topic in _salon_lists(app)] == (["读书会"] if made else [])
 
 
 def test_a_corrected_premium_keeps_the_days_the_late_reminder_gave(app, chat, clock):

@@ -174,6 +174,17 @@ def test_after_downtime_todays_salon_is_made_only_while_its_time_is_ahead(app, c
     assert days[-1] == date(2026, 12, 1)  # Sunday's sweep (as tomorrow) makes Tuesday's
 
 
+@pytest.mark.parametrize(("hour", "listed"), [(20, False), (19, True)])
+def test_todays_salon_made_before_downtime_gets_a_late_list_only_while_ahead(app, chat, clock,
+                                                                             hour, listed):
+    _add_clients(app, 2, tier="筛选")
+    chat.send(SERIES)  # Tuesday 09:00: Tuesday's and Thursday's are made, no sweep yet
+    clock.set(_at(TUE, hour))  # down until Tuesday evening; its salon is at 19:30
+    app.nudges.tick()
+    assert _lists_for(app, TUE) == ([TUE] if listed else [])
+    assert _lists_for(app, THU) == [TUE]  # on time: two days ahead
+
+
 @pytest.mark.parametrize(("zone", "now", "made"), [
     ("Asia/Tokyo", datetime(2026, 11, 28, 10, 45), False),  # 19:45 there, 18:45 in Shanghai
     ("Europe/London", datetime(2026, 11, 28, 12, 0), True),  # 12:00 there, 20:00 in Shanghai
