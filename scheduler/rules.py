@@ -323,7 +323,8 @@ def _salon_lists(q: SweepQueries, day: date, target: date, late: bool = False,
         listed = "、".join(list_entry(name, tier) for _, name, tier in invitees)
         listed = listed or "（暂无建议人选）"
         due.append(DueNudge(salon.agent_id, None, "salon", f"s:{salon.id}", target.isoformat(),
-                            day, f"🍵 {texts.md(target)} {salon.time} 沙龙「{salon.topic}」，"
+                            day, f"🍵 {' '.join(filter(None, (texts.md(target), salon.time)))} "
+                                 f"沙龙「{salon.topic}」，"
                                  f"建议邀请：{listed}（发送 /salon #{salon.id} 标记邀约）",
                             tuple(client_id for client_id, _, _ in invitees)))
     return due

@@ -259,6 +259,8 @@ def test_a_salon_over_today_gets_no_late_invitee_list(app, chat, clock):
     assert previewed == [(day.isoformat(), topic) for day, topic in expected]
     app.nudges.tick()
     assert _salon_lists(app) == expected
+    (timeless,) = [n for n in of_kind(app, "salon") if "亲子手工" in n.text]
+    assert timeless.text.startswith("🍵 11月24日 沙龙「亲子手工」")  # no time, no gap
     assert "早茶会" not in chat.send("/today")
     tick_daily(app, clock, date(2026, 11, 26))
     assert _salon_lists(app) == expected  # never made later, the others once
