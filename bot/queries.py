@@ -66,8 +66,9 @@ def show_card(app: App, agent_name: str, ref: str) -> str:
 
 def preview_nudges(app: App, first: date, days: int, agent_name: str | None
                    ) -> list[dict[str, Any]]:
-    """What the sweep makes on each of ``days`` days from ``first`` (today's late lead
-    reminders included: see ``Sweeper.preview``), without sending or writing anything."""
+    """What the sweep makes on each of ``days`` days from ``first``, each agent's for their
+    own date (their today's late lead reminders included: see ``Sweeper.preview``), without
+    sending or writing anything."""
     with app.uow() as uow:
         names = {agent.id: agent.name for agent in uow.agents.all()}
         clients: dict[int, str] = {}

@@ -190,10 +190,10 @@ def followups(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
 def followups_moved_back(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     """The follow-ups of the two days before ``day`` of each agent who changed time zone
     lately. A zone further west moves a follow-up back by up to two days, possibly onto a day
-    no longer swept (each tick sweeps the bot's today and tomorrow): the sweep of a later day
-    makes it, dated the day it now falls on (one made before the change has the same key and
-    is not made again). A day more than two after the change's local day has been swept since
-    the change: it is not looked at again."""
+    no longer swept for the agent (each tick sweeps each agent's today, the bot's today and
+    tomorrow): the sweep of a later day makes it, dated the day it now falls on (one made
+    before the change has the same key and is not made again). A day more than two after the
+    change's local day has been swept since the change: it is not looked at again."""
     due = []
     lately = datetime.combine(day - timedelta(days=5), time.min)  # before day-4 began anywhere
     for agent_id, zone_name, changed_at in q.zone_changes(since=lately):

@@ -18,16 +18,32 @@ DAY_RULES = (r.birthdays, r.anniversaries, r.renewals, r.reviews, r.followups, r
              r.festivals, r.salons)
 
 
-def compute(q: SweepQueries, day: date, rules: NudgeRules, now: datetime,
-            late: bool = False, again: bool = False) -> list[r.DueNudge]:
-    """Every nudge that falls due on ``day`` (reads only); with ``late`` (``day`` is today),
-    also the lead reminders whose lead day went by without them, for the events still ahead
-    at ``now`` (with ``again``, those made today already too, for a preview)."""
-    due: list[r.DueNudge] = []
-    for rule in DAY_RULES:
-        due += rule(q, day, rules)
-    if late:
-        due += r.late_leads(q, day, rules, now, again)
+class AgentDays:
+    """Each agent's local today at one moment, in the time zone the agent chose (read as their
+    digests and /today read it); an agent added since it was read is on the bot's today."""
+
+    def __init__(self, zones: dict[int, str], now: datetime, bot_today: date) -> None:
+        self.now = now
+        self.by_zone = {name: local_now(now, zone_of(name)).date() for name in set(zones.values())}
+        self._of_agent = {agent_id: self.by_zone[name] for agent_id, name in zones.items()}
+        self._bot_today = bot_today
+        self.days = set(self.by_zone.values())
+
+    def of(self, agent_id: int) -> date:
+        return self._of_agent.get(agent_id, self._bot_today)
+
+
+def compute(q: SweepQueries, day: date, rules: NudgeRules, todays: AgentDays,
+            again: bool = False) -> list[r.DueNudge]:
+    """Every nudge that falls due on ``day`` (reads only), each for its agent's own today:
+    on that today, also the lead reminders whose lead day went by without them (with
+    ``again``, those made today already too, for a preview); on a day gone by for the agent,
+    no lead reminders (``is_stale``)."""
+    due = [nudge for rule in DAY_RULES for nudge in rule(q, day, rules)
+           if not r.is_stale(nudge, todays.of(nudge.agent_id))]
+    if day in todays.days:
+        due += [nudge for nudge in r.late_leads(q, day, rules, todays.now, again)
+                if todays.of(nudge.agent_id) == day]
     return due
 
 
@@ -39,23 +55,27 @@ class Sweeper:
 
     def preview(self, day: date, now: datetime) -> list[r.DueNudge]:
         """What the sweep of ``day`` makes, without writing anything: the day's nudges, made
-        yet or not; on today, the late lead reminders too; on a day gone by, no lead
-        reminders (a catch-up makes none, today's late ones stand for them)."""
-        today = local_now(now, self.zone).date()
+        yet or not; on an agent's today, their late lead reminders too; on a day gone by for
+        an agent, none of their lead reminders (a catch-up makes none, the late ones of their
+        today stand for them)."""
         with self._uow() as uow:
-            due = compute(SweepQueries(uow.session), day, self._rules, now, late=day == today,
-                          again=True)
-        return [nudge for nudge in due if not r.is_stale(nudge, today)]
+            queries = SweepQueries(uow.session)
+            return compute(queries, day, self._rules, self._todays(queries, now), again=True)
 
     def sweep_day(self, day: date, now: datetime) -> int:
-        """Insert the day's nudges (existing ones are skipped); returns how many were new."""
+        """Insert the day's nudges (existing ones are skipped); returns how many were new.
+        A day swept before is swept again for the agents not yet past it (an agent west of
+        the bot is still on it): one past it got its nudges then (a birthday of yesterday
+        recorded today is not "today's")."""
         today = local_now(now, self.zone).date()
         with self._uow() as uow:
             uow.widen_page_cache()
             queries = SweepQueries(uow.session)
+            todays = self._todays(queries, now)
+            swept_before = queries.first_swept_at(day) is not None
             self._make_salons(uow, queries, day, now)
-            due = [nudge for nudge in compute(queries, day, self._rules, now, late=day == today)
-                   if not r.is_stale(nudge, today)]
+            due = [nudge for nudge in compute(queries, day, self._rules, todays)
+                   if not swept_before or todays.of(nudge.agent_id) <= day]
             moved = r.followups_moved_back(queries, day, self._rules)
             inserted = queries.insert_nudges([nudge.row(now) for nudge in due + moved])
             for moved_day in sorted({nudge.due_date for nudge in moved}):  # all before today
@@ -63,7 +83,7 @@ class Sweeper:
             if day <= today:  # not before the new one shows
                 queries.retire_replaced(day)
             if day == today:
-                queries.retire_gone_by(_agents_today(queries, now))
+                queries.retire_gone_by(todays.by_zone)
             queries.mark_swept(day, now)
             uow.commit()
         log.info("swept %s: %d due, %d new", day, len(due), inserted)
@@ -80,37 +100,38 @@ class Sweeper:
 
     def catch_up(self, now: datetime) -> int:
         """Sweep the days missed since the last sweep (at most ``catch_up_days`` back), then
-        today and tomorrow (agents east of us) on every call: what was recorded since the last
-        tick falls due too, and nothing already inserted is inserted again."""
-        today = local_now(now, self.zone).date()
+        every agent's today and the bot's today and tomorrow on every call: what was recorded
+        since the last tick falls due too, and nothing already inserted is inserted again."""
+        bot_today = local_now(now, self.zone).date()
         with self._uow() as uow:
             queries = SweepQueries(uow.session)
+            todays = self._todays(queries, now).days | {bot_today}
+            earliest = min(todays)  # of an agent west of the bot, it may be the bot's yesterday
             last = queries.last_swept_day()
-            first = today - timedelta(days=self._rules.catch_up_days - 1)
+            first = earliest - timedelta(days=self._rules.catch_up_days - 1)
             done = queries.swept_days(first)
-        start = max(first, min(last + timedelta(days=1), today)) if last else today
+        start = max(first, min(last + timedelta(days=1), earliest)) if last else earliest
         if last and last + timedelta(days=1) < first:  # down for longer than catch_up_days
             log.warning("sweep: the days %s to %s were not swept (more than catch_up_days=%d "
                         "ago); their reminders are not made", last + timedelta(days=1),
                         first - timedelta(days=1), self._rules.catch_up_days)
-        if last is not None and first <= last < today:
+        if last is not None and first <= last < earliest:
             # swept only as "tomorrow" before the bot went down: its follow-ups and renewal
             # reminders were not yet due then, so the older ones they replace were left open
             self._retire_replaced(last)
         inserted = 0
         day = start
-        while day <= today + timedelta(days=1):
-            if day not in done or day >= today:
+        while day <= max(todays | {bot_today + timedelta(days=1)}):  # agents east of the bot
+            if day not in done or day >= earliest:
                 inserted += self.sweep_day(day, now)
             day += timedelta(days=1)
         return inserted
+
+    def _todays(self, queries: SweepQueries, now: datetime) -> AgentDays:
+        return AgentDays(queries.zone_of_each_agent(), now, local_now(now, self.zone).date())
 
     def _retire_replaced(self, day: date) -> None:
         with self._uow() as uow:
             SweepQueries(uow.session).retire_replaced(day)
             uow.commit()
 
-
-def _agents_today(queries: SweepQueries, now: datetime) -> dict[str, date]:
-    """The local today of each time zone agents chose, as stored."""
-    return {name: local_now(now, zone_of(name)).date() for name in queries.agent_zones()}

@@ -334,6 +334,10 @@ class SweepQueries:
         """The time zones agents have chosen (as stored)."""
         return list(self._session.scalars(select(Agent.timezone).distinct()))
 
+    def zone_of_each_agent(self) -> dict[int, str]:
+        """Agent id → the time zone the agent chose (as stored)."""
+        return {row[0]: row[1] for row in self._session.execute(select(Agent.id, Agent.timezone))}
+
     def zone_changes(self, since: datetime) -> list[tuple[int, str, datetime]]:
         """(agent, zone, when) of the agents whose time zone was changed at or after ``since``."""
         query = select(Agent.id, Agent.timezone, Agent.timezone_changed_at).where(

@@ -1,0 +1,139 @@
+"""Each agent's nudges are made for the agent's own local date, not the bot's (Asia/Shanghai):
+near midnight an agent far west or east of the bot is on another day. Every tick sweeps each
+agent's today again, never a day an agent has left, and nothing twice."""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.queries import preview_nudges
+from handlers.when import local_now
+from storage.models import Client, Nudge, OutboxMessage
+from tests.support.chat import ChatDriver
+from tests.support.rows import rows
+
+LOS_ANGELES_MORNING = datetime(2026, 11, 24, 18, 0)  # 10:00 on 11-24 there, 02:00 11-25 in Shanghai
+
+
+def record(chat, name: str, birthday: str, tier: str | None = None) -> None:
+    chat.script(f"/record {name}", "女", birthday, "保存")
+    if tier:
+        chat.send(f"/tier {name} {tier} 大客户")
+
+
+def of_kind(app, kind: str) -> list[tuple[str, date, str]]:
+    """(client, due date, text) of the nudges of ``kind``."""
+    return sorted((n.text.split()[1], n.due_date, n.text) for n in rows(app, Nudge)
+                  if n.kind == kind)
+
+
+def test_a_birthday_recorded_on_the_agents_own_day_west_of_the_bot_is_reminded_that_day(
+    app, chat, clock
+):
+    chat.send("/settings 时区 America/Los_Angeles")
+    app.nudges.tick()
+    clock.set(LOS_ANGELES_MORNING)  # the bot's 11-24 is over; theirs is not
+    record(chat, "今天寿星", "1980-11-24")
+    assert app.nudges.tick().nudges == 1
+    assert app.nudges.tick().nudges == 0  # swept again: nothing twice
+    assert of_kind(app, "birthday") == [
+        ("今天寿星", date(2026, 11, 24), "🎂 今天寿星 今天生日，记得送上祝福")]
+    assert "今天寿星 今天生日" in chat.send("/today")
+
+
+def test_an_agent_east_of_the_bot_gets_neither_yesterday_as_today_nor_the_days_left_wrong(
+    app, chat, clock
+):
+    chat.send("/settings 时区 Pacific/Auckland")
+    app.nudges.tick()
+    clock.set(datetime(2026, 11, 24, 12, 0))  # 01:00 on 11-25 there, 20:00 11-24 in Shanghai
+    record(chat, "昨天寿星", "1980-11-24")  # their yesterday, the bot's today
+    record(chat, "林静", "1980-11-28", "精选")  # the 7-day gift time went by
+    app.nudges.tick()
+    assert of_kind(app, "birthday") == []
+    assert of_kind(app, "birthday_ahead") == [
+        ("林静", date(2026, 11, 25), "🎁 林静 3天后（11月28日）生日，【精选】客户，可以准备礼物了")]
+    assert "林静 3天后" in chat.send("/today")
+
+
+def test_the_preview_for_an_agent_west_of_the_bot_lists_their_own_days_nudges(
+    app, chat, clock
+):
+    chat.send("/settings 时区 America/Los_Angeles")
+    record(chat, "按时", "1980-12-01", "精选")  # its gift time falls on 11-24
+    app.nudges.tick()
+    clock.set(LOS_ANGELES_MORNING)
+    record(chat, "晚了", "1980-11-27", "精选")  # after its gift time
+
+    def previewed(day: date) -> list[tuple[str, str]]:
+        return sorted((row["date"], row["text"]) for row in preview_nudges(app, day, 1, "王芳"))
+
+    their_day = [("2026-11-24", "🎁 按时 7天后（12月1日）生日，【精选】客户，可以准备礼物了"),
+                 ("2026-11-24", "🎁 晚了 3天后（11月27日）生日，【精选】客户，可以准备礼物了")]
+    assert previewed(date(2026, 11, 24)) == their_day
+    assert previewed(date(2026, 11, 25)) == []  # the bot's today: not yet theirs
+    app.nudges.tick()
+    assert [(due.isoformat(), text) for _, due, text in of_kind(app, "birthday_ahead")] \
+        == their_day
+    assert previewed(date(2026, 11, 24)) == their_day  # as the sweep made them
+
+
+def test_a_catch_up_makes_the_lead_reminder_of_a_west_agents_today_on_that_day(
+    app, chat, clock
+):
+    chat.send("/settings 时区 America/Los_Angeles")
+    record(chat, "林静", "1980-12-03", "精选")  # gift time on 11-26
+    app.nudges.tick()  # sweeps 11-24 and 11-25; then down
+    clock.set(datetime(2026, 11, 26, 18, 0))  # 10:00 on 11-26 there, 02:00 11-27 in Shanghai
+    app.nudges.tick()
+    assert of_kind(app, "birthday_ahead") == [
+        ("林静", date(2026, 11, 26), "🎁 林静 7天后（12月3日）生日，【精选】客户，可以准备礼物了")]
+
+
+def test_ticks_across_the_date_line_make_each_nudge_once_and_skip_no_day(make_app, clock):
+    """Agents far west, west, at and east of the bot, each with a birthday on every day, and
+    clients recorded at random moments whose birthday is the agent's today (reminded that
+    day) or yesterday (not reminded: it is over); ticks at random hours, some missed, some
+    run by two processes at once."""
+    apps = [make_app(), make_app()]
+    zones = {"洛杉矶": "America/Los_Angeles", "伦敦": "Europe/London",
+             "上海": "Asia/Shanghai", "奥克兰": "Pacific/Auckland"}
+    days = [date(2026, 11, 25) + timedelta(days=n) for n in range(5)]
+    chats = {name: ChatDriver.for_new_agent(apps[0], name) for name in zones}
+    for name, chat in chats.items():
+        chat.send(f"/settings 时区 {zones[name]}")
+        for day in days:
+            record(chat, f"{name}{day.day}日", f"1980-{day.month}-{day.day}")
+    late: dict[str, date] = {}  # recorded on their birthday, the agent's local date
+    digests: dict[str, str] = {}  # first seen: a later one folds those not sent
+    chances = random.Random(21)
+    while clock.now() < datetime(2026, 12, 1, 12, 0):
+        clock.advance(hours=chances.choice((0.5, 1, 2, 5, 7)))
+        if chances.random() < 0.3:
+            name = chances.choice(list(zones))
+            today = local_now(clock.now(), ZoneInfo(zones[name])).date()
+            yesterday = today - timedelta(days=1)
+            client = f"{name}当天{len(late)}"
+            late[client] = today
+            record(chats[name], client, f"1980-{today.month}-{today.day}")
+            record(chats[name], f"{name}昨天{len(late)}",
+                   f"1980-{yesterday.month}-{yesterday.day}")
+        both = chances.random() < 0.3
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda a: a.nudges.tick(), apps if both else apps[:1]))
+        for message in rows(apps[0], OutboxMessage):
+            if message.kind == "digest" and message.payload:
+                digests.setdefault(message.dedupe_key, message.payload[0]["text"])
+    assert len(rows(apps[0], Client)) == len(zones) * len(days) + 2 * len(late)
+    birthdays = [n for n in rows(apps[0], Nudge) if n.kind == "birthday"]
+    made = sorted((n.text.split()[1], n.due_date) for n in birthdays)
+    assert made == sorted([(f"{name}{day.day}日", day) for name in zones for day in days]
+                          + list(late.items()))  # once each, none for yesterday's
+    for nudge in birthdays:
+        client = nudge.text.split()[1]
+        if client not in late:  # in the digest of their own day
+            digest = digests[f"digest:{nudge.agent_id}:{nudge.due_date.isoformat()}"]
+            assert f"{client} 今天生日" in digest
