@@ -49,6 +49,7 @@ def database_url(
         path = tmp_path / "test.db"
         if not empty:
             shutil.copyfile(migrated.sqlite_file(), path)
+            path.chmod(0o600)  # as the bot makes it (a copy readable by others is warned of)
         yield f"sqlite:///{path}"
         return
     yield from _postgres_schema([] if empty else migrated.postgres_statements())
