@@ -62,16 +62,16 @@ class Sweeper:
             queries = SweepQueries(uow.session)
             return compute(queries, day, self._rules, self._todays(queries, now), again=True)
 
-    def sweep_day(self, day: date, now: datetime) -> int:
+    def sweep_day(self, day: date, now: datetime, todays: AgentDays | None = None) -> int:
         """Insert the day's nudges (existing ones are skipped); returns how many were new.
         A day swept before is swept again for the agents not yet past it (an agent west of
         the bot is still on it): one past it got its nudges then (a birthday of yesterday
-        recorded today is not "today's")."""
+        recorded today is not "today's"). ``todays``: the agents' days at ``now``, if read."""
         today = local_now(now, self.zone).date()
         with self._uow() as uow:
             uow.widen_page_cache()
             queries = SweepQueries(uow.session)
-            todays = self._todays(queries, now)
+            todays = todays or self._todays(queries, now)
             swept_before = queries.first_swept_at(day) is not None
             self._make_salons(uow, queries, day, now)
             due = [nudge for nudge in compute(queries, day, self._rules, todays)
@@ -105,7 +105,8 @@ class Sweeper:
         bot_today = local_now(now, self.zone).date()
         with self._uow() as uow:
             queries = SweepQueries(uow.session)
-            todays = self._todays(queries, now).days | {bot_today}
+            agent_days = self._todays(queries, now)
+            todays = agent_days.days | {bot_today}
             earliest = min(todays)  # of an agent west of the bot, it may be the bot's yesterday
             last = queries.last_swept_day()
             first = earliest - timedelta(days=self._rules.catch_up_days - 1)
@@ -123,7 +124,7 @@ class Sweeper:
         day = start
         while day <= max(todays | {bot_today + timedelta(days=1)}):  # agents east of the bot
             if day not in done or day >= earliest:
-                inserted += self.sweep_day(day, now)
+                inserted += self.sweep_day(day, now, agent_days)
             day += timedelta(days=1)
         return inserted
 
