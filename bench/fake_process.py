@@ -1,4 +1,5 @@
-"""A fake server (Bot API or puppet service) in a process of its own, driven over a pipe.
+"""A fake server (Bot API or puppet service), or a bot under test, in a process of its own,
+driven over a pipe.
 
 Why a process: a real Bot API server or puppet service does its work elsewhere. Inside the
 bot's process the fake's request handling would compete with the bot for the GIL, and a bot
@@ -89,7 +90,13 @@ class _Fakes:
             await fake.stop()
 
 
-_KINDS = {"telegram": _telegram, "wechat": _wechat}
+async def _wechat_bot(setup: dict[str, Any]) -> tuple[Any, dict[str, Any], dict[str, Op]]:
+    from bench.wechat_bots import serve_bot
+
+    return await serve_bot(setup)
+
+
+_KINDS = {"telegram": _telegram, "wechat": _wechat, "wechat_bot": _wechat_bot}
 
 
 def separate_cores() -> tuple[set[int], set[int]] | None:
@@ -138,7 +145,8 @@ async def _serve_async(conn: Connection, kind: str, setup: dict[str, Any]) -> No
 
 
 class FakeProcess:
-    """``info`` (where to connect) once started; ``await call(op, *args)`` runs an op."""
+    """``info`` (where to connect) once started; ``await call(op, *args)`` runs an op.
+    ``kind``: "telegram" or "wechat" (a fake server), "wechat_bot" (bench/wechat_bots.py)."""
 
     def __init__(self, kind: str, setup: dict[str, Any] | None = None,
                  cores: set[int] | None = None) -> None:
