@@ -24,10 +24,12 @@ class AgentInfo(NamedTuple):
 class Conversation(NamedTuple):
     """The agent and the conversation state as read; ``version`` None: no state row yet.
     ``recent``: the ids of the agent's latest messages, as stored (a JSON list of
-    "platform:id"); None while the row keeps none (see ``ConversationStore.claim_message``)."""
+    "platform:id"); None while the row keeps none (see ``ConversationStore.claim_message``).
+    ``recent_ids``: the same list parsed, when it was kept so (the loop's cache)."""
 
     agent: AgentInfo
     version: int | None
     draft: dict[str, Any] | None
     options: list[Offered]
     recent: str | None = None
+    recent_ids: list[str] | None = None

@@ -102,6 +102,14 @@ def _parsed(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str) else value
 
 
+def _ids(conversation: Conversation) -> list[str]:
+    """The message ids its row keeps (``recent`` is not None); the caller must not change the
+    list."""
+    if conversation.recent_ids is not None:
+        return conversation.recent_ids
+    return orjson.loads(conversation.recent)  # type: ignore[arg-type,no-any-return]
+
+
 def bound_to(agent_id: int) -> bytes:
     return f"draft:{agent_id}".encode()
 
@@ -119,8 +127,9 @@ class ConversationStore:
         self._sql = statements
         self._cache = cache
         self._read: tuple[Identity, int] | None = None  # by identity: (identity, agent id)
-        # As written: agent, version, options, the draft's JSON, the message ids.
-        self._saved: tuple[AgentInfo, int, list[Offered], bytes | None, str | None] | None = None
+        # As written: agent, version, options, the draft, the message ids (as stored, parsed).
+        self._saved: tuple[AgentInfo, int, list[Offered], dict[str, Any] | None, str | None,
+                           list[str] | None] | None = None
         # The message claimed in its agent's row, not written there yet (see claim_message),
         # with the ids the row keeps (as read, parsed once).
         self._message: tuple[Conversation, str, list[str]] | None = None
@@ -151,7 +160,7 @@ class ConversationStore:
         key = f"{platform}:{message_id}"
         row_of = conversation if self._sql.ids_in_rows else None
         if row_of is not None and row_of.recent is not None:
-            kept = orjson.loads(row_of.recent)
+            kept = _ids(row_of)
             if key in kept:
                 return False
             if len(kept) < RECENT_KEPT and self._run(self._sql.claimed,
@@ -196,7 +205,7 @@ class ConversationStore:
         agent_id, version = conversation.agent.id, conversation.version
         draft_json = _dumps(draft) if draft else None
         sealed = self._cipher.seal(draft_json, bound_to(agent_id)) if draft_json else None
-        recent = self._recent_after(conversation)
+        recent, recent_ids = self._recent_after(conversation)
         if version is None:
             _, written = self._run(self._sql.insert, (agent_id, sealed, _json(options), recent))
         else:
@@ -207,18 +216,20 @@ class ConversationStore:
             raise ConcurrentUpdate(agent_id)
         if self._read is None or self._read[1] != agent_id:
             self._untracked = True
-        self._saved = (conversation.agent, (version or 0) + 1, options, draft_json, recent)
+        self._saved = (conversation.agent, (version or 0) + 1, options, draft or None, recent,
+                       recent_ids)
 
-    def _recent_after(self, conversation: Conversation) -> str | None:
-        """The message ids ``conversation``'s row keeps once written: with the message claimed
-        for its agent (then no longer pending)."""
+    def _recent_after(self, conversation: Conversation) -> tuple[str | None, list[str] | None]:
+        """The message ids ``conversation``'s row keeps once written (as stored, and parsed if
+        known): with the message claimed for its agent (then no longer pending)."""
         if self._message is None or self._message[0].agent.id != conversation.agent.id:
-            return conversation.recent
+            return conversation.recent, conversation.recent_ids
         claimed_in, key, kept = self._message
         self._message = None
         if conversation.recent is not claimed_in.recent:  # read again since the claim
-            kept = orjson.loads(conversation.recent) if conversation.recent is not None else []
-        return _json([*kept[-(RECENT_KEPT - 1):], key])
+            kept = _ids(conversation) if conversation.recent is not None else []
+        ids = [*kept[-(RECENT_KEPT - 1):], key]
+        return _json(ids), ids
 
     def before_commit(self) -> None:
         """Add the message claimed in its agent's row, if nothing saved the row (an answer that
@@ -229,7 +240,7 @@ class ConversationStore:
         if conversation.recent is None:  # claimed in processed_messages
             self._message = None
             return
-        recent = self._recent_after(conversation)
+        recent, _ = self._recent_after(conversation)
         _, written = self._run(self._sql.remember, (recent, conversation.agent.id,
                                                     conversation.version, conversation.recent))
         if written != 1:
