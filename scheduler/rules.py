@@ -303,21 +303,22 @@ def festivals(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     return due
 
 
-def salons(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
-    """The invitee list of each salon, pushed some days before it."""
-    return _salon_lists(q, day, day + timedelta(days=rules.salon_invite_days_before))
+def salons(q: SweepQueries, day: date, rules: NudgeRules, now: datetime) -> list[DueNudge]:
+    """The invitee list of each salon, pushed some days before it; none for a salon over by
+    ``now`` (with no days before, one of today whose time has come: a catch-up later in the
+    day)."""
+    return _salon_lists(q, day, day + timedelta(days=rules.salon_invite_days_before), now)
 
 
-def _salon_lists(q: SweepQueries, day: date, target: date, late: bool = False,
-                 again: bool = False, now: datetime | None = None) -> list[DueNudge]:
+def _salon_lists(q: SweepQueries, day: date, target: date, now: datetime, late: bool = False,
+                 again: bool = False) -> list[DueNudge]:
     """The invitee lists, made on ``day``, of the salons held on ``target`` (``late``: only
-    those not made yet; see ``_late`` for ``again``); with ``now``, none for a salon over by
-    then in its agent's time zone (as ``/salon`` counts it)."""
+    those not made yet; see ``_late`` for ``again``); none for a salon over by ``now`` in
+    its agent's time zone (as ``/salon`` counts it)."""
     unless = _late("salon", target.isoformat(), day, again) if late else None
     due = []
     for salon, zone_name in q.salons_on(target, unless):
-        if now is not None and has_passed(salon.day, salon.time,
-                                          local_now(now, zone_of(zone_name))):
+        if has_passed(salon.day, salon.time, local_now(now, zone_of(zone_name))):
             continue
         invitees = q.salon_invitees(salon.id)[:20]
         listed = "、".join(list_entry(name, tier) for _, name, tier in invitees)
@@ -353,8 +354,7 @@ def late_leads(q: SweepQueries, day: date, rules: NudgeRules, now: datetime,
         nearest = next(lead for lead in leads if lead > (target - day).days)
         due += _renewals(q, day, target, nearest, late=True, again=again)
     for days in range(rules.salon_invite_days_before):
-        due += _salon_lists(q, day, day + timedelta(days=days), late=True, again=again,
-                            now=now)
+        due += _salon_lists(q, day, day + timedelta(days=days), now, late=True, again=again)
     return due
 
 

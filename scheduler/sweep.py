@@ -15,7 +15,7 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 DAY_RULES = (r.birthdays, r.anniversaries, r.renewals, r.reviews, r.followups, r.life_stages,
-             r.festivals, r.salons)
+             r.festivals)  # and r.salons, which also needs now
 
 
 class AgentDays:
@@ -38,9 +38,10 @@ def compute(q: SweepQueries, day: date, rules: NudgeRules, todays: AgentDays,
     """Every nudge that falls due on ``day`` (reads only), each for its agent's own today:
     on that today, also the lead reminders whose lead day went by without them (with
     ``again``, those made today already too, for a preview); on a day gone by for the agent,
-    no lead reminders (``is_stale``)."""
-    due = [nudge for rule in DAY_RULES for nudge in rule(q, day, rules)
-           if not r.is_stale(nudge, todays.of(nudge.agent_id))]
+    no lead reminders (``is_stale``); no salon list for a salon over by ``todays.now``."""
+    on_time = [nudge for rule in DAY_RULES for nudge in rule(q, day, rules)]
+    on_time += r.salons(q, day, rules, todays.now)
+    due = [nudge for nudge in on_time if not r.is_stale(nudge, todays.of(nudge.agent_id))]
     if day in todays.days:
         due += [nudge for nudge in r.late_leads(q, day, rules, todays.now, again)
                 if todays.of(nudge.agent_id) == day]

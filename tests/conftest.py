@@ -142,12 +142,13 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def make_app(database_url: str, secret_key: str, clock: ManualClock, tmp_path: Path):
-    """Build (and later dispose) apps on the same database: a restart is a second call."""
+    """Build (and later dispose) apps on the same database: a restart is a second call;
+    ``updates`` replace settings of config.yaml (e.g. ``timezone``)."""
     apps: list[App] = []
 
-    def factory() -> App:
+    def factory(**updates: Any) -> App:
         settings = load_settings(env={"DATABASE_URL": database_url})
-        settings = settings.model_copy(update={"key_file": str(tmp_path / "key")})
+        settings = settings.model_copy(update={"key_file": str(tmp_path / "key"), **updates})
         app = build_app(settings, Secrets(secret_key=secret_key), clock=clock)
         apps.append(app)
         return app

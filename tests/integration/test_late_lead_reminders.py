@@ -12,8 +12,10 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from bot.queries import preview_nudges
+from scheduler.config import NudgeRules
 from scheduler.rules import LEAD_KINDS
 from storage.models import Nudge, OutboxMessage
+from tests.support.chat import ChatDriver
 from tests.support.rows import rows
 
 
@@ -277,6 +279,49 @@ def test_a_salon_over_is_counted_in_the_agents_time_zone(app, chat, clock, zone,
     clock.set(now)
     app.nudges.tick()
     assert [topic for _, topic in _salon_lists(app)] == (["读书会"] if made else [])
+
+
+def _lists_on_the_day(make_app) -> ChatDriver:
+    """王芳 on a bot that lists a salon's invitees on its day (``salon_invite_days_before: 0``):
+    today's lists are on-time ones, never late."""
+    return ChatDriver.for_new_agent(make_app(nudges=NudgeRules(salon_invite_days_before=0)),
+                                    "王芳")
+
+
+def test_a_salon_over_by_a_catch_up_gets_no_list_on_its_day(make_app, clock):
+    """No sweep until 10:00 (the bot down): the 09:30 salon is over by then; the evening one
+    and the one without a time get their lists today, tomorrow's tomorrow."""
+    chat = _lists_on_the_day(make_app)
+    chat.script("/record 张丽华", "女", "保存")
+    for salon in ("今天 9:30 早茶会", "今天 19:30 读书会", "今天 亲子手工", "明天 8:00 晨跑"):
+        assert "已创建沙龙" in chat.send(f"/salon {salon}")
+    clock.set(datetime(2026, 11, 24, 2, 0))  # 10:00 in Shanghai
+    today = [(date(2026, 11, 24), topic) for topic in ("亲子手工", "读书会")]
+    expected = sorted([*today, (date(2026, 11, 25), "晨跑")])
+    previewed = sorted((row["date"], row["text"].split("「")[1].split("」")[0])
+                       for row in preview_nudges(chat.app, date(2026, 11, 24), 1, "王芳")
+                       if row["kind"] == "salon")
+    assert previewed == [(day.isoformat(), topic) for day, topic in today]
+    chat.app.nudges.tick()
+    assert _salon_lists(chat.app) == expected
+    assert "早茶会" not in chat.send("/today")
+    tick_daily(chat.app, clock, date(2026, 11, 26))
+    assert _salon_lists(chat.app) == expected  # never made later, the others once
+
+
+@pytest.mark.parametrize(("zone", "now", "made"), [
+    ("Asia/Tokyo", datetime(2026, 11, 24, 10, 45), False),  # 19:45 there, 18:45 in Shanghai
+    ("Europe/London", datetime(2026, 11, 24, 12, 0), True),  # 12:00 there, 20:00 in Shanghai
+])
+def test_a_salon_over_on_its_day_is_counted_in_the_agents_time_zone(make_app, clock, zone,
+                                                                    now, made):
+    chat = _lists_on_the_day(make_app)
+    chat.send(f"/settings 时区 {zone}")
+    clock.set(datetime(2026, 11, 24, 8, 0))  # 08:00 in London, 17:00 in Tokyo
+    assert "已创建沙龙" in chat.send("/salon 今天 19:30 读书会")
+    clock.set(now)
+    chat.app.nudges.tick()
+    assert [topic for _, topic in _salon_lists(chat.app)] == (["读书会"] if made else [])
 
 
 def test_a_corrected_premium_keeps_the_days_the_late_reminder_gave(app, chat, clock):

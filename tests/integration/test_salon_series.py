@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select, text
 
+from scheduler.config import NudgeRules
 from storage.models import Agent, AuditEntry, Client, Nudge, Salon, SalonInvite, SalonSeries
 from tests.conftest import START
 from tests.integration.test_ids_never_reused import delete_client
@@ -183,6 +184,19 @@ def test_todays_salon_made_before_downtime_gets_a_late_list_only_while_ahead(app
     app.nudges.tick()
     assert _lists_for(app, TUE) == ([TUE] if listed else [])
     assert _lists_for(app, THU) == [TUE]  # on time: two days ahead
+
+
+@pytest.mark.parametrize(("hour", "listed"), [(20, False), (19, True)])
+def test_with_no_days_before_todays_salon_made_before_downtime_is_listed_only_while_ahead(
+        make_app, clock, hour, listed):
+    chat = ChatDriver.for_new_agent(make_app(nudges=NudgeRules(salon_invite_days_before=0)),
+                                    "王芳")
+    _add_clients(chat.app, 2, tier="筛选")
+    chat.send(SERIES)  # Tuesday 09:00: Tuesday's is made, its list due today; no sweep yet
+    clock.set(_at(TUE, hour))  # down until Tuesday evening; its salon is at 19:30
+    chat.app.nudges.tick()
+    assert _lists_for(chat.app, TUE) == ([TUE] if listed else [])
+    assert _series_days(chat.app) == [(1, TUE)]  # Thursday's is made on Thursday
 
 
 @pytest.mark.parametrize(("zone", "now", "made"), [
