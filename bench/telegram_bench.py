@@ -222,7 +222,8 @@ async def bench_delivery_async(messages: int, failure_share: float, policy: Deli
         return []
 
     await channel.start(ignore)
-    worker = DeliveryWorker(app.uow, {"telegram": channel}, SystemClock(), policy)
+    worker = DeliveryWorker(app.uow, {"telegram": channel}, SystemClock(), app.settings.zone,
+                            policy)
     started = time.monotonic()
     milestones: dict[float, float] = {}
     loop = asyncio.create_task(

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.channels.base import Channel, DeliveryError
 from handlers import offered
@@ -60,10 +61,12 @@ class DeliveryPolicy:
 
 class DeliveryWorker:
     def __init__(self, uow: UnitOfWorkFactory, channels: Mapping[str, Channel], clock: Clock,
-                 policy: DeliveryPolicy | None = None) -> None:
+                 zone: ZoneInfo, policy: DeliveryPolicy | None = None) -> None:
+        """``zone``: the bot's, an agent's when the one stored is unusable (quiet hours)."""
         self._uow = uow
         self._channels = dict(channels)
         self._clock = clock
+        self._zone = zone
         self._policy = policy or DeliveryPolicy()
         self.last_claimed = 0
         self._stopping = asyncio.Event()
@@ -193,16 +196,15 @@ class DeliveryWorker:
             uow.commit()
             return ours, bool(conversation is not None and conversation.draft)
 
-    @staticmethod
-    def _not_now(uow: UnitOfWork, message: OutboxMessage, now: datetime) -> bool:
+    def _not_now(self, uow: UnitOfWork, message: OutboxMessage, now: datetime) -> bool:
         """Whether sending now would wake the agent, or bring a digest of a past day."""
         agent = uow.agents.get(message.agent_id)
         if agent is None:
             return False
-        if quiet_until(now, agent) is not None:
+        if quiet_until(now, agent, self._zone) is not None:
             return True
         return message.kind == DIGEST and \
-            local_time(now, agent).date() > digest_day(message.dedupe_key)
+            local_time(now, agent, self._zone).date() > digest_day(message.dedupe_key)
 
     def _sent(self, message: OutboxMessage, replies: list[Reply]) -> None:
         with self._uow() as uow:
@@ -255,8 +257,8 @@ class DeliveryWorker:
         reminders go into the next digest."""
         agent = uow.agents.get(message.agent_id)
         if agent is not None:
-            at = quiet_until(at, agent) or at
-            if message.kind == DIGEST and local_time(at, agent).date() > digest_day(
+            at = quiet_until(at, agent, self._zone) or at
+            if message.kind == DIGEST and local_time(at, agent, self._zone).date() > digest_day(
                     message.dedupe_key):
                 if uow.outbox.fold_into_next_digest(message):
                     uow.nudges(message.agent_id).unmark_shown([digest_day(message.dedupe_key)])

@@ -57,7 +57,7 @@ def show_card(app: App, agent_name: str, ref: str) -> str:
         clients = uow.clients(agent_id)
         recent = list(clients.timeline(client, limit=5))
         agent = uow.agents.get(agent_id)
-        zone = zone_of(agent.timezone if agent else None)
+        zone = zone_of(agent.timezone if agent else None, app.settings.zone)
         card = render_card(client, app.settings.templates, app.clock.now(), recent, zone,
                            *clients.referral_links(client))
         uow.commit()

@@ -156,7 +156,8 @@ async def run_all(app: App, terminal_agent: str) -> None:
     await start_channels(channels, handler)
     scheduler = start_scheduler(app.nudges, app.housekeeping, app.settings.timezone)
     policy = DeliveryPolicy(max_attempts=app.settings.nudges.max_attempts)
-    worker = DeliveryWorker(app.uow, {c.platform: c for c in channels}, app.clock, policy)
+    worker = DeliveryWorker(app.uow, {c.platform: c for c in channels}, app.clock,
+                            app.settings.zone, policy)
     delivery = asyncio.create_task(worker.run_forever())
     try:
         if terminal is not None:

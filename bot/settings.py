@@ -91,10 +91,16 @@ class Settings(BaseModel):
         for name, value in super().__repr_args__():
             yield name, redact_url(value) if name == "database_url" else value
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The bot's time zone (also an agent's, when the one stored is unusable)."""
+        return ZoneInfo(self.timezone)
+
     def handler_config(self) -> HandlerConfig:
         return HandlerConfig(templates=self.templates, tiers=self.tiers,
                              note_keywords=self.note_keywords,
-                             salon_invite_days_before=self.nudges.salon_invite_days_before)
+                             salon_invite_days_before=self.nudges.salon_invite_days_before,
+                             zone=self.zone)
 
 
 def redact_url(url: str) -> str:

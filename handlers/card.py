@@ -15,7 +15,6 @@ from handlers.when import local_now
 from storage.models import Client, FamilyMember, TimelineEntry
 
 CARD_ENTRY_CHARS = 60  # a timeline entry on the card; /notes shows it whole
-DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def birthday_value(person: Client | FamilyMember) -> dict[str, Any] | None:
@@ -27,9 +26,9 @@ def birthday_value(person: Client | FamilyMember) -> dict[str, Any] | None:
             "leap": bool(person.birth_leap)}
 
 
-def age_of(client: Client, now: datetime, zone: ZoneInfo | None = None) -> int | None:
+def age_of(client: Client, now: datetime, zone: ZoneInfo) -> int | None:
     """The client's age (周岁) on the agent's day (handlers.ages)."""
-    return person_age(client, local_now(now, zone or DEFAULT_ZONE).date())
+    return person_age(client, local_now(now, zone).date())
 
 
 def _money(value: int | None) -> str | None:
@@ -41,12 +40,11 @@ def _join(*parts: str | None, sep: str = " ｜ ") -> str:
 
 
 def render_card(client: Client, templates: Templates, now: datetime,
-                recent: list[TimelineEntry], zone: ZoneInfo | None = None,
+                recent: list[TimelineEntry], zone: ZoneInfo,
                 referrer: Client | None = None, referrals: Sequence[Client] = ()) -> str:
     """The card as plain text (channels escape and split it as they need); times are shown
     in the agent's time zone. ``referrer``: who introduced the client; ``referrals``: whom
     the client introduced (the 核心 book's record of referrals and the premium they brought)."""
-    zone = zone or DEFAULT_ZONE
     age = age_of(client, now, zone)
     who = _join(client.gender, f"{age}岁" if age is not None else None, sep="，")
     lines = [f"📇 {client.name}" + (f"（{who}）" if who else "") + f" · 【{client.tier}】"]
@@ -109,10 +107,10 @@ def _basics(client: Client) -> list[str]:
     return [row for row in rows if row] or ["（暂无）"]
 
 
-def member_line(member: FamilyMember, now: datetime, zone: ZoneInfo | None = None) -> str:
+def member_line(member: FamilyMember, now: datetime, zone: ZoneInfo) -> str:
     """One family member on one line."""
     birthday = birthday_value(member)
-    years = person_age(member, local_now(now, zone or DEFAULT_ZONE).date())
+    years = person_age(member, local_now(now, zone).date())
     age = f"{years}岁" if years is not None else None
     born = f"生日 {fields.display('birthday', birthday)}" if birthday else None
     together = "同住" if member.lives_together else None

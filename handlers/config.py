@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from pydantic import BaseModel, ConfigDict
 
 from handlers.notes import NoteKeywords
@@ -22,12 +24,13 @@ class NoteKeywordsConfig(BaseModel):
 
 
 class HandlerConfig(BaseModel):
-    """Templates, tier rules, note keywords and the salon lead time: the handlers' whole view
-    of config.yaml."""
+    """Templates, tier rules, note keywords, the salon lead time and the bot's time zone: the
+    handlers' whole view of config.yaml."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     templates: Templates
+    zone: ZoneInfo  # timezone: an agent's too, when the one stored is unusable
     tiers: TierRules = TierRules()
     note_keywords: NoteKeywordsConfig = NoteKeywordsConfig()
     salon_invite_days_before: int = 2  # nudges.salon_invite_days_before: series occurrences

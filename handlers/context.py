@@ -35,7 +35,7 @@ class Context:
     @cached_property
     def zone(self) -> ZoneInfo:
         """The agent's time zone: stored times (UTC) are shown in it."""
-        return zone_of(self.agent.timezone)
+        return zone_of(self.agent.timezone, self.config.zone)
 
     @cached_property
     def today(self) -> date:

@@ -12,7 +12,6 @@ from handlers.fields.dates import parse_solar
 from handlers.fields.numbers import small_int
 from handlers.fields.text import compact
 
-DEFAULT_ZONE = "Asia/Shanghai"
 WEEKDAYS = "一二三四五六日"
 _RELATIVE = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
              "昨天": -1, "昨日": -1, "前天": -2, "大前天": -3}
@@ -25,12 +24,13 @@ _AFTERNOON = {"下午", "傍晚", "晚上"}
 MAX_GLUED = 20  # longer tokens are not tried as a day glued to a time
 
 
-def zone_of(name: str | None) -> ZoneInfo:
-    """The agent's zone; an unusable stored name falls back to Asia/Shanghai."""
+def zone_of(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
+    """The agent's zone; none or an unusable stored name falls back to ``fallback`` (the
+    bot's configured zone)."""
     try:
-        return ZoneInfo(name or DEFAULT_ZONE)
+        return ZoneInfo(name) if name else fallback
     except (ValueError, KeyError, OSError):
-        return ZoneInfo(DEFAULT_ZONE)
+        return fallback
 
 
 def local_now(now: datetime, zone: ZoneInfo) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from handlers.nudge_list import numbered
 from handlers.types import Option, Reply, reply_to_json
@@ -26,9 +27,10 @@ def preferred_chat(identities: list[Identity]) -> Identity | None:
     return ranked[0] if ranked else None
 
 
-def local_time(now: datetime, agent: Agent) -> datetime:
-    """``now`` (naive UTC) as the agent's naive local time."""
-    return local_now(now, zone_of(agent.timezone))
+def local_time(now: datetime, agent: Agent, bot_zone: ZoneInfo) -> datetime:
+    """``now`` (naive UTC) as the agent's naive local time (``bot_zone``'s, when the agent's
+    stored zone is unusable)."""
+    return local_now(now, zone_of(agent.timezone, bot_zone))
 
 
 def in_quiet_hours(hour: int, agent: Agent) -> bool:
@@ -38,15 +40,15 @@ def in_quiet_hours(hour: int, agent: Agent) -> bool:
     return start <= hour < end if start < end else hour >= start or hour < end
 
 
-def quiet_until(now: datetime, agent: Agent) -> datetime | None:
+def quiet_until(now: datetime, agent: Agent, bot_zone: ZoneInfo) -> datetime | None:
     """The UTC moment quiet hours end, or None when it is not quiet now."""
-    local = local_time(now, agent)
+    local = local_time(now, agent, bot_zone)
     if not in_quiet_hours(local.hour, agent):
         return None
     end = local.replace(hour=agent.quiet_end, minute=0, second=0, microsecond=0)
     if end <= local:
         end += timedelta(days=1)
-    return to_utc(end.date(), end.time(), zone_of(agent.timezone))
+    return to_utc(end.date(), end.time(), zone_of(agent.timezone, bot_zone))
 
 
 def digest_reply(day: date, nudges: list[Nudge]) -> Reply:
@@ -54,28 +56,29 @@ def digest_reply(day: date, nudges: list[Nudge]) -> Reply:
                     "每一项都可以标记完成、推迟或查看档案；发送 /today 随时查看。")
 
 
-def build_digests(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+def build_digests(uow_factory: UnitOfWorkFactory, now: datetime, bot_zone: ZoneInfo) -> int:
     """Enqueue today's digest for every agent whose digest hour has come; returns how many."""
     created = 0
     with uow_factory() as uow:
         for agent, identities in agents_with_chats(uow.session):
-            local = local_time(now, agent)
+            local = local_time(now, agent, bot_zone)
             chat = preferred_chat(identities)
             if chat is None or local.hour < agent.digest_hour:
                 continue
             day = local.date()
-            held = quiet_until(now, agent)
-            if held is not None and local_time(held, agent).date() > day:
+            held = quiet_until(now, agent, bot_zone)
+            if held is not None and local_time(held, agent, bot_zone).date() > day:
                 continue  # it could only go out tomorrow, beside tomorrow's, which lists these
             if uow.outbox.status_of(digest_key(agent.id, day)) not in BUILDABLE:
                 continue  # today's is made already: one a day
-            created += _digest_for(uow, agent, chat, day, now)
+            created += _digest_for(uow, agent, chat, day, now, bot_zone)
             uow.commit()  # each agent's own transaction: its lock is not held for the rest
         uow.commit()
     return created
 
 
-def _digest_for(uow: UnitOfWork, agent: Agent, chat: Identity, day: date, now: datetime) -> int:
+def _digest_for(uow: UnitOfWork, agent: Agent, chat: Identity, day: date, now: datetime,
+                bot_zone: ZoneInfo) -> int:
     uow.outbox.hold_digests(agent.id)
     key = digest_key(agent.id, day)
     status = uow.outbox.status_of(key)
@@ -91,17 +94,18 @@ def _digest_for(uow: UnitOfWork, agent: Agent, chat: Identity, day: date, now: d
         added = uow.outbox.refill(key, payload, chat.platform, chat.chat_id or chat.external_id,
                                   now)
     else:
+        held = quiet_until(now, agent, bot_zone)  # built late: waits
         added = uow.outbox.enqueue(key, agent.id, chat.platform,
                                    chat.chat_id or chat.external_id, DIGEST, payload, now,
-                                   not_before=quiet_until(now, agent))  # built late: waits
+                                   not_before=held)
     if not added:
         return 0  # another process enqueued it first; its transaction marks the nudges
     repo.mark_shown(nudges, day)
     return 1
 
 
-def push_record_reminders(uow_factory: UnitOfWorkFactory, now: datetime,
-                          rules: NudgeRules) -> int:
+def push_record_reminders(uow_factory: UnitOfWorkFactory, now: datetime, rules: NudgeRules,
+                          bot_zone: ZoneInfo) -> int:
     """An hour after a logged meeting with no note or record since, a single push."""
     after = timedelta(minutes=rules.record_after_minutes)
     pushed = 0
@@ -114,13 +118,13 @@ def push_record_reminders(uow_factory: UnitOfWorkFactory, now: datetime,
             agent, chat = chats.get(agent_id, (None, None))
             if agent is None or chat is None:
                 continue
-            met = local_time(at, agent)
+            met = local_time(at, agent, bot_zone)
             reply = Reply(f"✍️ {met:%H:%M} 见了 {name}，还没有记录。趁记忆新鲜记下聊到的软信息吧。",
                           (Option("记录档案", f"/record #{client_id}"),
                            Option("查看档案", f"/card #{client_id}")))
             pushed += uow.outbox.enqueue(
                 record_push_key(meeting_id), agent_id, chat.platform,
                 chat.chat_id or chat.external_id, "push", [reply_to_json(reply)], now,
-                not_before=quiet_until(now, agent))
+                not_before=quiet_until(now, agent, bot_zone))
         uow.commit()
     return pushed

@@ -11,6 +11,7 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from handlers import reminder_texts
 from handlers.ages import completed_years
@@ -179,15 +180,19 @@ def _anchor_keys(day: date, months: int) -> list[tuple[int, int]]:
             if min(start, month_days) == day.day]
 
 
-def followups(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
+def followups(q: SweepQueries, day: date, rules: NudgeRules,
+              bot_zone: ZoneInfo) -> list[DueNudge]:
     """A client not contacted for the tier's cadence falls due, and again at every further
     multiple of it while still not contacted; one never contacted counts from its creation.
-    Days are the agent's local days; the key is the contact's moment and the days
-    (``followup_occurrence``), so a change of zone, which moves the day, never makes one twice."""
-    return _followups(q, day, rules, [(zone_name, None) for zone_name in q.agent_zones()])
+    Days are the agent's local days (``bot_zone``'s for an agent whose stored zone is
+    unusable); the key is the contact's moment and the days (``followup_occurrence``), so a
+    change of zone, which moves the day, never makes one twice."""
+    return _followups(q, day, rules, [(zone_name, None) for zone_name in q.agent_zones()],
+                      bot_zone)
 
 
-def followups_moved_back(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
+def followups_moved_back(q: SweepQueries, day: date, rules: NudgeRules,
+                         bot_zone: ZoneInfo) -> list[DueNudge]:
     """The follow-ups of the two days before ``day`` of each agent who changed time zone
     lately. A zone further west moves a follow-up back by up to two days, possibly onto a day
     no longer swept for the agent (each tick sweeps each agent's today, the bot's today and
@@ -197,18 +202,18 @@ def followups_moved_back(q: SweepQueries, day: date, rules: NudgeRules) -> list[
     due = []
     lately = datetime.combine(day - timedelta(days=5), time.min)  # before day-4 began anywhere
     for agent_id, zone_name, changed_at in q.zone_changes(since=lately):
-        changed_on = local_now(changed_at, zone_of(zone_name)).date()
+        changed_on = local_now(changed_at, zone_of(zone_name, bot_zone)).date()
         for back in (2, 1):
             earlier = day - timedelta(days=back)
             if earlier <= changed_on + timedelta(days=2):
-                due += _followups(q, earlier, rules, [(zone_name, agent_id)])
+                due += _followups(q, earlier, rules, [(zone_name, agent_id)], bot_zone)
     return due
 
 
 def _followups(q: SweepQueries, day: date, rules: NudgeRules,
-               zones: list[tuple[str, int | None]]) -> list[DueNudge]:
+               zones: list[tuple[str, int | None]], bot_zone: ZoneInfo) -> list[DueNudge]:
     """The follow-ups due on ``day`` for the agents in each (zone, agent) of ``zones`` (every
-    agent in the zone when the agent is None)."""
+    agent in the zone when the agent is None; ``bot_zone`` for a zone name unusable)."""
     due = []
     for tier, cadence in rules.followup_days.items():
         oldest = q.oldest_contact(tier)
@@ -217,14 +222,15 @@ def _followups(q: SweepQueries, day: date, rules: NudgeRules,
         periods = (day - oldest.date()).days // cadence + 1  # one more: UTC vs local day
         last_days = [day - timedelta(days=cadence * k) for k in range(1, periods + 1)]
         for zone_name, agent_id in zones:
-            due += _followups_in_zone(q, day, tier, cadence, last_days, zone_name, agent_id)
+            due += _followups_in_zone(q, day, tier, cadence, last_days,
+                                      zone_name, agent_id, bot_zone)
     return due
 
 
 def _followups_in_zone(q: SweepQueries, day: date, tier: str, cadence: int,
                        last_days: list[date], zone_name: str,
-                       only_agent: int | None) -> list[DueNudge]:
-    zone = zone_of(zone_name)
+                       only_agent: int | None, bot_zone: ZoneInfo) -> list[DueNudge]:
+    zone = zone_of(zone_name, bot_zone)
     windows = [(to_utc(last, time.min, zone), to_utc(last + timedelta(days=1), time.min, zone))
                for last in last_days]
     due = []
@@ -303,22 +309,24 @@ def festivals(q: SweepQueries, day: date, rules: NudgeRules) -> list[DueNudge]:
     return due
 
 
-def salons(q: SweepQueries, day: date, rules: NudgeRules, now: datetime) -> list[DueNudge]:
+def salons(q: SweepQueries, day: date, rules: NudgeRules, now: datetime,
+           bot_zone: ZoneInfo) -> list[DueNudge]:
     """The invitee list of each salon, pushed some days before it; none for a salon over by
     ``now`` (with no days before, one of today whose time has come: a catch-up later in the
     day)."""
-    return _salon_lists(q, day, day + timedelta(days=rules.salon_invite_days_before), now)
+    target = day + timedelta(days=rules.salon_invite_days_before)
+    return _salon_lists(q, day, target, now, bot_zone)
 
 
-def _salon_lists(q: SweepQueries, day: date, target: date, now: datetime, late: bool = False,
-                 again: bool = False) -> list[DueNudge]:
+def _salon_lists(q: SweepQueries, day: date, target: date, now: datetime, bot_zone: ZoneInfo,
+                 late: bool = False, again: bool = False) -> list[DueNudge]:
     """The invitee lists, made on ``day``, of the salons held on ``target`` (``late``: only
     those not made yet; see ``_late`` for ``again``); none for a salon over by ``now`` in
-    its agent's time zone (as ``/salon`` counts it)."""
+    its agent's time zone (as ``/salon`` counts it; ``bot_zone`` for one stored unusable)."""
     unless = _late("salon", target.isoformat(), day, again) if late else None
     due = []
     for salon, zone_name in q.salons_on(target, unless):
-        if has_passed(salon.day, salon.time, local_now(now, zone_of(zone_name))):
+        if has_passed(salon.day, salon.time, local_now(now, zone_of(zone_name, bot_zone))):
             continue
         invitees = q.salon_invitees(salon.id)[:20]
         listed = "、".join(list_entry(name, tier) for _, name, tier in invitees)
@@ -332,7 +340,7 @@ def _salon_lists(q: SweepQueries, day: date, target: date, now: datetime, late: 
 
 
 def late_leads(q: SweepQueries, day: date, rules: NudgeRules, now: datetime,
-               again: bool = False) -> list[DueNudge]:
+               bot_zone: ZoneInfo, again: bool = False) -> list[DueNudge]:
     """The lead reminders whose lead day went by without them, made on ``day`` (today) for
     the events still ahead: a birthday, policy or salon recorded after it, a client raised to
     a tier with gift time after it, the bot down on it. One per event, the nearest lead day
@@ -354,7 +362,8 @@ def late_leads(q: SweepQueries, day: date, rules: NudgeRules, now: datetime,
         nearest = next(lead for lead in leads if lead > (target - day).days)
         due += _renewals(q, day, target, nearest, late=True, again=again)
     for days in range(rules.salon_invite_days_before):
-        due += _salon_lists(q, day, day + timedelta(days=days), now, late=True, again=again)
+        due += _salon_lists(q, day, day + timedelta(days=days), now, bot_zone, late=True,
+                            again=again)
     return due
 
 

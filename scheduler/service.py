@@ -46,8 +46,8 @@ class NudgeService:
     def push_tick(self) -> tuple[int, int]:
         """Enqueue the digests whose hour has come and the record-it-now pushes (cheap)."""
         now = self._clock.now()
-        digests = build_digests(self._uow, now)
-        pushes = push_record_reminders(self._uow, now, self._rules)
+        digests = build_digests(self._uow, now, self.sweeper.zone)
+        pushes = push_record_reminders(self._uow, now, self._rules, self.sweeper.zone)
         if digests or pushes:
             log.info("enqueued %d digests and %d pushes", digests, pushes)
         return digests, pushes

@@ -14,19 +14,20 @@ from storage.sweep_queries import SweepQueries
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-DAY_RULES = (r.birthdays, r.anniversaries, r.renewals, r.reviews, r.followups, r.life_stages,
-             r.festivals)  # and r.salons, which also needs now
 
 
 class AgentDays:
     """Each agent's local today at one moment, in the time zone the agent chose (read as their
-    digests and /today read it); an agent added since it was read is on the bot's today."""
+    digests and /today read it: the bot's ``zone`` for one stored unusable); an agent added
+    since it was read is on the bot's today."""
 
-    def __init__(self, zones: dict[int, str], now: datetime, bot_today: date) -> None:
+    def __init__(self, zones: dict[int, str], now: datetime, zone: ZoneInfo) -> None:
         self.now = now
-        self.by_zone = {name: local_now(now, zone_of(name)).date() for name in set(zones.values())}
+        self.zone = zone
+        self.by_zone = {name: local_now(now, zone_of(name, zone)).date()
+                        for name in set(zones.values())}
         self._of_agent = {agent_id: self.by_zone[name] for agent_id, name in zones.items()}
-        self._bot_today = bot_today
+        self._bot_today = local_now(now, zone).date()
         self.days = set(self.by_zone.values())
 
     def of(self, agent_id: int) -> date:
@@ -39,13 +40,21 @@ def compute(q: SweepQueries, day: date, rules: NudgeRules, todays: AgentDays,
     on that today, also the lead reminders whose lead day went by without them (with
     ``again``, those made today already too, for a preview); on a day gone by for the agent,
     no lead reminders (``is_stale``); no salon list for a salon over by ``todays.now``."""
-    on_time = [nudge for rule in DAY_RULES for nudge in rule(q, day, rules)]
-    on_time += r.salons(q, day, rules, todays.now)
-    due = [nudge for nudge in on_time if not r.is_stale(nudge, todays.of(nudge.agent_id))]
+    due = [nudge for nudge in _on_time(q, day, rules, todays)
+           if not r.is_stale(nudge, todays.of(nudge.agent_id))]
     if day in todays.days:
-        due += [nudge for nudge in r.late_leads(q, day, rules, todays.now, again)
+        due += [nudge for nudge in r.late_leads(q, day, rules, todays.now, todays.zone, again)
                 if todays.of(nudge.agent_id) == day]
     return due
+
+
+def _on_time(q: SweepQueries, day: date, rules: NudgeRules,
+             todays: AgentDays) -> list[r.DueNudge]:
+    """The day's own nudges, rule by rule in this order (the digest lists a tier's as made)."""
+    return [*r.birthdays(q, day, rules), *r.anniversaries(q, day, rules),
+            *r.renewals(q, day, rules), *r.reviews(q, day, rules),
+            *r.followups(q, day, rules, todays.zone), *r.life_stages(q, day, rules),
+            *r.festivals(q, day, rules), *r.salons(q, day, rules, todays.now, todays.zone)]
 
 
 class Sweeper:
@@ -77,7 +86,7 @@ class Sweeper:
             self._make_salons(uow, queries, day, now)
             due = [nudge for nudge in compute(queries, day, self._rules, todays)
                    if not swept_before or todays.of(nudge.agent_id) <= day]
-            moved = r.followups_moved_back(queries, day, self._rules)
+            moved = r.followups_moved_back(queries, day, self._rules, self.zone)
             inserted = queries.insert_nudges([nudge.row(now) for nudge in due + moved])
             for moved_day in sorted({nudge.due_date for nudge in moved}):  # all before today
                 queries.retire_replaced(moved_day)
@@ -97,7 +106,8 @@ class Sweeper:
         nor today's whose time has gone by)."""
         target = day + timedelta(days=self._rules.salon_invite_days_before)
         for series, zone in queries.series_on(target):
-            make_occurrence(uow.series(series.agent_id), series, target, now, zone_of(zone))
+            make_occurrence(uow.series(series.agent_id), series, target, now,
+                            zone_of(zone, self.zone))
 
     def catch_up(self, now: datetime) -> int:
         """Sweep the days missed since the last sweep (at most ``catch_up_days`` back), then
@@ -130,7 +140,7 @@ class Sweeper:
         return inserted
 
     def _todays(self, queries: SweepQueries, now: datetime) -> AgentDays:
-        return AgentDays(queries.zone_of_each_agent(), now, local_now(now, self.zone).date())
+        return AgentDays(queries.zone_of_each_agent(), now, self.zone)
 
     def _retire_replaced(self, day: date) -> None:
         with self._uow() as uow:

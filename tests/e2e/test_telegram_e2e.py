@@ -231,7 +231,8 @@ async def test_morning_digests_survive_a_429_without_loss_or_doubles(
         fake.add_chat(chat_id)
     assert tg_app.nudges.tick().digests == 5  # 王芳 has no clients: no digest for her
     bot = await start_bot(tg_app)
-    worker = DeliveryWorker(tg_app.uow, {"telegram": bot.channel}, clock, DeliveryPolicy())
+    worker = DeliveryWorker(tg_app.uow, {"telegram": bot.channel}, clock,
+                            tg_app.settings.zone, DeliveryPolicy())
 
     fake.fail("sendMessage", 429, retry_after=1, chat_id=chats[2])  # the middle one
     caplog.set_level(logging.WARNING)
@@ -342,7 +343,8 @@ async def test_a_long_push_failing_after_its_first_part_is_not_sent_twice(
                            [reply_to_json(push)], clock.now())
         uow.commit()
     bot = await start_bot(tg_app)
-    worker = DeliveryWorker(tg_app.uow, {"telegram": bot.channel}, clock, DeliveryPolicy())
+    worker = DeliveryWorker(tg_app.uow, {"telegram": bot.channel}, clock,
+                            tg_app.settings.zone, DeliveryPolicy())
     fake.fail("sendMessage", 500, chat_id=2001, after=1)  # the second part fails
     assert await worker.run_once() == 0
     [row] = outbox(tg_app)

@@ -129,7 +129,8 @@ async def test_lists_of_commands_keep_their_buttons(bot, tg_app, wang, fake, clo
         assert has_keyboard(wang, found)  # the other result can still be opened
 
     assert tg_app.nudges.tick().digests == 1
-    worker = DeliveryWorker(tg_app.uow, {"telegram": bot.channel}, clock, DeliveryPolicy())
+    worker = DeliveryWorker(tg_app.uow, {"telegram": bot.channel}, clock,
+                            tg_app.settings.zone, DeliveryPolicy())
     assert await worker.run_once() == 1
     digest = wang.received()[-1]
     assert "今日提醒" in digest.result["text"] and labels(digest) == ["第1项", "第2项"]

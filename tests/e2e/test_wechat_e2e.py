@@ -114,7 +114,8 @@ async def test_room_messages_get_at_most_the_privacy_line(bot, wang, puppet):
 async def test_one_paced_digest_a_day_reaches_the_contact(bot, wechat_app, wang, puppet, clock):
     await script(wang, *RECORD_BIRTHDAY_TODAY)
     assert wechat_app.nudges.tick().digests == 1
-    worker = DeliveryWorker(wechat_app.uow, {"wechat": bot}, clock, DeliveryPolicy())
+    worker = DeliveryWorker(wechat_app.uow, {"wechat": bot}, clock,
+                            wechat_app.settings.zone, DeliveryPolicy())
 
     wang.send("/find zlh")  # an answer competes with the digest for the account's pacing
     assert await worker.run_once() == 1
@@ -140,7 +141,8 @@ async def test_a_number_after_the_digest_picks_a_digest_item(bot, wechat_app, wa
     # the last answer offered numbered options too (孙明's card); the digest's win
     await script(wang, *RECORD_BIRTHDAY_TODAY, "/record 孙明", "1", "保存", "/find 孙明")
     wechat_app.nudges.tick()
-    worker = DeliveryWorker(wechat_app.uow, {"wechat": bot}, clock, DeliveryPolicy())
+    worker = DeliveryWorker(wechat_app.uow, {"wechat": bot}, clock,
+                            wechat_app.settings.zone, DeliveryPolicy())
     assert await worker.run_once() == 1
     await wait_until(lambda: "今日提醒" in wang.received()[-1].text)
 
@@ -245,7 +247,8 @@ async def test_a_long_push_failing_after_its_first_part_is_not_sent_twice(
         uow.outbox.enqueue("long:1", agent.id, "wechat", WANG, "push",
                            [reply_to_json(Reply("\n".join(lines)))], clock.now())
         uow.commit()
-    worker = DeliveryWorker(wechat_app.uow, {"wechat": bot}, clock, DeliveryPolicy())
+    worker = DeliveryWorker(wechat_app.uow, {"wechat": bot}, clock,
+                            wechat_app.settings.zone, DeliveryPolicy())
     puppet.fail_sends, puppet.fail_sends_after = 1, 1  # the second part fails
     assert await worker.run_once() == 0
     [row] = outbox(wechat_app)

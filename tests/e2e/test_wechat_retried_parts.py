@@ -59,7 +59,7 @@ def _row(app) -> OutboxMessage:
 
 async def _first_part_only(app, bot, puppet, clock) -> DeliveryWorker:
     """Deliver the push with its second message failing: one message out, retried later."""
-    worker = DeliveryWorker(app.uow, {"wechat": bot}, clock, DeliveryPolicy())
+    worker = DeliveryWorker(app.uow, {"wechat": bot}, clock, app.settings.zone, DeliveryPolicy())
     puppet.fail_sends, puppet.fail_sends_after = 1, 1
     assert await worker.run_once() == 0
     row = _row(app)

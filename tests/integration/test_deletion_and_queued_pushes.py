@@ -45,7 +45,8 @@ def test_a_queued_digest_is_built_again_without_the_deleted_client(app, chat, cl
     (rebuilt,) = _texts(app, "digest")
     assert "李四 今天生日" in rebuilt and "孙明" not in rebuilt and "（1 项）" in rebuilt
     channel = RecordingChannel()
-    assert asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock).run_once()) == 1
+    assert asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock,
+                                      app.settings.zone).run_once()) == 1
     ((_, replies),) = channel.sent
     assert "孙明" not in replies[0].text
 
@@ -76,7 +77,7 @@ def test_a_digest_already_sent_stays_and_is_not_sent_again(app, chat, clock):
     birthday_client(chat, "李四", "1985-11-24")
     app.nudges.tick()
     channel = RecordingChannel()
-    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock).run_once())
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock, app.settings.zone).run_once())
     _delete_client(chat, "孙明")
     assert app.nudges.tick().digests == 0  # still one digest a day
     ((_, (sent,)),) = channel.sent
@@ -89,7 +90,7 @@ def test_a_claimed_digest_is_withdrawn_and_its_sender_sends_the_rebuilt_one(app,
     birthday_client(chat, "李四", "1985-11-24")
     app.nudges.tick()
     channel = RecordingChannel()
-    worker = DeliveryWorker(app.uow, {"terminal": channel}, clock)
+    worker = DeliveryWorker(app.uow, {"terminal": channel}, clock, app.settings.zone)
     (claimed,) = worker._claim()  # waiting its turn in a delivery round
     _delete_client(chat, "孙明")
     assert asyncio.run(worker._deliver(claimed)) == 0 and channel.sent == []
@@ -109,11 +110,12 @@ def test_a_send_that_fails_after_the_deletion_is_not_retried_as_it_was(app, chat
             await asyncio.to_thread(_delete_client, chat, "孙明")
             raise DeliveryError("timeout")
 
-    asyncio.run(DeliveryWorker(app.uow, {"terminal": DeletingWhileSending()}, clock).run_once())
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": DeletingWhileSending()}, clock,
+                               app.settings.zone).run_once())
     app.nudges.tick()
     clock.advance(minutes=1)
     channel = RecordingChannel()
-    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock).run_once())
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock, app.settings.zone).run_once())
     ((_, replies),) = channel.sent
     assert "李四 今天生日" in replies[0].text and "孙明" not in replies[0].text
 
@@ -144,7 +146,7 @@ def test_a_rebuilt_digest_keeps_its_place_in_the_retry_schedule(app, chat, clock
     birthday_client(chat, "李四", "1985-11-24")
     app.nudges.tick()
     capped = RecordingChannel([DeliveryError("daily cap reached", retry_after=2 * 3600)])
-    asyncio.run(DeliveryWorker(app.uow, {"terminal": capped}, clock).run_once())
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": capped}, clock, app.settings.zone).run_once())
     (waiting,) = _outbox(app)
     _delete_client(chat, "孙明")
     clock.advance(minutes=5)
@@ -198,7 +200,7 @@ def test_a_rebuilt_digest_is_sent_whole_after_a_partial_failure(app, chat, clock
     birthday_client(chat, "李四", "1985-11-24")
     app.nudges.tick()
     partial = RecordingChannel([DeliveryError("timeout", sent_parts=1)])
-    asyncio.run(DeliveryWorker(app.uow, {"terminal": partial}, clock).run_once())
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": partial}, clock, app.settings.zone).run_once())
     assert _outbox(app)[0].parts_sent == 1  # its first part went out
     _delete_client(chat, "孙明")
     clock.advance(minutes=5)

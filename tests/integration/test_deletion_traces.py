@@ -88,7 +88,7 @@ def test_lists_dealt_with_and_pushes_sent_keep_no_trace_of_a_deleted_client(app,
     chat.send("/salon 周四 19:30 读书会")  # the invitation list is due today
     app.nudges.tick()  # today's digest names both
     channel = RecordingChannel()
-    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock).run_once())
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock, app.settings.zone).run_once())
     ((_, (digest,)),) = channel.sent
     assert "李四 今天生日" in digest.text
     (salon,) = [n for n in rows(app, Nudge) if n.kind == "salon"]

@@ -17,7 +17,8 @@ from tests.support.rows import rows
 
 
 def deliver(app, clock, channel) -> int:
-    return asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock).run_once())
+    return asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock,
+                                      app.settings.zone).run_once())
 
 
 def digests(app) -> list[OutboxMessage]:
@@ -42,7 +43,8 @@ def test_a_digest_given_up_hands_its_reminders_to_the_next_one(app, chat, clock)
     channel = RecordingChannel([DeliveryError("timeout")] * 3)
     policy = DeliveryPolicy(max_attempts=3)
     for _ in range(3):
-        asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock, policy).run_once())
+        asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock,
+                                   app.settings.zone, policy).run_once())
         clock.advance(minutes=1)
     assert [m.status for m in digests(app)] == ["dead"]
     clock.set(datetime(2026, 11, 25, 1, 0))  # 09:00 the next day
@@ -123,7 +125,8 @@ def test_a_row_taken_over_in_quiet_hours_waits_for_their_end(app, chat, clock):
     birthday_client(chat, "张丽华", "1976-11-24")
     clock.set(datetime(2026, 11, 24, 13, 58))  # 21:58 in Shanghai
     app.nudges.tick()
-    DeliveryWorker(app.uow, {"terminal": RecordingChannel()}, clock)._claim()  # then it dies
+    DeliveryWorker(app.uow, {"terminal": RecordingChannel()}, clock,
+                   app.settings.zone)._claim()  # then it dies
     clock.advance(minutes=6)  # 22:04: the lease has run out
     channel = RecordingChannel()
     assert deliver(app, clock, channel) == 0 and channel.sent == []
@@ -143,7 +146,7 @@ def test_a_row_taken_over_after_its_lease_is_sent_once(app, chat, clock):
     birthday_client(chat, "张丽华", "1976-11-24")
     app.nudges.tick()
     first, second = RecordingChannel(), RecordingChannel()
-    slow = DeliveryWorker(app.uow, {"terminal": first}, clock)
+    slow = DeliveryWorker(app.uow, {"terminal": first}, clock, app.settings.zone)
     (claimed,) = slow._claim()  # then it waits its turn behind paced messages…
     clock.advance(minutes=6)  # …longer than the lease: another process takes the row over
     assert deliver(app, clock, second) == 1
@@ -155,7 +158,7 @@ def test_a_push_waiting_its_turn_is_not_sent_after_access_is_taken_away(app, cha
     birthday_client(chat, "张丽华", "1976-11-24")
     app.nudges.tick()
     channel = RecordingChannel()
-    worker = DeliveryWorker(app.uow, {"terminal": channel}, clock)
+    worker = DeliveryWorker(app.uow, {"terminal": channel}, clock, app.settings.zone)
     (claimed,) = worker._claim()
     remove_agent(app, "王芳")
     assert asyncio.run(worker._deliver(claimed)) == 0 and channel.sent == []
@@ -182,7 +185,7 @@ def test_a_digest_rebuilt_after_access_was_taken_away_never_reaches_the_old_chat
     app.nudges.tick()
     telegram, terminal = TelegramRecorder(), RecordingChannel()
     channels = {"telegram": telegram, "terminal": terminal}
-    assert asyncio.run(DeliveryWorker(app.uow, channels, clock).run_once()) == 1
+    assert asyncio.run(DeliveryWorker(app.uow, channels, clock, app.settings.zone).run_once()) == 1
     assert telegram.sent == []
     ((chat_id, (digest,)),) = terminal.sent
     assert chat_id == "王芳" and "张丽华 今天生日" in digest.text and "李四" not in digest.text
@@ -237,12 +240,14 @@ def test_a_row_that_cannot_be_read_is_retried_then_dead_lettered_and_the_rest_go
     policy = DeliveryPolicy(max_attempts=3)
     statuses = []
     for _ in range(3):
-        asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock, policy).run_once())
+        asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock,
+                                   app.settings.zone, policy).run_once())
         statuses.append({m.dedupe_key: m.status for m in rows(app, OutboxMessage)})
         clock.advance(minutes=1)
     assert [s["broken"] for s in statuses] == ["pending", "pending", "dead"]
     assert statuses[0]["fine"] == "sent"  # the chat's other push did not wait for it
-    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock, policy).run_once())
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock,
+                               app.settings.zone, policy).run_once())
     texts = [replies[0].text for _, replies in channel.sent]
     assert texts[0] == "提醒" and "多次发送失败" in texts[1]  # and the agent is told
 
@@ -251,10 +256,12 @@ def test_a_row_whose_senders_die_each_time_is_given_up(app, chat, clock):
     _queue_push(app, clock, "deadly", [reply_to_json(Reply("提醒"))])
     policy = DeliveryPolicy(max_attempts=3)
     for _ in range(3):  # claimed, then the process dies before it sends
-        DeliveryWorker(app.uow, {"terminal": RecordingChannel()}, clock, policy)._claim()
+        DeliveryWorker(app.uow, {"terminal": RecordingChannel()}, clock,
+                       app.settings.zone, policy)._claim()
         clock.advance(minutes=6)
     channel = RecordingChannel()
-    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock, policy).run_once())
+    asyncio.run(DeliveryWorker(app.uow, {"terminal": channel}, clock,
+                               app.settings.zone, policy).run_once())
     (row,) = [m for m in rows(app, OutboxMessage) if m.dedupe_key == "deadly"]
     assert row.status == "dead" and row.attempts == 3
     assert [replies[0].text for _, replies in channel.sent] == []
@@ -283,7 +290,7 @@ def test_on_stop_the_push_under_way_finishes_and_the_rest_wait_for_the_next_star
 
     async def run() -> Slow:
         channel = Slow()
-        worker = DeliveryWorker(app.uow, {"terminal": channel}, clock)
+        worker = DeliveryWorker(app.uow, {"terminal": channel}, clock, app.settings.zone)
         delivery = asyncio.create_task(worker.run_forever(interval=0.01))
         await channel.began.wait()
         await stop_delivery(worker, delivery, grace=5)
@@ -311,7 +318,7 @@ def test_a_digest_withdrawn_while_it_is_on_the_wire_is_not_built_and_sent_again(
             # builds it again, and a second process delivers
             await asyncio.to_thread(delete_client, chat, "孙明")
             await asyncio.to_thread(app.nudges.tick)
-            await DeliveryWorker(app.uow, {"terminal": other}, clock).run_once()
+            await DeliveryWorker(app.uow, {"terminal": other}, clock, app.settings.zone).run_once()
             self.sent.append((chat_id, replies))  # then this send succeeds
 
     first = DeletingWhileSending()
@@ -326,7 +333,7 @@ def test_a_digest_withdrawn_while_it_is_on_the_wire_is_not_built_and_sent_again(
 def test_a_failure_after_the_claim_is_renewed_is_counted_and_retried(app, chat, clock,
                                                                      monkeypatch):
     _queue_push(app, clock, "push", [reply_to_json(Reply("提醒"))])
-    worker = DeliveryWorker(app.uow, {"terminal": RecordingChannel()}, clock)
+    worker = DeliveryWorker(app.uow, {"terminal": RecordingChannel()}, clock, app.settings.zone)
     (claimed,) = worker._claim()
     clock.advance(seconds=1)  # the renewal moves its claim time…
 
@@ -343,7 +350,7 @@ def test_a_digest_let_go_at_stop_after_a_deletion_is_rebuilt_at_once(app, chat, 
     birthday_client(chat, "孙明", "1980-11-24")
     birthday_client(chat, "李四", "1985-11-24")
     app.nudges.tick()
-    worker = DeliveryWorker(app.uow, {"terminal": RecordingChannel()}, clock)
+    worker = DeliveryWorker(app.uow, {"terminal": RecordingChannel()}, clock, app.settings.zone)
     claimed = worker._claim()  # waiting its turn when the bot is stopped…
     delete_client(chat, "孙明")  # …and a deletion withdraws it meanwhile
     worker._release(claimed)

@@ -129,7 +129,7 @@ def test_delivery_retries_with_backoff_then_dead_letters_with_a_note(app, chat, 
     birthday_client(chat, "张丽华", "1976-11-24")
     app.nudges.tick()
     channel = RecordingChannel([DeliveryError("timeout")] * 3)
-    worker = DeliveryWorker(app.uow, {"terminal": channel}, clock,
+    worker = DeliveryWorker(app.uow, {"terminal": channel}, clock, app.settings.zone,
                             DeliveryPolicy(max_attempts=3, base_backoff=timedelta(seconds=30)))
     assert asyncio.run(worker.run_once()) == 0
     assert asyncio.run(worker.run_once()) == 0  # not due yet: backing off
@@ -148,7 +148,7 @@ def test_429_waits_as_asked_and_nothing_is_lost_or_doubled(app, chat, clock):
     birthday_client(chat, "张丽华", "1976-11-24")
     app.nudges.tick()
     channel = RecordingChannel([DeliveryError("429", retry_after=20)])
-    worker = DeliveryWorker(app.uow, {"terminal": channel}, clock)
+    worker = DeliveryWorker(app.uow, {"terminal": channel}, clock, app.settings.zone)
     assert asyncio.run(worker.run_once()) == 0
     clock.advance(seconds=10)
     assert asyncio.run(worker.run_once()) == 0
@@ -164,8 +164,8 @@ def test_done_records_the_contact_and_snooze_brings_it_back(app, chat, clock):
     birthday_client(chat, "张丽华", "1976-11-24")
     birthday_client(chat, "孙明", "1991-11-24")
     app.nudges.tick()
-    assert asyncio.run(DeliveryWorker(app.uow, {"terminal": RecordingChannel()},
-                                      clock).run_once()) == 1  # the 24th's digest went out
+    assert asyncio.run(DeliveryWorker(app.uow, {"terminal": RecordingChannel()}, clock,
+                                      app.settings.zone).run_once()) == 1  # the 24th's digest sent
     first, second = [n for n in rows(app, Nudge) if n.kind == "birthday"]
     menu = chat.send(f"/nudge {first.id}")
     assert "完成" in menu and "推迟3天" in menu and "查看档案" in menu
@@ -226,7 +226,7 @@ def test_terminal_shows_pushes_as_they_arrive(app, chat, clock):
     app.nudges.tick()
     output = io.StringIO()
     terminal = TerminalChannel("王芳", stdin=io.StringIO(""), stdout=output)
-    worker = DeliveryWorker(app.uow, {"terminal": terminal}, clock)
+    worker = DeliveryWorker(app.uow, {"terminal": terminal}, clock, app.settings.zone)
     assert asyncio.run(worker.run_once()) == 1
     assert "🔔" in output.getvalue() and "张丽华 今天生日" in output.getvalue()
     assert "1. 🎂 张丽华 今天生日" in output.getvalue() and "第1项" not in output.getvalue()
@@ -237,7 +237,7 @@ def test_a_number_after_a_pushed_digest_picks_from_the_digest(app, chat, clock):
     birthday_client(chat, "张丽华", "1976-11-24")
     app.nudges.tick()
     channel = RecordingChannel()
-    worker = DeliveryWorker(app.uow, {"terminal": channel}, clock)
+    worker = DeliveryWorker(app.uow, {"terminal": channel}, clock, app.settings.zone)
     assert asyncio.run(worker.run_once()) == 1
     menu = chat.send("1")  # the digest's first item, as numbered in the terminal
     assert "张丽华 今天生日" in menu and "推迟3天" in menu

@@ -137,3 +137,23 @@ def test_ticks_across_the_date_line_make_each_nudge_once_and_skip_no_day(make_ap
         if client not in late:  # in the digest of their own day
             digest = digests[f"digest:{nudge.agent_id}:{nudge.due_date.isoformat()}"]
             assert f"{client} 今天生日" in digest
+
+
+def test_an_agent_whose_stored_zone_is_unusable_is_on_the_configured_zones_day(make_app):
+    """The bot configured for Los Angeles, an agent's stored zone no zone at all: the agent's
+    today is Los Angeles's (11-23 at 01:00 UTC), not Shanghai's (11-24), in the sweep, /today
+    and the digest alike."""
+    app = make_app(timezone="America/Los_Angeles")
+    chat = ChatDriver.for_new_agent(app, "王芳")
+    with app.uow() as uow:
+        uow.agents.by_name("王芳").timezone = "Mars/Olympus"
+        uow.commit()
+    record(chat, "昨天寿星", "1980-11-23")
+    record(chat, "今天寿星", "1980-11-24")
+    app.nudges.tick()  # 17:00 on 11-23 in Los Angeles: its today and tomorrow
+    assert [(name, day) for name, day, _ in of_kind(app, "birthday")] == [
+        ("今天寿星", date(2026, 11, 24)), ("昨天寿星", date(2026, 11, 23))]
+    today = chat.send("/today")
+    assert "昨天寿星 今天生日" in today and "今天寿星" not in today
+    (digest,) = [m.payload[0]["text"] for m in rows(app, OutboxMessage) if m.kind == "digest"]
+    assert digest.startswith("☀️ 11月23日 今日提醒（1 项）")

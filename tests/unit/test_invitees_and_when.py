@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -66,8 +67,10 @@ def test_clock_words(word, expected):
 def test_glued_day_and_time_and_zone():
     assert split_when("周四19:30", TUESDAY) == (date(2026, 11, 26), time(19, 30))
     assert split_when("读书会", TUESDAY) == (None, None)
-    assert to_utc(TUESDAY, time(15), zone_of("Asia/Shanghai")) == datetime(2026, 11, 24, 7)
-    assert zone_of("Not/AZone").key == "Asia/Shanghai"
+    london = ZoneInfo("Europe/London")  # the bot's configured zone
+    assert to_utc(TUESDAY, time(15), zone_of("Asia/Shanghai", london)) == datetime(2026, 11, 24, 7)
+    assert [zone_of(name, london).key for name in ("Not/AZone", "../x", "America", "", None)] \
+        == ["Europe/London"] * 5
 
 
 @given(st.text(max_size=60))
