@@ -33,6 +33,21 @@ class AgentDays:
     def of(self, agent_id: int) -> date:
         return self._of_agent.get(agent_id, self._bot_today)
 
+    @property
+    def earliest(self) -> date:
+        """The earliest today, the bot's too (of an agent west of the bot, it may be the
+        bot's yesterday)."""
+        return min(self.days | {self._bot_today})
+
+
+def retire_replaced(q: SweepQueries, day: date, todays: AgentDays) -> None:
+    """Retire what ``day``'s follow-ups and renewal reminders replace for the agents whose
+    today ``day`` is or was, when the new ones show: one west of the bot keeps the old one
+    until their own ``day``, one east of it sees only the new one from its start."""
+    reached = [name for name, today in todays.by_zone.items() if today >= day]
+    if reached:
+        q.retire_replaced(day, None if len(reached) == len(todays.by_zone) else reached)
+
 
 def compute(q: SweepQueries, day: date, rules: NudgeRules, todays: AgentDays,
             again: bool = False) -> list[r.DueNudge]:
@@ -88,10 +103,9 @@ class Sweeper:
                    if not swept_before or todays.of(nudge.agent_id) <= day]
             moved = r.followups_moved_back(queries, day, self._rules, self.zone)
             inserted = queries.insert_nudges([nudge.row(now) for nudge in due + moved])
-            for moved_day in sorted({nudge.due_date for nudge in moved}):  # all before today
-                queries.retire_replaced(moved_day)
-            if day <= today:  # not before the new one shows
-                queries.retire_replaced(day)
+            for moved_day in sorted({nudge.due_date for nudge in moved}):
+                retire_replaced(queries, moved_day, todays)
+            retire_replaced(queries, day, todays)
             if day == today:
                 queries.retire_gone_by(todays.by_zone)
             queries.mark_swept(day, now)
@@ -112,25 +126,26 @@ class Sweeper:
     def catch_up(self, now: datetime) -> int:
         """Sweep the days missed since the last sweep (at most ``catch_up_days`` back), then
         every agent's today and the bot's today and tomorrow on every call: what was recorded
-        since the last tick falls due too, and nothing already inserted is inserted again."""
+        since the last tick falls due too, and nothing already inserted is inserted again.
+        After downtime, first retire what the days left ahead of an agent replace."""
         bot_today = local_now(now, self.zone).date()
         with self._uow() as uow:
             queries = SweepQueries(uow.session)
-            agent_days = self._todays(queries, now)
+            zones = queries.zone_of_each_agent()
+            agent_days = AgentDays(zones, now, self.zone)
             todays = agent_days.days | {bot_today}
-            earliest = min(todays)  # of an agent west of the bot, it may be the bot's yesterday
+            earliest = agent_days.earliest
             last = queries.last_swept_day()
             first = earliest - timedelta(days=self._rules.catch_up_days - 1)
             done = queries.swept_days(first)
+            for day in self._left_ahead(zones, done, earliest):
+                retire_replaced(queries, day, agent_days)
+            uow.commit()
         start = max(first, min(last + timedelta(days=1), earliest)) if last else earliest
         if last and last + timedelta(days=1) < first:  # down for longer than catch_up_days
             log.warning("sweep: the days %s to %s were not swept (more than catch_up_days=%d "
                         "ago); their reminders are not made", last + timedelta(days=1),
                         first - timedelta(days=1), self._rules.catch_up_days)
-        if last is not None and first <= last < earliest:
-            # swept only as "tomorrow" before the bot went down: its follow-ups and renewal
-            # reminders were not yet due then, so the older ones they replace were left open
-            self._retire_replaced(last)
         inserted = 0
         day = start
         while day <= max(todays | {bot_today + timedelta(days=1)}):  # agents east of the bot
@@ -139,11 +154,18 @@ class Sweeper:
             day += timedelta(days=1)
         return inserted
 
+    def _left_ahead(self, zones: dict[int, str], done: dict[date, datetime],
+                    earliest: date) -> list[date]:
+        """The days last swept while some agent had not reached them, before every agent's
+        today now (the bot was down over that agent's whole day): what their follow-ups and
+        renewal reminders replace is still open for that agent. Every tick sweeps each day
+        from the earliest today on, so they come after the earliest today at the latest
+        first sweep (at or before the last tick)."""
+        if not done:
+            return []
+        then = max(done.values())
+        earliest_then = AgentDays(zones, then, self.zone).earliest
+        return sorted(day for day in done if earliest_then < day < earliest)
+
     def _todays(self, queries: SweepQueries, now: datetime) -> AgentDays:
         return AgentDays(queries.zone_of_each_agent(), now, self.zone)
-
-    def _retire_replaced(self, day: date) -> None:
-        with self._uow() as uow:
-            SweepQueries(uow.session).retire_replaced(day)
-            uow.commit()
-

@@ -6,7 +6,7 @@ scheduler.calendar, fallbacks included) so that one indexed query finds all matc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -415,28 +415,33 @@ class SweepQueries:
         """Insert, skipping any (kind, subject, occurrence) that exists; returns how many new."""
         return insert_rows_ignoring_conflicts(self._session, Nudge, rows)
 
-    def retire_replaced(self, day: date) -> None:
+    def retire_replaced(self, day: date, zones: Collection[str] | None = None) -> None:
         """One open reminder per thing, the latest, not a pile: a client due for a follow-up
         again on ``day`` supersedes its open follow-ups of earlier days, and a renewal
         reminder due on ``day`` (nearer the premium) the open ones of earlier days for the
-        same premium (its day opens the occurrence, "2026-12-14/7")."""
-        # Driven by the day's own nudges (a few thousand: open, or done already by an agent
-        # ahead of the bot's zone), each finding its subject's older ones by the unique key,
-        # not by reading every older nudge of the kind (a month of a million clients'
-        # follow-ups made this take seconds).
+        same premium (its day opens the occurrence, "2026-12-14/7"). ``zones``: only those
+        of the agents in these time zones (as stored), when given."""
+        # Driven by the day's own nudges (a few thousand: open, or done already, as they are
+        # made ahead and shown from the agent's midnight), each finding its subject's older
+        # ones by the unique key, not by reading every older nudge of the kind (a month of a
+        # million clients' follow-ups made this take seconds).
         def made_on_day(kind: str) -> Any:
             return Nudge.subject.in_(select(Nudge.subject).where(
                 Nudge.status.in_(("open", "done")), Nudge.kind == kind, Nudge.due_date == day))
 
+        # the agents' ids, read once (a lookup for each nudge made PostgreSQL give up its
+        # plan for a slower one)
+        of_agents = () if zones is None else (Nudge.agent_id.in_(select(Agent.id).where(
+            Agent.timezone.in_(zones))),)
         self._supersede(Nudge.kind == "followup", Nudge.due_date < day,
-                        made_on_day("followup"), by_subject=True)
+                        made_on_day("followup"), *of_agents, by_subject=True)
         nearer = aliased(Nudge)
         same_premium = exists().where(
             nearer.kind == "renewal", nearer.subject == Nudge.subject, nearer.due_date == day,
             func.substr(nearer.occurrence, 1, EVENT_DAY)
             == func.substr(Nudge.occurrence, 1, EVENT_DAY))
         self._supersede(Nudge.kind == "renewal", Nudge.due_date < day,
-                        made_on_day("renewal"), same_premium, by_subject=True)
+                        made_on_day("renewal"), same_premium, *of_agents, by_subject=True)
 
     def retire_gone_by(self, today_in: Mapping[str, date]) -> None:
         """The open lead reminders (gift time, renewal, salon list), snoozed or not, whose
@@ -469,8 +474,10 @@ class SweepQueries:
             .values(status=SUPERSEDED)
             .execution_options(synchronize_session=False))
 
-    def swept_days(self, since: date) -> set[date]:
-        return set(self._session.scalars(select(SweepDay.day).where(SweepDay.day >= since)))
+    def swept_days(self, since: date) -> dict[date, datetime]:
+        """Each day swept since ``since`` → when it was first swept."""
+        query = select(SweepDay.day, SweepDay.finished_at).where(SweepDay.day >= since)
+        return {row[0]: row[1] for row in self._session.execute(query)}
 
     def last_swept_day(self) -> date | None:
         return self._session.scalar(select(SweepDay.day).order_by(SweepDay.day.desc()).limit(1))

@@ -411,18 +411,18 @@ def test_going_down_from_0018_and_up_again_keeps_policies_and_their_ids(app, cha
 
 def test_a_nearer_renewal_reminder_done_early_still_replaces_the_farther_one(app, chat, clock):
     """An agent east of the bot can deal with the 7-day reminder (made ahead, when the bot
-    swept its day as tomorrow) before the bot's own day begins: the 30-day one goes all the
-    same when the bot's sweep of that day retires what it replaces."""
+    swept its day as tomorrow) as their day begins, before the next tick: the 30-day one goes
+    all the same when that tick's sweep of their day retires what it replaces."""
     chat.send("/settings 时区 Asia/Tokyo")
     chat.script("/record 孙明", "男", "保存")
     add_policy(chat, "孙明", "2025-12-14")
     tick_daily(app, clock, date(2026, 12, 6))
-    clock.set(datetime(2026, 12, 6, 15, 5))  # 23:05 in Shanghai: 12-07 swept as tomorrow
+    clock.set(datetime(2026, 12, 6, 14, 55))  # 23:55 in Tokyo: 12-07 swept as tomorrow
     app.nudges.tick()
     nearer = {n.occurrence: n for n in of_kind(app, "renewal")}["2026-12-14/7"]
     clock.set(datetime(2026, 12, 6, 15, 10))  # 00:10 on 12-07 in Tokyo
     assert "已完成" in chat.send(f"/done {nearer.id}")
-    clock.set(datetime(2026, 12, 6, 16, 5))  # 00:05 on 12-07 in Shanghai
+    clock.set(datetime(2026, 12, 6, 15, 25))  # the next tick
     app.nudges.tick()
     found = {n.occurrence: n.status for n in of_kind(app, "renewal")}
     assert found == {"2026-12-14/30": "superseded", "2026-12-14/7": "done"}

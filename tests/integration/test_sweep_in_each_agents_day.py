@@ -157,3 +157,103 @@ def test_an_agent_whose_stored_zone_is_unusable_is_on_the_configured_zones_day(m
     assert "昨天寿星 今天生日" in today and "今天寿星" not in today
     (digest,) = [m.payload[0]["text"] for m in rows(app, OutboxMessage) if m.kind == "digest"]
     assert digest.startswith("☀️ 11月23日 今日提醒（1 项）")
+
+
+def tick_until(app, clock, moment: datetime, hours: int = 12) -> None:
+    """A tick every ``hours`` up to ``moment``, then one at ``moment``."""
+    while clock.now() + timedelta(hours=hours) < moment:
+        clock.advance(hours=hours)
+        app.nudges.tick()
+    clock.set(moment)
+    app.nudges.tick()
+
+
+def reminders_of(app, kind: str, client: str) -> list[tuple[date, str]]:
+    """(due date, status) of the client's nudges of ``kind``."""
+    return [(n.due_date, n.status) for n in rows(app, Nudge)
+            if n.kind == kind and n.text.split()[1].startswith(client)]
+
+
+def test_a_follow_up_replaced_by_the_next_one_goes_on_the_agents_own_day_of_it(app, clock):
+    """The 14-day follow-up, made ahead (as the bot's tomorrow), shows on the agent's own
+    day: the 7-day one it replaces is retired by the sweep of that day, not the bot's (an
+    agent west of the bot saw neither for up to 16 hours, one east of it both for 5)."""
+    west = ChatDriver.for_new_agent(app, "洛杉矶")
+    east = ChatDriver.for_new_agent(app, "奥克兰")
+    for chat, zone, client in ((west, "America/Los_Angeles", "西客户"),
+                               (east, "Pacific/Auckland", "东客户")):
+        chat.send(f"/settings 时区 {zone}")
+        chat.script(f"/record {client}", "女", "保存")  # 11-23 in Los Angeles, 11-24 Auckland
+        chat.send(f"/tier {client} 筛选 有潜力")  # every 7 days
+    tick_until(app, clock, datetime(2026, 12, 6, 16, 30))  # 00:30 on 12-07 in Shanghai
+    assert reminders_of(app, "followup", "西客户") == [  # 08:30 on 12-06 in Los Angeles
+        (date(2026, 11, 30), "open"), (date(2026, 12, 7), "open")]
+    assert "西客户【筛选】已 7 天没有联系" in west.send("/today")
+    tick_until(app, clock, datetime(2026, 12, 7, 8, 30))  # 00:30 on 12-07 in Los Angeles
+    assert reminders_of(app, "followup", "西客户") == [
+        (date(2026, 11, 30), "superseded"), (date(2026, 12, 7), "open")]
+    assert reminders_of(app, "followup", "东客户") == [  # 21:30 on 12-07 in Auckland
+        (date(2026, 12, 1), "open"), (date(2026, 12, 8), "open")]
+    tick_until(app, clock, datetime(2026, 12, 7, 11, 30))  # 00:30 on 12-08 in Auckland
+    assert reminders_of(app, "followup", "东客户") == [
+        (date(2026, 12, 1), "superseded"), (date(2026, 12, 8), "open")]
+    assert east.send("/today").count("东客户") == 1
+
+
+def test_a_renewal_reminder_replaced_by_a_nearer_one_goes_on_the_west_agents_own_day_of_it(
+    app, clock
+):
+    west = ChatDriver.for_new_agent(app, "洛杉矶")
+    west.send("/settings 时区 America/Los_Angeles")
+    west.script("/record 续期客户", "男", "保存")
+    west.script("/policy 续期客户", "是", "重疾", "2025-12-10", "1万", "3", "跳过", "跳过",
+                "有效")  # premium on 12-10: its 7-day reminder on 12-03
+    app.nudges.tick()  # the 30-day one, late: 17:00 on 11-23 there
+    tick_until(app, clock, datetime(2026, 12, 2, 16, 30))  # 08:30 on 12-02 in Los Angeles
+    assert reminders_of(app, "renewal", "续期客户") == [
+        (date(2026, 11, 23), "open"), (date(2026, 12, 3), "open")]
+    assert "续期客户 的重疾 17天后" in west.send("/today")
+    tick_until(app, clock, datetime(2026, 12, 3, 8, 30))  # 00:30 on 12-03 in Los Angeles
+    assert reminders_of(app, "renewal", "续期客户") == [
+        (date(2026, 11, 23), "superseded"), (date(2026, 12, 3), "open")]
+
+
+def test_after_downtime_over_the_west_agents_day_of_the_next_follow_up_it_replaces_the_last(
+    app, clock
+):
+    """The bot, down from the west agent's day before the 14-day follow-up to the day after,
+    never swept its day while it was theirs: the catch-up retires the one it replaces."""
+    west = ChatDriver.for_new_agent(app, "洛杉矶")
+    west.send("/settings 时区 America/Los_Angeles")
+    west.script("/record 西客户", "女", "保存")
+    west.send("/tier 西客户 筛选 有潜力")
+    tick_until(app, clock, datetime(2026, 12, 6, 17, 0))  # 09:00 on 12-06 there, 12-07 here
+    clock.set(datetime(2026, 12, 8, 16, 30))  # 08:30 on 12-08 there, 00:30 12-09 here
+    app.nudges.tick()
+    assert reminders_of(app, "followup", "西客户") == [
+        (date(2026, 11, 30), "superseded"), (date(2026, 12, 7), "open")]
+
+
+def test_after_every_tick_each_agent_sees_one_follow_up_of_a_client_not_two_nor_none(
+    make_app, clock
+):
+    """Agents far west and east of the bot, a client each not contacted (a follow-up every 7
+    of the agent's days); ticks at random hours, some run by two processes at once, some
+    after a day or more down: after each, /today names the client once."""
+    apps = [make_app(), make_app()]
+    chats = {}
+    for name, zone, client in (("洛杉矶", "America/Los_Angeles", "西客户"),
+                               ("奥克兰", "Pacific/Auckland", "东客户")):
+        chats[client] = ChatDriver.for_new_agent(apps[0], name)
+        chats[client].send(f"/settings 时区 {zone}")
+        chats[client].script(f"/record {client}", "女", "保存")
+        chats[client].send(f"/tier {client} 筛选 有潜力")
+    chances = random.Random(2)
+    while clock.now() < datetime(2026, 12, 16):
+        clock.advance(hours=chances.choice((0.5, 1, 2, 5, 7, 11, 30, 40)))
+        both = chances.random() < 0.3
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda a: a.nudges.tick(), apps if both else apps[:1]))
+        if clock.now() >= datetime(2026, 12, 2):  # the first ones shown everywhere
+            for client, chat in chats.items():
+                assert chat.send("/today").count(client) == 1, (clock.now(), client)

@@ -34,11 +34,13 @@ def _plans_of(app, work) -> list[str]:
                 for row in driver.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)]
 
 
+@pytest.mark.parametrize("zones", [None, ["Asia/Shanghai", "Pacific/Auckland"]])
 def test_retiring_the_replaced_reads_the_days_nudges_and_their_subjects_by_index(
-        app, database_url):
+        app, database_url, zones):
+    """For every agent, or those of some time zones (whose today the day is)."""
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's plans")
-    plans = _plans_of(app, lambda q: q.retire_replaced(date(2026, 11, 24)))
+    plans = _plans_of(app, lambda q: q.retire_replaced(date(2026, 11, 24), zones))
     nudge_reads = [line for line in plans if " nudges" in line or " anon" in line]
     assert nudge_reads
     assert all(line.endswith(("(kind=? AND subject=?)", "(status=? AND kind=? AND due_date=?)"))
