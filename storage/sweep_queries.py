@@ -15,6 +15,8 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    any_,
+    bindparam,
     case,
     cast,
     exists,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased
 
 from storage.dialect import insert_ignoring_conflicts, insert_rows_ignoring_conflicts
@@ -312,14 +315,23 @@ class SweepQueries:
         lookups on the nudges' unique key, a chunk of subjects at a time."""
         kind, occurrence, before = reminder
         made: set[str] = set()
-        for first in range(0, len(subjects), _SUBJECTS_PER_QUERY):
-            chunk = subjects[first:first + _SUBJECTS_PER_QUERY]
+        for among in self._subjects_among(subjects):
             query = select(Nudge.subject).where(
-                Nudge.kind == kind, Nudge.subject.in_(chunk), Nudge.occurrence == occurrence)
+                Nudge.kind == kind, among, Nudge.occurrence == occurrence)
             if before is not None:
                 query = query.where(Nudge.due_date < before)
             made.update(self._session.scalars(query))
         return made
+
+    def _subjects_among(self, subjects: list[str]) -> list[Any]:
+        """Conditions that together find every one of ``subjects``: on PostgreSQL one array
+        parameter (a query for each 500 subjects, each planned with its 500 parameters, took
+        a sixth of a day's sweep); on SQLite lists within its bound on parameters."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            return [Nudge.subject == any_(bindparam("subjects", subjects,
+                                                    type_=postgresql.ARRAY(String)))]
+        return [Nudge.subject.in_(subjects[first:first + _SUBJECTS_PER_QUERY])
+                for first in range(0, len(subjects), _SUBJECTS_PER_QUERY)]
 
     def oldest_contact(self, tier: str) -> datetime | None:
         """The earliest last contact among a tier's clients, or creation for those never
