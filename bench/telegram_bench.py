@@ -185,7 +185,7 @@ class FlakyBotApi(FakeBotApi):
 def enqueue(app: App, chats: list[int]) -> None:
     now = SystemClock().now()
     with app.uow() as uow:
-        agent = uow.agents.add("压测推送", now)
+        agent = uow.agents.add("压测推送", now, app.settings.timezone)
         uow.session.flush()
         for n, chat_id in enumerate(chats):
             reply = Reply(f"☀️ 今日提醒（1 项）\n1. 客户{n} 今天生日")

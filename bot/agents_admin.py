@@ -27,7 +27,7 @@ def add_agent(app: App, name: str, telegram: str | None, wechat: str | None,
             raise AdminError(f"经纪人「{name}」已存在")
         if len(name) > 48:
             raise AdminError("经纪人名字最多 48 个字")
-        agent = uow.agents.add(name, app.clock.now(), is_leader=leader)
+        agent = uow.agents.add(name, app.clock.now(), app.settings.timezone, is_leader=leader)
         _bind(uow, agent, {"terminal": name, "telegram": telegram, "wechat": wechat})
         uow.audit.write(agent.id, "agent_add", app.clock.now())
         uow.commit()
@@ -133,7 +133,7 @@ def terminal_agent(app: App, name: str, create: bool) -> int:
                 f"请管理员运行：python -m bot agent terminal {name}")
         if not create:
             raise AdminError(f"没有经纪人「{name}」，请先运行：python -m bot agent add {name}")
-        agent = uow.agents.add(name, app.clock.now())
+        agent = uow.agents.add(name, app.clock.now(), app.settings.timezone)
         uow.agents.bind(agent, "terminal", name, name)
         uow.commit()
         return agent.id

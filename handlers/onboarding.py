@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from handlers import texts
 from handlers.types import Incoming, Reply
@@ -15,7 +16,8 @@ WRONG_CODES = 5  # wrong codes from one account within PAUSE, then codes are not
 PAUSE = timedelta(hours=1)  # for this long
 
 
-def handle_unknown(uow: UnitOfWork, incoming: Incoming, now: datetime) -> list[Reply]:
+def handle_unknown(uow: UnitOfWork, incoming: Incoming, now: datetime,
+                   zone: ZoneInfo) -> list[Reply]:
     """Register the sender when the message carries a valid invite code."""
     match = INVITE.match(incoming.text.strip())
     sender = (incoming.platform, incoming.user_id)
@@ -35,7 +37,7 @@ def handle_unknown(uow: UnitOfWork, incoming: Incoming, now: datetime) -> list[R
         uow.audit.write(None, "invite_paused", now, detail=incoming.platform)
         return [Reply(texts.BAD_INVITE + texts.INVITE_PAUSED)]
     name = _free_name(uow, incoming.display_name or f"{incoming.platform}-{incoming.user_id}")
-    agent = uow.agents.add(name, now, is_leader=invite.is_leader)
+    agent = uow.agents.add(name, now, zone.key, is_leader=invite.is_leader)
     invite.used_by = agent.id
     uow.agents.bind(agent, incoming.platform, incoming.user_id, incoming.chat_id)
     uow.audit.write(agent.id, "registered", now, detail=incoming.platform)

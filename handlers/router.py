@@ -90,7 +90,8 @@ class Router:
                 return []
             readable = incoming.kind in offered.READABLE
             if conversation is None:
-                replies = handle_unknown(uow, incoming, now) if readable else []
+                replies = handle_unknown(uow, incoming, now, self._config.zone) \
+                    if readable else []
                 uow.commit()
                 return replies
             agent = conversation.agent

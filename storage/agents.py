@@ -35,8 +35,9 @@ class AgentRepository:
     def all(self) -> list[Agent]:
         return list(self._session.scalars(select(Agent).order_by(Agent.id)))
 
-    def add(self, name: str, now: datetime, is_leader: bool = False) -> Agent:
-        agent = Agent(name=name, is_leader=is_leader, created_at=now)
+    def add(self, name: str, now: datetime, timezone: str, is_leader: bool = False) -> Agent:
+        """A new agent on ``timezone`` (the bot's configured zone, until they choose theirs)."""
+        agent = Agent(name=name, is_leader=is_leader, created_at=now, timezone=timezone)
         self._session.add(agent)
         self._session.flush()
         return agent

@@ -141,3 +141,15 @@ def test_a_strangers_first_messages_in_two_processes_at_once(app, make_app, data
     monkeypatch.setattr(AgentRepository, "stranger", racing)
     assert send(app, "wechat", "wxid_x", "在吗") == []  # it sees the row the other made
     assert replies == [[Reply(texts.UNKNOWN_USER)]]  # told once, by the other process
+
+
+def test_new_agents_start_on_the_bots_configured_time_zone(make_app):
+    app = make_app(timezone="America/Los_Angeles")
+    code = create_invite(app, leader=False)
+    send(app, "wechat", "wxid_la", f"绑定 {code}", name="李娜")
+    add_agent(app, "张伟", None, None, False)
+    terminal_agent(app, "赵敏", create=True)
+    with app.uow() as uow:
+        zones = {agent.name: agent.timezone for agent in uow.agents.all()}
+    assert zones == {"李娜": "America/Los_Angeles", "张伟": "America/Los_Angeles",
+                     "赵敏": "America/Los_Angeles"}
