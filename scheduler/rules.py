@@ -8,6 +8,7 @@ never creates a second row.
 from __future__ import annotations
 
 from calendar import monthrange
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -180,15 +181,15 @@ def _anchor_keys(day: date, months: int) -> list[tuple[int, int]]:
             if min(start, month_days) == day.day]
 
 
-def followups(q: SweepQueries, day: date, rules: NudgeRules,
+def followups(q: SweepQueries, day: date, rules: NudgeRules, zone_names: Iterable[str],
               bot_zone: ZoneInfo) -> list[DueNudge]:
     """A client not contacted for the tier's cadence falls due, and again at every further
     multiple of it while still not contacted; one never contacted counts from its creation.
-    Days are the agent's local days (``bot_zone``'s for an agent whose stored zone is
-    unusable); the key is the contact's moment and the days (``followup_occurrence``), so a
-    change of zone, which moves the day, never makes one twice."""
-    return _followups(q, day, rules, [(zone_name, None) for zone_name in q.agent_zones()],
-                      bot_zone)
+    Days are the agent's local days, for the agents in each of ``zone_names`` (as stored;
+    ``bot_zone`` for one unusable); the key is the contact's moment and the days
+    (``followup_occurrence``), so a change of zone, which moves the day, never makes one
+    twice."""
+    return _followups(q, day, rules, [(zone_name, None) for zone_name in zone_names], bot_zone)
 
 
 def followups_moved_back(q: SweepQueries, day: date, rules: NudgeRules,

@@ -68,7 +68,7 @@ def _on_time(q: SweepQueries, day: date, rules: NudgeRules,
     """The day's own nudges, rule by rule in this order (the digest lists a tier's as made)."""
     return [*r.birthdays(q, day, rules), *r.anniversaries(q, day, rules),
             *r.renewals(q, day, rules), *r.reviews(q, day, rules),
-            *r.followups(q, day, rules, todays.zone), *r.life_stages(q, day, rules),
+            *r.followups(q, day, rules, todays.by_zone, todays.zone), *r.life_stages(q, day, rules),
             *r.festivals(q, day, rules), *r.salons(q, day, rules, todays.now, todays.zone)]
 
 
@@ -133,7 +133,6 @@ class Sweeper:
             queries = SweepQueries(uow.session)
             zones = queries.zone_of_each_agent()
             agent_days = AgentDays(zones, now, self.zone)
-            todays = agent_days.days | {bot_today}
             earliest = agent_days.earliest
             last = queries.last_swept_day()
             first = earliest - timedelta(days=self._rules.catch_up_days - 1)
@@ -148,7 +147,7 @@ class Sweeper:
                         first - timedelta(days=1), self._rules.catch_up_days)
         inserted = 0
         day = start
-        while day <= max(todays | {bot_today + timedelta(days=1)}):  # agents east of the bot
+        while day <= max(agent_days.days | {bot_today + timedelta(days=1)}):  # agents east too
             if day not in done or day >= earliest:
                 inserted += self.sweep_day(day, now, agent_days)
             day += timedelta(days=1)

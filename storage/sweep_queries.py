@@ -312,7 +312,7 @@ class SweepQueries:
 
     def _reminded(self, reminder: Reminded, subjects: list[str]) -> set[str]:
         """Which of ``subjects`` have the nudge ``reminder`` (kind, occurrence) already: index
-        lookups on the nudges' unique key, a chunk of subjects at a time."""
+        lookups on the nudges' unique key (``_subjects_among``)."""
         kind, occurrence, before = reminder
         made: set[str] = set()
         for among in self._subjects_among(subjects):
@@ -341,10 +341,6 @@ class SweepQueries:
             Client.tier == tier, Client.last_contact_at.is_(None))
         found = [self._session.scalar(query) for query in (contacted, created)]
         return min((moment for moment in found if moment is not None), default=None)
-
-    def agent_zones(self) -> list[str]:
-        """The time zones agents have chosen (as stored)."""
-        return list(self._session.scalars(select(Agent.timezone).distinct()))
 
     def zone_of_each_agent(self) -> dict[int, str]:
         """Agent id → the time zone the agent chose (as stored)."""
