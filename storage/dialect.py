@@ -47,7 +47,7 @@ def insert_rows_ignoring_conflicts(session: Session, model: Any,
     if not rows:
         return 0
     if session.get_bind().dialect.name != "postgresql":
-        return int(session.execute(insert_ignoring_conflicts(session, model), rows).rowcount)
+        return _executemany_ignoring_conflicts(session, model, rows)
     table = model.__table__
     primary = next(iter(table.primary_key.columns))
     dialect = session.get_bind().dialect
@@ -59,6 +59,29 @@ def insert_rows_ignoring_conflicts(session: Session, model: Any,
            f"ON CONFLICT DO NOTHING RETURNING {primary.name}")
     values = {c.name: [_value(c, row[c.name]) for row in rows] for c in columns}
     return len(session.execute(text(sql), values).all())
+
+
+def _executemany_ignoring_conflicts(session: Session, model: Any,
+                                    rows: list[dict[str, Any]]) -> int:
+    """SQLite: the driver's executemany of one statement, counted by the rows it changed.
+    The values are converted column by column with the columns' own bind processors, as
+    SQLAlchemy would row by row (its per-row parameter handling took a third of a sweep's
+    50,000 inserts). A column left to its Python default goes the ordinary way."""
+    statement = insert_ignoring_conflicts(session, model)
+    dialect = session.get_bind().dialect
+    columns = {column.name: column for column in model.__table__.columns
+               if column.name in rows[0]}
+    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+    names = compiled.positiontup or []
+    if any(name not in columns for name in names):
+        return int(session.execute(statement, rows).rowcount)
+    converted = []
+    for name in names:
+        processor = columns[name].type.dialect_impl(dialect).bind_processor(dialect)
+        values = [row[name] for row in rows]
+        converted.append([processor(value) for value in values] if processor else values)
+    parameters = list(zip(*converted, strict=True))
+    return int(session.connection().exec_driver_sql(compiled.string, parameters).rowcount)
 
 
 def _bound(column: Column[Any]) -> str:
