@@ -1,13 +1,19 @@
-"""Database upkeep besides the nudges: old message ids, and SQLite's write-ahead log."""
+"""Database upkeep: old message ids, long-superseded reminders, SQLite's write-ahead log."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from handlers.types import Clock
+from storage.sweep_queries import SweepQueries
 from storage.uow import UnitOfWorkFactory
 
 MESSAGE_IDS_KEPT = timedelta(days=7)  # far past any redelivery (Telegram keeps updates 24 h)
+# A reminder replaced by a newer one (a follow-up, a renewal reminder) or retired after its
+# event still answers /nudge from an old digest this long after its day; at a million
+# clients the follow-ups alone leave ~40,000 of them a day.
+SUPERSEDED_KEPT = timedelta(days=90)
+FORGET_AT_ONCE = 10_000  # a transaction each, so that no write lock is held for long
 
 
 class Housekeeping:
@@ -23,6 +29,19 @@ class Housekeeping:
             uow.agents.forget_strangers(before)  # their wrong codes and refusals, likewise
             uow.commit()
         return forgotten
+
+    def forget_superseded_nudges(self) -> int:
+        """Delete the superseded reminders due more than ``SUPERSEDED_KEPT`` ago, a batch a
+        transaction; returns how many."""
+        due_before = (self._clock.now() - SUPERSEDED_KEPT).date()
+        forgotten = 0
+        while True:
+            with self._uow() as uow:
+                batch = SweepQueries(uow.session).forget_superseded(due_before, FORGET_AT_ONCE)
+                uow.commit()
+            forgotten += batch
+            if batch < FORGET_AT_ONCE:
+                return forgotten
 
     def checkpoint(self) -> None:
         """SQLite: copy the write-ahead log into the database here, in the scheduler's worker

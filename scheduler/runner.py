@@ -49,6 +49,8 @@ def start_scheduler(service: NudgeService, housekeeping: Housekeeping, timezone:
     # at start too: processes may restart often
     add("forget-message-ids", housekeeping.forget_message_ids, "interval", hours=6,
         next_run_time=now)
+    add("forget-superseded-nudges", housekeeping.forget_superseded_nudges, "interval",
+        hours=24, next_run_time=now)
     add("checkpoint", housekeeping.checkpoint, "interval", minutes=1)
     scheduler.start()
     return scheduler

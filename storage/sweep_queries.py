@@ -19,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    delete,
     exists,
     extract,
     false,
@@ -469,6 +470,19 @@ class SweepQueries:
             else_=min(zones_on).isoformat())).where(Agent.id == Nudge.agent_id).scalar_subquery()
         self._supersede(Nudge.kind.in_(LEAD_KINDS), Nudge.due_date < max(zones_on),
                         func.substr(Nudge.occurrence, 1, EVENT_DAY) < agents_today)
+
+    def forget_superseded(self, due_before: date, at_most: int) -> int:
+        """Delete up to ``at_most`` superseded nudges due before ``due_before``; returns how
+        many. The sweep looks at no day that far back again (``catch_up_days`` at most), so
+        their unique keys no longer keep anything from being made twice."""
+        oldest = (select(Nudge.id)
+                  .where(Nudge.status == SUPERSEDED, Nudge.kind.in_(("followup", *LEAD_KINDS)),
+                         Nudge.due_date < due_before)  # the kinds the sweep supersedes:
+                  .limit(at_most))  # each one range of its index, not every superseded one
+        result = self._session.execute(
+            delete(Nudge).where(Nudge.id.in_(oldest))
+            .execution_options(synchronize_session=False))
+        return int(result.rowcount)
 
     def _supersede(self, *where: Any, by_subject: bool = False) -> None:
         """Open nudges matching ``where`` superseded. ``by_subject``: found by the subjects

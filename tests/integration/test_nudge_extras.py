@@ -69,7 +69,8 @@ def test_apscheduler_runs_the_catch_up_tick_at_start(app, chat):
                 if rows(app, OutboxMessage):
                     break
                 await asyncio.sleep(0.05)
-            for name in ("sweep", "push", "forget-message-ids", "checkpoint"):
+            for name in ("sweep", "push", "forget-message-ids", "forget-superseded-nudges",
+                         "checkpoint"):
                 job = scheduler.get_job(name)
                 assert job.coalesce is True and job.misfire_grace_time is None
             return len(rows(app, OutboxMessage))
