@@ -58,7 +58,7 @@ def build_app(settings: Settings, secrets: Secrets, clock: Clock | None = None,
     router = Router(uow, clock, settings.handler_config())
     nudges = NudgeService(uow, clock, settings.nudges, settings.timezone)
     return App(settings=settings, secrets=secrets, uow=uow, router=router, clock=clock,
-               nudges=nudges, housekeeping=Housekeeping(uow, clock))
+               nudges=nudges, housekeeping=Housekeeping(uow, clock, settings.nudges.catch_up_days))
 
 
 KEY_FORMAT = ("应是 32 字节的 url-safe base64 编码（44 个字符，以 = 结尾；生成方法见 README 的"

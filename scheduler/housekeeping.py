@@ -17,9 +17,12 @@ FORGET_AT_ONCE = 10_000  # a transaction each, so that no write lock is held for
 
 
 class Housekeeping:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, catch_up_days: int) -> None:
+        """``catch_up_days``: how far back a sweep may go (the rules'); a superseded reminder
+        is kept longer than that, so that its unique key still stops it being made again."""
         self._uow = uow
         self._clock = clock
+        self._superseded_kept = max(SUPERSEDED_KEPT, timedelta(days=catch_up_days + 7))
 
     def forget_message_ids(self) -> int:
         """Forget the ids of messages handled more than a week ago; returns how many."""
@@ -31,9 +34,9 @@ class Housekeeping:
         return forgotten
 
     def forget_superseded_nudges(self) -> int:
-        """Delete the superseded reminders due more than ``SUPERSEDED_KEPT`` ago, a batch a
-        transaction; returns how many."""
-        due_before = (self._clock.now() - SUPERSEDED_KEPT).date()
+        """Delete the superseded reminders due more than ``SUPERSEDED_KEPT`` ago (longer
+        ago than any sweep looks back), a batch a transaction; returns how many."""
+        due_before = (self._clock.now() - self._superseded_kept).date()
         forgotten = 0
         while True:
             with self._uow() as uow:

@@ -473,8 +473,8 @@ class SweepQueries:
 
     def forget_superseded(self, due_before: date, at_most: int) -> int:
         """Delete up to ``at_most`` superseded nudges due before ``due_before``; returns how
-        many. The sweep looks at no day that far back again (``catch_up_days`` at most), so
-        their unique keys no longer keep anything from being made twice."""
+        many. ``due_before`` must lie further back than any sweep looks (``catch_up_days``):
+        only then do their unique keys no longer keep anything from being made twice."""
         oldest = (select(Nudge.id)
                   .where(Nudge.status == SUPERSEDED, Nudge.kind.in_(("followup", *LEAD_KINDS)),
                          Nudge.due_date < due_before)  # the kinds the sweep supersedes:

@@ -13,6 +13,7 @@ from tests.integration.test_lead_reminders_after_their_day import (
     of_kind,
     tick_mornings,
 )
+from tests.support.chat import ChatDriver
 from tests.support.rows import rows
 
 
@@ -40,3 +41,18 @@ def test_superseded_reminders_go_three_months_after_their_day(app, chat, clock, 
     assert kept <= {n.id for n in rows(app, Nudge)}  # open and done ones stay
     app.nudges.tick()  # a catch-up of the month before: none made again
     assert not [n for n in of_kind(app, "renewal") if n.occurrence.startswith("2026-11-26")]
+
+
+def test_they_are_kept_longer_than_a_catch_up_looks_back(make_app, clock):
+    from scheduler.config import NudgeRules
+
+    app = make_app(nudges=NudgeRules(catch_up_days=120))
+    chat = ChatDriver.for_new_agent(app, "王芳")
+    add_policy(chat, "孙明", "2025-11-26")
+    app.nudges.tick()
+    tick_mornings(app, clock, date(2026, 11, 27))
+    assert [n.status for n in of_kind(app, "renewal")] == ["superseded", "superseded"]
+    clock.set(datetime(2027, 3, 31, 1, 0))  # 127 days after 11-24: a catch-up reaches 12-01
+    assert app.housekeeping.forget_superseded_nudges() == 0
+    clock.set(datetime(2027, 4, 2, 1, 0))  # 128 days after 11-25: past 120 days and a week
+    assert app.housekeeping.forget_superseded_nudges() == 2
